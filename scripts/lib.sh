@@ -1,0 +1,17 @@
+# Shared settings for vigil's scripts. Sourced, not run.
+# Pinned versions: worker-build and wasm-bindgen must match Cargo.toml / Cargo.lock exactly.
+WORKER_BUILD_VERSION="0.8.7"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$PATH"
+export WRANGLER_SEND_METRICS=false
+# worker-build reads {NAME}_BIN and then never downloads anything (these machines reach no GitHub).
+export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
+export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
+export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
+
+log() { printf '\033[1m[vigil]\033[0m %s\n' "$*" >&2; }
+
+# The wasm-bindgen version Cargo.lock resolved (the CLI must equal it).
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}

@@ -1,0 +1,36 @@
+//! Binding and var names, and the config read from vars, in one place.
+use worker::Env;
+
+use crate::core::ssrf::TargetPolicy;
+
+pub const DB: &str = "DB";
+pub const CHECKS_QUEUE: &str = "CHECKS";
+pub const ALERTS_QUEUE: &str = "ALERTS";
+/// Queue names as they appear in a MessageBatch (wrangler.toml `queue =`).
+pub const CHECKS_QUEUE_NAME: &str = "vigil-checks";
+
+/// Vars and secrets, with the defaults documented in README.md "Configuration".
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Secret. Until accounts exist, the one API token.
+    pub admin_token: Option<String>,
+    pub target_policy: TargetPolicy,
+    /// Fetches one consumer invocation keeps open at once (Cloudflare allows 6).
+    pub check_concurrency: usize,
+    pub recheck_delay_seconds: u32,
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Self {
+        let var = |name: &str| env.var(name).ok().map(|v| v.to_string()).or_else(|| env.secret(name).ok().map(|s| s.to_string()));
+        let number = |name: &str, default: u32, (lo, hi): (u32, u32)| {
+            var(name).and_then(|v| v.trim().parse::<u32>().ok()).filter(|n| (lo..=hi).contains(n)).unwrap_or(default)
+        };
+        Self {
+            admin_token: var("ADMIN_TOKEN").filter(|t| !t.is_empty()),
+            target_policy: TargetPolicy { allow_private: var("ALLOW_PRIVATE_TARGETS").is_some_and(|v| v.trim() == "true") },
+            check_concurrency: number("CHECK_CONCURRENCY", 6, (1, 6)) as usize,
+            recheck_delay_seconds: number("RECHECK_DELAY_SECONDS", 20, (0, 300)),
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! The checks-queue consumer: run a batch of checks concurrently (bounded by connection slots),
+//! classify, record, and hand incident transitions on. Each message is acked or retried on its
+//! own, so one bad check never replays the others.
+use std::collections::BTreeMap;
+
+use futures::future::join_all;
+use worker::{D1Database, Env, Message, MessageBuilder, MessageExt};
+
+use crate::alerts;
+use crate::bindings::{Config, CHECKS_QUEUE, DB};
+use crate::clock;
+use crate::core::classify::classify;
+use crate::core::incident::{self, Effect, Thresholds};
+use crate::core::schedule::{CheckJob, JobKind};
+use crate::error::{AppError, Context};
+use crate::pool::Slots;
+use crate::probe;
+use crate::store::checks::{self, CheckResult, Recorded};
+use crate::store::monitors::{self, MonitorRow};
+use crate::store::{self, incidents};
+
+/// Attempts to record against a monitor whose state keeps moving under us (another check of
+/// the same monitor recording at the same moment) before handing the message back to the queue.
+const STALE_RETRIES: usize = 5;
+
+struct Job<'a> {
+    env: &'a Env,
+    db: &'a D1Database,
+    config: &'a Config,
+    slots: &'a Slots,
+}
+
+pub async fn consume(messages: Vec<Message<CheckJob>>, env: &Env) -> Result<(), AppError> {
+    let started = clock::now_ms();
+    let statements_before = store::statements_prepared();
+    let config = Config::from_env(env);
+    let db = env.d1(DB).context("D1 binding")?;
+    let ids: Vec<i64> = messages.iter().map(|m| m.body().monitor_id).collect();
+    // One read for the whole batch. If it fails nothing has happened yet: retry them all.
+    let rows: BTreeMap<i64, MonitorRow> = monitors::get_many(&db, &ids).await?.into_iter().map(|r| (r.id, r)).collect();
+    let slots = Slots::new(config.check_concurrency);
+    let ctx = Job { env, db: &db, config: &config, slots: &slots };
+    let runs = messages.iter().map(|message| {
+        let ctx = &ctx;
+        let row = rows.get(&message.body().monitor_id).cloned();
+        async move {
+            match run_job(ctx, *message.body(), row).await {
+                Ok(()) => message.ack(),
+                Err(e) => {
+                    worker::console_error!("check {:?} failed, will retry: {e:?}", message.body());
+                    message.retry();
+                }
+            }
+        }
+    });
+    join_all(runs).await;
+    // One line per invocation: what the benchmark reads as peak connections and D1 statements.
+    worker::console_log!(
+        "vigil-consumer {{\"checks\":{},\"ms\":{},\"peak_connections\":{},\"d1_statements\":{}}}",
+        messages.len(),
+        clock::now_ms() - started,
+        slots.peak(),
+        store::statements_prepared() - statements_before
+    );
+    Ok(())
+}
+
+async fn run_job(ctx: &Job<'_>, job: CheckJob, row: Option<MonitorRow>) -> Result<(), AppError> {
+    let Some(mut row) = row else { return Ok(()) }; // deleted since it was queued
+    if row.is_active == 0 && job.kind != JobKind::Manual {
+        return Ok(()); // paused since it was queued
+    }
+    let spec = row.spec()?;
+    let report = probe::run(&spec, ctx.config.target_policy, ctx.slots).await;
+    let verdict = classify(&spec, &report.outcome);
+    let result = CheckResult { job, started_at: report.started_at, attempts: report.attempts, verdict: &verdict };
+    let effect = Effect::of(verdict.status, spec.bot_counts_as_failure);
+    let thresholds = Thresholds { failure: spec.failure_threshold, recovery: spec.recovery_threshold };
+    for _ in 0..STALE_RETRIES {
+        let step = incident::step(row.streaks(), effect, thresholds);
+        match checks::record(ctx.db, &result, &step, row.state_version).await? {
+            Recorded::New(events) => {
+                alerts::enqueue(ctx.env, ctx.db, &events, clock::now_ms()).await?;
+                if step.recheck {
+                    send_recheck(ctx, job).await?;
+                }
+                return Ok(());
+            }
+            Recorded::Duplicate => {
+                // Redelivered: the first delivery recorded it. Finish what it may not have.
+                let unsent = incidents::unsent_of_check(ctx.db, job.monitor_id, job.slot).await?;
+                return alerts::enqueue(ctx.env, ctx.db, &unsent, clock::now_ms()).await;
+            }
+            Recorded::MonitorGone => return Ok(()),
+            Recorded::Stale => match monitors::get(ctx.db, job.monitor_id).await? {
+                Some(fresh) => row = fresh,
+                None => return Ok(()),
+            },
+        }
+    }
+    Err(AppError::Internal(format!("monitor {} state kept changing while recording", job.monitor_id)))
+}
+
+/// Pulls the next check forward to confirm a failure (or a recovery) in about a minute.
+async fn send_recheck(ctx: &Job<'_>, job: CheckJob) -> Result<(), AppError> {
+    let delay = ctx.config.recheck_delay_seconds;
+    let now_s = clock::now_ms().div_euclid(1000);
+    let recheck = CheckJob { monitor_id: job.monitor_id, slot: now_s.max(job.slot) + i64::from(delay.max(1)), kind: JobKind::Recheck };
+    let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
+    queue.send(MessageBuilder::new(recheck).delay_seconds(delay).build()).await.context("sending recheck")
+}

@@ -1,0 +1,154 @@
+//! The incident state machine (SPEC section 2): streaks of failures and successes decide when
+//! an incident opens and resolves, and when to pull the next check forward to confirm.
+use super::status::CheckStatus;
+
+/// What a check contributes to the streaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Failure,
+    Success,
+    /// BOT_DETECTED without the monitor's opt-in: says nothing about the site, so it leaves the
+    /// streaks as they were (an open incident stays open, a closed one stays closed).
+    Neutral,
+}
+
+impl Effect {
+    pub fn of(status: CheckStatus, bot_counts_as_failure: bool) -> Self {
+        match status {
+            CheckStatus::Up => Self::Success,
+            CheckStatus::Down | CheckStatus::Timeout => Self::Failure,
+            CheckStatus::BotDetected if bot_counts_as_failure => Self::Failure,
+            CheckStatus::BotDetected => Self::Neutral,
+        }
+    }
+}
+
+/// A monitor's incident-relevant state, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Streaks {
+    pub consecutive_failures: u32,
+    pub consecutive_successes: u32,
+    pub incident_open: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    None,
+    Open,
+    Resolve,
+}
+
+/// The outcome of feeding one check to the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub streaks: Streaks,
+    pub transition: Transition,
+    /// Pull the next check forward (a delayed queue message) because a decision is pending:
+    /// failing but not yet confirmed, or recovering but not yet resolved.
+    pub recheck: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    pub failure: u32,
+    pub recovery: u32,
+}
+
+pub fn step(before: Streaks, effect: Effect, t: Thresholds) -> Step {
+    let mut s = before;
+    let mut transition = Transition::None;
+    match effect {
+        Effect::Failure => {
+            s.consecutive_failures = s.consecutive_failures.saturating_add(1);
+            s.consecutive_successes = 0;
+            if !s.incident_open && s.consecutive_failures >= t.failure {
+                s.incident_open = true;
+                transition = Transition::Open;
+            }
+        }
+        Effect::Success => {
+            s.consecutive_successes = s.consecutive_successes.saturating_add(1);
+            s.consecutive_failures = 0;
+            if s.incident_open && s.consecutive_successes >= t.recovery {
+                s.incident_open = false;
+                transition = Transition::Resolve;
+            }
+        }
+        Effect::Neutral => {}
+    }
+    let recheck = match effect {
+        Effect::Failure => !s.incident_open,
+        Effect::Success => s.incident_open,
+        Effect::Neutral => false,
+    };
+    Step { streaks: s, transition, recheck }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs a sequence written as letters: F failure, S success, N neutral. Returns the
+    /// transitions as a string: `o` open, `r` resolve, `.` none; and rechecks as `!`/` `.
+    fn run(seq: &str, failure: u32, recovery: u32) -> (String, String) {
+        let t = Thresholds { failure, recovery };
+        let mut s = Streaks::default();
+        let (mut transitions, mut rechecks) = (String::new(), String::new());
+        for c in seq.chars() {
+            let effect = match c {
+                'F' => Effect::Failure,
+                'S' => Effect::Success,
+                _ => Effect::Neutral,
+            };
+            let st = step(s, effect, t);
+            s = st.streaks;
+            transitions.push(match st.transition {
+                Transition::Open => 'o',
+                Transition::Resolve => 'r',
+                Transition::None => '.',
+            });
+            rechecks.push(if st.recheck { '!' } else { ' ' });
+        }
+        (transitions, rechecks)
+    }
+
+    #[test]
+    fn state_machine_table() {
+        #[rustfmt::skip]
+        let cases: &[(&str, &str, u32, u32, &str)] = &[
+            ("flapping never opens at 3", "FSFSFSFSFS", 3, 1, ".........."),
+            ("two failures are not enough", "FFSFFS", 3, 1, "......"),
+            ("a real outage: one open, one resolve", "SFFFFFFS", 3, 1, "...o...r"),
+            ("threshold 1 opens at once", "FS", 1, 1, "or"),
+            ("recovery 2 needs two successes", "FFFSSS", 3, 2, "..o.r."),
+            ("a failure during recovery restarts it", "FFFSFSS", 3, 2, "..o...r"),
+            ("neutral keeps the streak", "FFNF", 3, 1, "...o"),
+            ("neutral does not resolve", "FFFNNNS", 3, 1, "..o...r"),
+            ("neutral alone does nothing", "NNNN", 1, 1, "...."),
+            ("second outage opens again", "FFFSFFF", 3, 1, "..or..o"),
+            ("long outage opens once", "FFFFFFFFFF", 3, 1, "..o......."),
+        ];
+        for (name, seq, f, r, want) in cases {
+            assert_eq!(run(seq, *f, *r).0, *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn rechecks_only_while_a_decision_is_pending() {
+        // failing but unconfirmed -> recheck; open incident and still failing -> regular cadence.
+        assert_eq!(run("FFFF", 3, 1).1, "!!  ");
+        // recovering with recovery 3: rechecks until resolved.
+        assert_eq!(run("FFSSS", 2, 3).1, "! !! ");
+        // all good: no rechecks.
+        assert_eq!(run("SSS", 3, 1).1, "   ");
+    }
+
+    #[test]
+    fn effects_of_statuses() {
+        assert_eq!(Effect::of(CheckStatus::Up, false), Effect::Success);
+        assert_eq!(Effect::of(CheckStatus::Down, false), Effect::Failure);
+        assert_eq!(Effect::of(CheckStatus::Timeout, false), Effect::Failure);
+        assert_eq!(Effect::of(CheckStatus::BotDetected, false), Effect::Neutral);
+        assert_eq!(Effect::of(CheckStatus::BotDetected, true), Effect::Failure);
+    }
+}

@@ -1,0 +1,13 @@
+//! The pure core: every decision vigil makes, with no `worker` imports, no clock and no I/O.
+//! Callers pass `now` and data in; the functions return decisions. All of it runs under
+//! host `cargo test`.
+pub mod buckets; // timeline buckets (2 x interval forward fill) and site status
+pub mod classify; // probe outcome -> UP / DOWN / TIMEOUT / BOT_DETECTED with a readable reason
+pub mod incident; // streaks and the open/resolve state machine
+pub mod input; // JSON request bodies -> typed values, with the offending field named
+pub mod monitor; // the monitor model, defaults and validation
+pub mod retry; // which attempts to retry and urllib3's backoff schedule
+pub mod schedule; // tick slots, due-ness, check ids, queue job messages
+pub mod ssrf; // which URLs may be fetched, and each redirect hop
+pub mod status; // CheckStatus
+pub mod time; // epoch milliseconds <-> ISO 8601 text

@@ -1,0 +1,428 @@
+//! The monitor model of SPEC section 1: what to check, what counts as healthy, and how
+//! patiently to decide. Creation and PATCH both end in `MonitorSpec::validate`, so a stored
+//! monitor is always one the checker can run.
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::input::{self, FieldError};
+use super::ssrf::{self, TargetPolicy};
+
+/// Whether a monitor's failure takes the whole site down (core) or only degrades it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[default]
+    Core,
+    Supplementary,
+}
+
+/// Only `http` so far; heartbeat monitors (SPEC section 2) come later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MonitorType {
+    #[default]
+    Http,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum HttpMethod {
+    #[default]
+    GET,
+    HEAD,
+    POST,
+    PUT,
+    PATCH,
+    DELETE,
+    OPTIONS,
+}
+
+impl HttpMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::GET => "GET",
+            Self::HEAD => "HEAD",
+            Self::POST => "POST",
+            Self::PUT => "PUT",
+            Self::PATCH => "PATCH",
+            Self::DELETE => "DELETE",
+            Self::OPTIONS => "OPTIONS",
+        }
+    }
+
+    /// fetch() refuses a body on GET and HEAD, so validation must too.
+    pub fn allows_body(self) -> bool {
+        !matches!(self, Self::GET | Self::HEAD)
+    }
+}
+
+/// A monitor's configuration, exactly as the API speaks it (field names of SPEC section 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorSpec {
+    #[serde(rename = "project")]
+    pub project_id: i64,
+    pub name: String,
+    pub monitor_type: MonitorType,
+    pub role: Role,
+    pub method: HttpMethod,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<String>,
+    pub expected_status_codes: Vec<u16>,
+    pub body_contains: Option<String>,
+    pub bot_protection_string: Option<String>,
+    /// BOT_DETECTED counts toward incidents only when the user opts in: a bot wall says
+    /// nothing about whether the site is up for humans.
+    pub bot_counts_as_failure: bool,
+    pub expected_response_time_ms: Option<u32>,
+    pub timeout_seconds: u32,
+    pub check_interval_seconds: u32,
+    pub failure_threshold: u32,
+    pub recovery_threshold: u32,
+    pub retries: u32,
+    pub backoff_factor: f64,
+    pub retry_status_codes: Vec<u16>,
+    pub is_active: bool,
+}
+
+/// Every field a create or PATCH body may carry.
+pub const FIELDS: &[&str] = &[
+    "project",
+    "name",
+    "monitor_type",
+    "role",
+    "method",
+    "url",
+    "headers",
+    "body",
+    "expected_status_codes",
+    "body_contains",
+    "bot_protection_string",
+    "bot_counts_as_failure",
+    "expected_response_time_ms",
+    "timeout_seconds",
+    "check_interval_seconds",
+    "failure_threshold",
+    "recovery_threshold",
+    "retries",
+    "backoff_factor",
+    "retry_status_codes",
+    "is_active",
+];
+
+pub mod limits {
+    pub const NAME_MAX: usize = 100;
+    pub const HEADERS_MAX: usize = 20;
+    pub const HEADER_NAME_MAX: usize = 64;
+    pub const HEADER_VALUE_MAX: usize = 1024;
+    pub const REQUEST_BODY_MAX: usize = 16 * 1024;
+    pub const NEEDLE_MAX: usize = 500;
+    pub const STATUS_CODES_MAX: usize = 20;
+    pub const TIMEOUT_SECONDS: (u32, u32) = (1, 30);
+    pub const INTERVAL_SECONDS: (u32, u32) = (60, 86_400);
+    pub const THRESHOLD: (u32, u32) = (1, 10);
+    pub const RETRIES_MAX: u32 = 3;
+    pub const BACKOFF_FACTOR_MAX: f64 = 5.0;
+    /// urllib3-style retries are only allowed on these statuses (seed 000's rule).
+    pub const RETRYABLE_STATUS: (u16, u16) = (501, 504);
+}
+
+/// Headers the platform sets itself; letting users override them breaks the request.
+const RESERVED_HEADERS: &[&str] = &["host", "content-length", "connection", "transfer-encoding", "upgrade"];
+
+impl MonitorSpec {
+    /// The defaults of SPEC section 1, as a JSON object a create body is merged over.
+    fn defaults(project_id: i64) -> Map<String, Value> {
+        let json = serde_json::json!({
+            "project": project_id,
+            "monitor_type": "http",
+            "role": "core",
+            "method": "GET",
+            "headers": {},
+            "body": null,
+            "expected_status_codes": [200],
+            "body_contains": null,
+            "bot_protection_string": null,
+            "bot_counts_as_failure": false,
+            "expected_response_time_ms": null,
+            "timeout_seconds": 20,
+            "check_interval_seconds": 300,
+            "failure_threshold": 3,
+            "recovery_threshold": 1,
+            "retries": 3,
+            "backoff_factor": 0.3,
+            "retry_status_codes": [502, 503, 504],
+            "is_active": true,
+        });
+        match json {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
+    /// Builds a monitor from a create body. `url` is required; `name` defaults to the URL's
+    /// host; `project` defaults to `default_project`.
+    pub fn create(body: &str, default_project: i64, policy: TargetPolicy) -> Result<Self, FieldError> {
+        let given = input::parse_object(body, FIELDS)?;
+        Self::from_map(given, default_project, policy)
+    }
+
+    /// Builds a monitor from an already parsed object (the seed-000 route builds one itself).
+    pub fn from_map(given: Map<String, Value>, default_project: i64, policy: TargetPolicy) -> Result<Self, FieldError> {
+        let url = match given.get("url") {
+            None | Some(Value::Null) => return Err(FieldError::new("url", "is required")),
+            Some(url) => url.clone(),
+        };
+        let mut merged = Self::defaults(default_project);
+        if !given.contains_key("name") {
+            let host = url
+                .as_str()
+                .and_then(|u| ssrf::check_target(u, policy).ok())
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
+            merged.insert("name".into(), Value::String(host));
+        }
+        merged.extend(given);
+        let spec: Self = input::typed(Value::Object(merged))?;
+        spec.validate(policy)?;
+        Ok(spec)
+    }
+
+    /// Applies a PATCH body: fields present replace the current ones (null clears an optional
+    /// field), absent fields stay.
+    pub fn patch(&self, body: &str, policy: TargetPolicy) -> Result<Self, FieldError> {
+        let given = input::parse_object(body, FIELDS)?;
+        let Value::Object(mut merged) = serde_json::to_value(self).map_err(|e| FieldError::body(e.to_string()))? else {
+            return Err(FieldError::body("monitor did not serialize to an object"));
+        };
+        merged.extend(given);
+        let spec: Self = input::typed(Value::Object(merged))?;
+        spec.validate(policy)?;
+        Ok(spec)
+    }
+
+    /// Every bound of SPEC section 1 and 7. The first violation wins, in field order.
+    pub fn validate(&self, policy: TargetPolicy) -> Result<(), FieldError> {
+        use limits::*;
+        if self.project_id <= 0 {
+            return Err(FieldError::new("project", "must be a positive project id"));
+        }
+        // url first: a missing name defaults to the URL's host, so a bad URL explains both.
+        ssrf::check_target(&self.url, policy).map_err(|e| FieldError::new("url", e.to_string()))?;
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > NAME_MAX {
+            return Err(FieldError::new("name", format!("must be 1 to {NAME_MAX} characters")));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(FieldError::new("name", "must not contain control characters"));
+        }
+        self.validate_headers()?;
+        if let Some(body) = &self.body {
+            if !self.method.allows_body() {
+                return Err(FieldError::new("body", format!("{} requests cannot have a body", self.method.as_str())));
+            }
+            if body.len() > REQUEST_BODY_MAX {
+                return Err(FieldError::new("body", format!("must be at most {REQUEST_BODY_MAX} bytes")));
+            }
+        }
+        check_codes("expected_status_codes", &self.expected_status_codes, 1, (100, 599))?;
+        check_needle("body_contains", self.body_contains.as_deref())?;
+        check_needle("bot_protection_string", self.bot_protection_string.as_deref())?;
+        check_range("timeout_seconds", self.timeout_seconds, TIMEOUT_SECONDS)?;
+        if let Some(ms) = self.expected_response_time_ms {
+            let max = self.timeout_seconds * 1000;
+            if ms == 0 || ms > max {
+                return Err(FieldError::new(
+                    "expected_response_time_ms",
+                    format!("must be between 1 and {max} (timeout_seconds x 1000)"),
+                ));
+            }
+        }
+        check_range("check_interval_seconds", self.check_interval_seconds, INTERVAL_SECONDS)?;
+        check_range("failure_threshold", self.failure_threshold, THRESHOLD)?;
+        check_range("recovery_threshold", self.recovery_threshold, THRESHOLD)?;
+        check_range("retries", self.retries, (0, RETRIES_MAX))?;
+        if !(self.backoff_factor.is_finite() && (0.0..=BACKOFF_FACTOR_MAX).contains(&self.backoff_factor)) {
+            return Err(FieldError::new("backoff_factor", format!("must be between 0 and {BACKOFF_FACTOR_MAX}")));
+        }
+        check_codes("retry_status_codes", &self.retry_status_codes, 0, RETRYABLE_STATUS)?;
+        Ok(())
+    }
+
+    fn validate_headers(&self) -> Result<(), FieldError> {
+        use limits::*;
+        if self.headers.len() > HEADERS_MAX {
+            return Err(FieldError::new("headers", format!("at most {HEADERS_MAX} headers")));
+        }
+        for (name, value) in &self.headers {
+            let field = format!("headers.{name}");
+            let is_token = !name.is_empty()
+                && name.len() <= HEADER_NAME_MAX
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if !is_token {
+                return Err(FieldError::new(&field, format!("header names are 1 to {HEADER_NAME_MAX} token characters")));
+            }
+            if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+                return Err(FieldError::new(&field, "is set by the platform and cannot be overridden"));
+            }
+            if value.len() > HEADER_VALUE_MAX || value.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
+                return Err(FieldError::new(
+                    &field,
+                    format!("values are at most {HEADER_VALUE_MAX} bytes without CR, LF or NUL"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// True when a check with this status counts as "expected" (used to decide whether a 3xx
+    /// is the answer the user wants, or a redirect to follow).
+    pub fn expects_status(&self, status: u16) -> bool {
+        self.expected_status_codes.contains(&status)
+    }
+}
+
+fn check_range(field: &str, value: u32, (min, max): (u32, u32)) -> Result<(), FieldError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(FieldError::new(field, format!("must be between {min} and {max}, got {value}")))
+    }
+}
+
+fn check_codes(field: &str, codes: &[u16], min_len: usize, (lo, hi): (u16, u16)) -> Result<(), FieldError> {
+    if codes.len() < min_len || codes.len() > limits::STATUS_CODES_MAX {
+        return Err(FieldError::new(field, format!("must list {min_len} to {} status codes", limits::STATUS_CODES_MAX)));
+    }
+    if let Some(bad) = codes.iter().find(|c| !(lo..=hi).contains(*c)) {
+        return Err(FieldError::new(field, format!("{bad} is not allowed here (each must be {lo}-{hi})")));
+    }
+    Ok(())
+}
+
+fn check_needle(field: &str, needle: Option<&str>) -> Result<(), FieldError> {
+    match needle {
+        Some(n) if n.is_empty() || n.len() > limits::NEEDLE_MAX => {
+            Err(FieldError::new(field, format!("must be 1 to {} bytes, or null", limits::NEEDLE_MAX)))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+impl Default for MonitorSpec {
+    /// A valid monitor for tests: the SPEC defaults pointed at example.com.
+    fn default() -> Self {
+        Self::create(r#"{"name":"Example","url":"https://example.com/"}"#, 1, TargetPolicy::default()).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STRICT: TargetPolicy = TargetPolicy { allow_private: false };
+    const LOCAL: TargetPolicy = TargetPolicy { allow_private: true };
+
+    #[test]
+    fn create_applies_spec_defaults() {
+        let m = MonitorSpec::create(r#"{"url":"https://api.example.com/health"}"#, 7, STRICT).unwrap();
+        assert_eq!(m.project_id, 7);
+        assert_eq!(m.name, "api.example.com");
+        assert_eq!(m.method, HttpMethod::GET);
+        assert_eq!(m.role, Role::Core);
+        assert_eq!(m.expected_status_codes, vec![200]);
+        assert_eq!(m.timeout_seconds, 20);
+        assert_eq!(m.check_interval_seconds, 300);
+        assert_eq!((m.failure_threshold, m.recovery_threshold, m.retries), (3, 1, 3));
+        assert_eq!(m.backoff_factor, 0.3);
+        assert_eq!(m.retry_status_codes, vec![502, 503, 504]);
+        assert!(m.is_active && !m.bot_counts_as_failure);
+    }
+
+    #[test]
+    fn create_rejections_name_the_field() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("missing url", r#"{"name":"x"}"#, "url"),
+            ("null url", r#"{"url":null}"#, "url"),
+            ("ftp url", r#"{"url":"ftp://example.com/"}"#, "url"),
+            ("ip literal", r#"{"url":"http://10.0.0.1/"}"#, "url"),
+            ("interval below 60", r#"{"url":"https://example.com","check_interval_seconds":59}"#, "check_interval_seconds"),
+            ("interval as string", r#"{"url":"https://example.com","check_interval_seconds":"60"}"#, "check_interval_seconds"),
+            ("timeout above 30", r#"{"url":"https://example.com","timeout_seconds":31}"#, "timeout_seconds"),
+            ("timeout zero", r#"{"url":"https://example.com","timeout_seconds":0}"#, "timeout_seconds"),
+            ("retries above 3", r#"{"url":"https://example.com","retries":4}"#, "retries"),
+            ("retry code 500", r#"{"url":"https://example.com","retry_status_codes":[500]}"#, "retry_status_codes"),
+            ("expected 99", r#"{"url":"https://example.com","expected_status_codes":[99]}"#, "expected_status_codes"),
+            ("expected empty", r#"{"url":"https://example.com","expected_status_codes":[]}"#, "expected_status_codes"),
+            ("threshold 0", r#"{"url":"https://example.com","failure_threshold":0}"#, "failure_threshold"),
+            ("recovery 11", r#"{"url":"https://example.com","recovery_threshold":11}"#, "recovery_threshold"),
+            ("backoff negative", r#"{"url":"https://example.com","backoff_factor":-1}"#, "backoff_factor"),
+            ("backoff huge", r#"{"url":"https://example.com","backoff_factor":6}"#, "backoff_factor"),
+            ("empty name", r#"{"url":"https://example.com","name":"  "}"#, "name"),
+            ("long name", &format!(r#"{{"url":"https://example.com","name":"{}"}}"#, "n".repeat(101)), "name"),
+            ("unknown field", r#"{"url":"https://example.com","intervall":60}"#, "intervall"),
+            ("bad method", r#"{"url":"https://example.com","method":"BREW"}"#, "method"),
+            ("body on GET", r#"{"url":"https://example.com","body":"x"}"#, "body"),
+            ("bad role", r#"{"url":"https://example.com","role":"vital"}"#, "role"),
+            ("header CRLF", r#"{"url":"https://example.com","headers":{"X-A":"a\r\nb"}}"#, "headers.X-A"),
+            ("header host", r#"{"url":"https://example.com","headers":{"Host":"evil"}}"#, "headers.Host"),
+            ("header bad name", r#"{"url":"https://example.com","headers":{"a b":"c"}}"#, "headers.a b"),
+            ("header not string", r#"{"url":"https://example.com","headers":{"X-A":1}}"#, "headers.X-A"),
+            ("empty needle", r#"{"url":"https://example.com","body_contains":""}"#, "body_contains"),
+            ("slow above timeout", r#"{"url":"https://example.com","timeout_seconds":2,"expected_response_time_ms":2001}"#, "expected_response_time_ms"),
+            ("project zero", r#"{"url":"https://example.com","project":0}"#, "project"),
+        ];
+        for (name, body, field) in cases {
+            let err = MonitorSpec::create(body, 1, STRICT).expect_err(name);
+            assert_eq!(err.field.as_deref(), Some(*field), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn too_many_headers_is_refused() {
+        let headers: Map<String, Value> = (0..21).map(|i| (format!("X-{i}"), Value::from("v"))).collect();
+        let body = serde_json::json!({"url": "https://example.com", "headers": headers}).to_string();
+        assert_eq!(MonitorSpec::create(&body, 1, STRICT).unwrap_err().field.as_deref(), Some("headers"));
+    }
+
+    #[test]
+    fn private_targets_need_the_local_policy() {
+        let body = r#"{"name":"fixture","url":"http://127.0.0.1:40123/ok"}"#;
+        assert!(MonitorSpec::create(body, 1, STRICT).is_err());
+        assert_eq!(MonitorSpec::create(body, 1, LOCAL).unwrap().url, "http://127.0.0.1:40123/ok");
+    }
+
+    #[test]
+    fn patch_replaces_present_fields_and_clears_nulls() {
+        let m = MonitorSpec::create(
+            r#"{"name":"a","url":"https://example.com","body_contains":"ok","check_interval_seconds":60}"#,
+            1,
+            STRICT,
+        )
+        .unwrap();
+        let p = m.patch(r#"{"name":"b","body_contains":null}"#, STRICT).unwrap();
+        assert_eq!(p.name, "b");
+        assert_eq!(p.body_contains, None);
+        assert_eq!(p.check_interval_seconds, 60);
+        assert_eq!(p.url, m.url);
+        let err = m.patch(r#"{"check_interval_seconds":30}"#, STRICT).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("check_interval_seconds"));
+        let err = m.patch(r#"{"timeout_seconds":null}"#, STRICT).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("timeout_seconds"));
+    }
+
+    #[test]
+    fn post_with_body_and_headers_is_accepted() {
+        let m = MonitorSpec::create(
+            r#"{"url":"https://example.com/api","method":"POST","body":"{}","headers":{"Content-Type":"application/json"}}"#,
+            1,
+            STRICT,
+        )
+        .unwrap();
+        assert_eq!(m.method, HttpMethod::POST);
+        assert_eq!(m.headers.get("Content-Type").map(String::as_str), Some("application/json"));
+    }
+}

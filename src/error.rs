@@ -1,0 +1,96 @@
+//! The one error type of the HTTP surface, mapped to `application/problem+json` (RFC 9457) in
+//! one place: `AppError::into_response`.
+use serde_json::json;
+use worker::Response;
+
+use crate::core::input::FieldError;
+
+#[derive(Debug)]
+pub enum AppError {
+    /// 400: the request is wrong; names the field when there is one.
+    Invalid(FieldError),
+    /// 401: no or unknown token.
+    Unauthorized,
+    /// 404: no such thing (or not yours: the same answer, so ids don't leak).
+    NotFound(String),
+    /// 405, with the methods the path does take.
+    MethodNotAllowed(Vec<&'static str>),
+    /// 415: a body that is not JSON.
+    UnsupportedMediaType,
+    /// 500: our fault. The detail is logged, never sent.
+    Internal(String),
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        Self::Invalid(e)
+    }
+}
+
+/// Adds what we were doing to a platform error, so a 500 in the log says where it came from.
+pub trait Context<T> {
+    fn context(self, what: &str) -> Result<T, AppError>;
+}
+
+impl<T> Context<T> for Result<T, worker::Error> {
+    fn context(self, what: &str) -> Result<T, AppError> {
+        self.map_err(|e| AppError::Internal(format!("{what}: {e}")))
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid(_) => 400,
+            Self::Unauthorized => 401,
+            Self::NotFound(_) => 404,
+            Self::MethodNotAllowed(_) => 405,
+            Self::UnsupportedMediaType => 415,
+            Self::Internal(_) => 500,
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "Invalid request",
+            Self::Unauthorized => "Unauthorized",
+            Self::NotFound(_) => "Not found",
+            Self::MethodNotAllowed(_) => "Method not allowed",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::Internal(_) => "Internal error",
+        }
+    }
+
+    pub fn into_response(self) -> Response {
+        let status = self.status();
+        let mut body = json!({ "type": "about:blank", "title": self.title(), "status": status });
+        match &self {
+            Self::Invalid(e) => {
+                body["detail"] = json!(e.to_string());
+                if let Some(field) = &e.field {
+                    body["field"] = json!(field);
+                }
+            }
+            Self::Unauthorized => body["detail"] = json!("send `Authorization: Bearer <token>`"),
+            Self::NotFound(what) => body["detail"] = json!(format!("{what} not found")),
+            Self::MethodNotAllowed(allowed) => body["detail"] = json!(format!("allowed: {}", allowed.join(", "))),
+            Self::UnsupportedMediaType => body["detail"] = json!("send the body as application/json"),
+            Self::Internal(detail) => {
+                worker::console_error!("internal error: {detail}");
+                body["detail"] = json!("something went wrong on our side; it has been logged");
+            }
+        }
+        let mut response = Response::from_json(&body)
+            .map(|r| r.with_status(status))
+            .unwrap_or_else(|_| Response::empty().expect("empty response").with_status(status));
+        let headers = response.headers_mut();
+        let _ = headers.set("content-type", "application/problem+json");
+        if let Self::MethodNotAllowed(allowed) = &self {
+            let _ = headers.set("allow", &allowed.join(", "));
+        }
+        if status == 401 {
+            let _ = headers.set("www-authenticate", "Bearer");
+        }
+        response
+    }
+}

@@ -1,0 +1,76 @@
+//! vigil: an uptime monitor that runs entirely on Cloudflare's edge.
+//!
+//! ```text
+//!   cron (every minute)                         HTTP (REST API)
+//!         |                                          |
+//!   scheduler: reserve due monitors            routes: one route table
+//!         |  send_batch (100 per call)               |
+//!   [checks queue] --> consumer: probe -> classify -> record (one D1 batch)
+//!                                      |
+//!                                      | incident transition (outbox)
+//!                                      v
+//!                               [alerts queue] --> alerts
+//! ```
+//!
+//! # Layout
+//! - [`core`]: the pure core. Every decision, no `worker` imports, no clock, no I/O.
+//! - [`store`]: D1. SQL as constants, rows, row -> core conversions.
+//! - [`routes`]: the route table and handlers; [`error`] maps every failure to problem+json.
+//! - [`scheduler`]: the cron tick. [`consumer`]: the checks queue. [`probe`]: fetch.
+//! - [`alerts`]: incident events to the alerts queue and its consumer.
+//! - [`pool`]: the connection-slot semaphore. [`clock`]: the only clock. [`bindings`]: names and config.
+pub mod alerts;
+pub mod bindings;
+pub mod clock;
+pub mod consumer;
+pub mod core;
+pub mod error;
+pub mod pool;
+pub mod probe;
+pub mod routes;
+pub mod scheduler;
+pub mod store;
+
+use worker::{event, Context, Env, Message, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent};
+
+use crate::core::schedule::CheckJob;
+use crate::store::checks::EventRef;
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    Ok(routes::dispatch(req, env).await)
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    match scheduler::tick(&env, clock::now_ms()).await {
+        Ok(report) => worker::console_log!("tick {}: {} checks dispatched, {} events resent", report.slot, report.dispatched, report.events_resent),
+        Err(e) => worker::console_error!("tick failed: {e:?}"),
+    }
+}
+
+#[event(queue)]
+async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> worker::Result<()> {
+    let result = if batch.queue() == bindings::CHECKS_QUEUE_NAME {
+        consumer::consume(decode::<CheckJob>(&batch), &env).await
+    } else {
+        alerts::consume(decode::<EventRef>(&batch), &env).await
+    };
+    // Per-message ack/retry already happened; an error here means nothing was processed, so
+    // returning it retries the batch.
+    result.map_err(|e| worker::Error::RustError(format!("{e:?}")))
+}
+
+/// Typed messages of a batch. One that does not decode is logged and left unacked; the
+/// platform acks it when the handler returns, so a malformed message cannot loop forever.
+fn decode<T: serde::de::DeserializeOwned>(batch: &MessageBatch<serde_json::Value>) -> Vec<Message<T>> {
+    batch
+        .raw_iter()
+        .filter_map(|raw| Message::<T>::try_from(raw).map_err(|e| worker::console_error!("undecodable message on {}: {e}", batch.queue())).ok())
+        .collect()
+}

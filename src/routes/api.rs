@@ -1,0 +1,159 @@
+//! The authenticated REST API: monitors, checks, incidents.
+use serde::Serialize;
+use worker::{MessageBuilder, Response};
+
+use super::{json, Ctx, Page};
+use crate::bindings::CHECKS_QUEUE;
+use crate::core::input::FieldError;
+use crate::core::monitor::MonitorSpec;
+use crate::core::schedule::{check_id, CheckJob, JobKind};
+use crate::core::status::CheckStatus;
+use crate::error::{AppError, Context};
+use crate::store::checks::{self, CheckFilter, CheckView};
+use crate::store::incidents::{self, EventRow, IncidentFilter, IncidentRow};
+use crate::store::monitors::{self, MonitorRow, MonitorState};
+
+/// Monitors created without `project` go to the project the first migration creates.
+const DEFAULT_PROJECT: i64 = 1;
+
+#[derive(Serialize)]
+struct MonitorView {
+    id: i64,
+    #[serde(flatten)]
+    spec: MonitorSpec,
+    created_at: String,
+    updated_at: String,
+    state: MonitorState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latest_check: Option<CheckView>,
+}
+
+impl MonitorView {
+    fn of(row: &MonitorRow, latest_check: Option<CheckView>) -> Result<Self, AppError> {
+        Ok(Self {
+            id: row.id,
+            spec: row.spec()?,
+            created_at: row.created_at.clone(),
+            updated_at: row.updated_at.clone(),
+            state: row.state(),
+            latest_check,
+        })
+    }
+}
+
+fn monitor_not_found(id: i64) -> AppError {
+    AppError::NotFound(format!("monitor {id}"))
+}
+
+pub async fn list_monitors(ctx: Ctx) -> Result<Response, AppError> {
+    let q = ctx.query(&["project", "limit", "cursor"])?;
+    let limit = q.limit()?;
+    let after = q.id("cursor")?.unwrap_or(0);
+    let rows = monitors::list(&ctx.db()?, q.id("project")?, after, limit).await?;
+    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    let items = rows.iter().map(|r| MonitorView::of(r, None)).collect::<Result<Vec<_>, _>>()?;
+    json(200, &Page { items, next_cursor })
+}
+
+pub async fn create_monitor(mut ctx: Ctx) -> Result<Response, AppError> {
+    let body = ctx.json_body().await?;
+    let spec = MonitorSpec::create(&body, DEFAULT_PROJECT, ctx.config.target_policy)?;
+    let row = monitors::insert(&ctx.db()?, &spec, ctx.now).await?;
+    let mut response = json(201, &MonitorView::of(&row, None)?)?;
+    let _ = response.headers_mut().set("location", &format!("/api/monitors/{}", row.id));
+    Ok(response)
+}
+
+pub async fn get_monitor(ctx: Ctx) -> Result<Response, AppError> {
+    let id = ctx.id("id")?;
+    let db = ctx.db()?;
+    let row = monitors::get(&db, id).await?.ok_or_else(|| monitor_not_found(id))?;
+    let latest = checks::latest(&db, id).await?.map(CheckView::from);
+    json(200, &MonitorView::of(&row, latest)?)
+}
+
+pub async fn patch_monitor(mut ctx: Ctx) -> Result<Response, AppError> {
+    let id = ctx.id("id")?;
+    let body = ctx.json_body().await?;
+    let db = ctx.db()?;
+    let row = monitors::get(&db, id).await?.ok_or_else(|| monitor_not_found(id))?;
+    let spec = row.spec()?.patch(&body, ctx.config.target_policy)?;
+    let row = monitors::update(&db, id, &spec, ctx.now).await?.ok_or_else(|| monitor_not_found(id))?;
+    json(200, &MonitorView::of(&row, None)?)
+}
+
+pub async fn delete_monitor(ctx: Ctx) -> Result<Response, AppError> {
+    let id = ctx.id("id")?;
+    if !monitors::delete(&ctx.db()?, id).await? {
+        return Err(monitor_not_found(id));
+    }
+    Ok(Response::empty().context("empty response")?.with_status(204))
+}
+
+#[derive(Serialize)]
+struct Accepted {
+    check_id: String,
+    monitor_id: i64,
+    kind: JobKind,
+    checks_url: String,
+}
+
+/// Queues one immediate check (paused monitors too: the user asked for it).
+pub async fn run_monitor(ctx: Ctx) -> Result<Response, AppError> {
+    let id = ctx.id("id")?;
+    monitors::get(&ctx.db()?, id).await?.ok_or_else(|| monitor_not_found(id))?;
+    let job = CheckJob { monitor_id: id, slot: ctx.now.div_euclid(1000), kind: JobKind::Manual };
+    let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
+    queue.send(MessageBuilder::new(job).build()).await.context("queueing a manual check")?;
+    json(202, &Accepted { check_id: job.check_id(), monitor_id: id, kind: job.kind, checks_url: format!("/api/checks?monitor={id}") })
+}
+
+pub async fn list_checks(ctx: Ctx) -> Result<Response, AppError> {
+    let q = ctx.query(&["monitor", "status", "since", "until", "limit", "cursor"])?;
+    let status = q
+        .text("status")
+        .map(|s| CheckStatus::parse(&s.to_ascii_uppercase()).ok_or_else(|| FieldError::new("status", "must be UP, DOWN, TIMEOUT or BOT_DETECTED")))
+        .transpose()?;
+    let before = q
+        .text("cursor")
+        .map(|c| crate::core::schedule::parse_check_id(c).map(|(m, s)| (s, m)).ok_or_else(|| FieldError::new("cursor", "is not a cursor this API gave out")))
+        .transpose()?;
+    let filter = CheckFilter { monitor: q.id("monitor")?, status, since: q.time("since")?, until: q.time("until")?, before, limit: q.limit()? };
+    let rows = checks::list(&ctx.db()?, &filter).await?;
+    let next_cursor = (rows.len() == filter.limit as usize).then(|| rows.last().map(|r| check_id(r.monitor_id, r.slot))).flatten();
+    json(200, &Page { items: rows.into_iter().map(CheckView::from).collect(), next_cursor })
+}
+
+#[derive(Serialize)]
+struct IncidentView {
+    #[serde(flatten)]
+    incident: IncidentRow,
+    open: bool,
+    /// The incident's events and how far each got toward alert delivery.
+    events: Vec<EventRow>,
+}
+
+pub async fn list_incidents(ctx: Ctx) -> Result<Response, AppError> {
+    let q = ctx.query(&["monitor", "state", "limit", "cursor"])?;
+    let open = match q.text("state") {
+        None => None,
+        Some("open") => Some(true),
+        Some("resolved") => Some(false),
+        Some(_) => return Err(FieldError::new("state", "must be open or resolved").into()),
+    };
+    let filter = IncidentFilter { monitor: q.id("monitor")?, open, before_id: q.id("cursor")?, limit: q.limit()? };
+    let db = ctx.db()?;
+    let rows = incidents::list(&db, &filter).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut events = incidents::events_of(&db, &ids).await?;
+    let next_cursor = (rows.len() == filter.limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    let items = rows
+        .into_iter()
+        .map(|incident| {
+            let (mine, rest): (Vec<EventRow>, Vec<EventRow>) = events.drain(..).partition(|e| e.incident_id == incident.id);
+            events = rest;
+            IncidentView { open: incident.resolved_at.is_none(), incident, events: mine }
+        })
+        .collect();
+    json(200, &Page { items, next_cursor })
+}

@@ -1,0 +1,47 @@
+//! The cron tick: reserve due monitors, fan them out to the checks queue, and resend any
+//! incident event a crash left in the outbox.
+use worker::{D1Database, Env, MessageBuilder};
+
+use crate::alerts;
+use crate::bindings::{CHECKS_QUEUE, DB};
+use crate::core::schedule::{tick_slot, CheckJob, JobKind, SEND_BATCH_MAX};
+use crate::core::time::EpochMs;
+use crate::error::{AppError, Context};
+use crate::store::{incidents, monitors, run};
+use crate::args;
+
+/// An outbox row older than this was left behind by a sender that died after its commit.
+const OUTBOX_GRACE_MS: i64 = 120_000;
+
+#[derive(Debug, Default)]
+pub struct TickReport {
+    pub slot: i64,
+    pub dispatched: usize,
+    pub events_resent: usize,
+}
+
+pub async fn tick(env: &Env, now: EpochMs) -> Result<TickReport, AppError> {
+    let db = env.d1(DB).context("D1 binding")?;
+    let slot = tick_slot(now);
+    let due = monitors::reserve_due(&db, slot).await?;
+    let dispatched = dispatch(env, &db, &due, slot, JobKind::Scheduled).await?;
+    let unsent = incidents::unsent_before(&db, now - OUTBOX_GRACE_MS).await?;
+    alerts::enqueue(env, &db, &unsent, now).await?;
+    Ok(TickReport { slot, dispatched, events_resent: unsent.len() })
+}
+
+/// Sends one job per monitor, 100 per `send_batch`. If a send fails, the monitors of that
+/// chunk and after are made due again, so the next tick retries them instead of skipping an
+/// interval.
+pub async fn dispatch(env: &Env, db: &D1Database, ids: &[i64], slot: i64, kind: JobKind) -> Result<usize, AppError> {
+    let queue = env.queue(CHECKS_QUEUE).context("checks queue binding")?;
+    for (n, chunk) in ids.chunks(SEND_BATCH_MAX).enumerate() {
+        let jobs: Vec<_> = chunk.iter().map(|&monitor_id| MessageBuilder::new(CheckJob { monitor_id, slot, kind }).build()).collect();
+        if let Err(e) = queue.send_batch(jobs).await {
+            let undispatched = serde_json::to_string(&ids[n * SEND_BATCH_MAX..]).unwrap_or_else(|_| "[]".into());
+            run(db, "UPDATE monitors SET next_check_at = ?1 WHERE id IN (SELECT value FROM json_each(?2))", &args![slot, undispatched]).await?;
+            return Err(AppError::Internal(format!("sending checks: {e}")));
+        }
+    }
+    Ok(ids.len())
+}

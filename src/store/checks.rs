@@ -1,0 +1,228 @@
+//! Check rows, and recording a check: row + monitor state + incident transition in one D1
+//! batch, which D1 runs as one transaction.
+use serde::{Deserialize, Serialize};
+use worker::D1Database;
+
+use super::{all, first, stmt, Refusal};
+use crate::args;
+use crate::core::classify::Verdict;
+use crate::core::incident::{Step, Transition};
+use crate::core::schedule::{check_id, CheckJob};
+use crate::core::status::CheckStatus;
+use crate::core::time::{iso, EpochMs};
+use crate::error::{AppError, Context};
+
+const INSERT_CHECK: &str = "INSERT INTO checks (monitor_id, slot, kind, started_at, status, slow, http_status, latency_ms, failure_type, attempts) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+/// Sets state_version to the version the recorder read + 1; the guard trigger aborts the
+/// batch when someone else got there first.
+const UPDATE_STATE: &str = "UPDATE monitors SET status = ?2, slow = ?3, consecutive_failures = ?4, consecutive_successes = ?5, \
+     last_checked_at = ?6, state_version = ?7 WHERE id = ?1";
+const OPEN_INCIDENT: &str =
+    "INSERT INTO incidents (monitor_id, opened_at, opened_slot, cause, last_status) VALUES (?1, ?2, ?3, ?4, ?5)";
+const RESOLVE_INCIDENT: &str =
+    "UPDATE incidents SET resolved_at = ?2, last_status = ?3 WHERE monitor_id = ?1 AND resolved_at IS NULL";
+const TOUCH_INCIDENT: &str = "UPDATE incidents SET last_status = ?2 WHERE monitor_id = ?1 AND resolved_at IS NULL";
+/// The outbox row for the open incident (opened in this batch, or about to be resolved by it).
+const INSERT_EVENT: &str = "INSERT INTO incident_events (incident_id, event, monitor_id, check_slot, created_at) \
+     SELECT id, ?2, monitor_id, ?3, ?4 FROM incidents WHERE monitor_id = ?1 AND resolved_at IS NULL \
+     RETURNING incident_id, event, monitor_id, check_slot";
+
+/// An incident transition waiting to be handed to the alerts queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRef {
+    pub incident_id: i64,
+    pub event: IncidentEvent,
+    pub monitor_id: i64,
+    pub check_slot: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IncidentEvent {
+    #[serde(rename = "incident.opened")]
+    Opened,
+    #[serde(rename = "incident.resolved")]
+    Resolved,
+}
+
+impl IncidentEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Opened => "incident.opened",
+            Self::Resolved => "incident.resolved",
+        }
+    }
+}
+
+/// What the recorder did with a check.
+#[derive(Debug)]
+pub enum Recorded {
+    /// Written; these events now wait in the outbox.
+    New(Vec<EventRef>),
+    /// This (monitor, slot) was recorded before: a redelivered message. Nothing changed.
+    Duplicate,
+    /// The monitor's state moved since it was read. Nothing changed; re-read and retry.
+    Stale,
+    /// The monitor was deleted meanwhile. Nothing to record.
+    MonitorGone,
+}
+
+/// What one executed check produced, ready to be stored.
+pub struct CheckResult<'a> {
+    pub job: CheckJob,
+    pub started_at: EpochMs,
+    pub attempts: u32,
+    pub verdict: &'a Verdict,
+}
+
+/// Records a check and its consequences atomically. `read_version` is the monitor's
+/// state_version when `step` was computed from it.
+pub async fn record(db: &D1Database, result: &CheckResult<'_>, step: &Step, read_version: i64) -> Result<Recorded, AppError> {
+    let CheckResult { job, started_at, attempts, verdict } = result;
+    let status = verdict.status.as_str();
+    let at = iso(*started_at);
+    let mut batch = vec![
+        stmt(
+            db,
+            INSERT_CHECK,
+            &args![
+                job.monitor_id,
+                job.slot,
+                job.kind.as_str(),
+                at.clone(),
+                status,
+                verdict.slow,
+                verdict.http_status,
+                verdict.latency_ms,
+                verdict.failure_type.clone(),
+                *attempts
+            ],
+        )?,
+        stmt(
+            db,
+            UPDATE_STATE,
+            &args![
+                job.monitor_id,
+                status,
+                verdict.slow,
+                step.streaks.consecutive_failures,
+                step.streaks.consecutive_successes,
+                at.clone(),
+                read_version + 1
+            ],
+        )?,
+    ];
+    let event_args = |event: IncidentEvent| args![job.monitor_id, event.as_str(), job.slot, at.clone()];
+    let event_index = match step.transition {
+        Transition::Open => {
+            let cause = verdict.failure_type.clone().unwrap_or_else(|| status.to_string());
+            batch.push(stmt(db, OPEN_INCIDENT, &args![job.monitor_id, at.clone(), job.slot, cause, status])?);
+            batch.push(stmt(db, INSERT_EVENT, &event_args(IncidentEvent::Opened))?);
+            Some(3)
+        }
+        Transition::Resolve => {
+            batch.push(stmt(db, INSERT_EVENT, &event_args(IncidentEvent::Resolved))?);
+            batch.push(stmt(db, RESOLVE_INCIDENT, &args![job.monitor_id, at.clone(), status])?);
+            Some(2)
+        }
+        Transition::None if step.streaks.incident_open => {
+            batch.push(stmt(db, TOUCH_INCIDENT, &args![job.monitor_id, status])?);
+            None
+        }
+        Transition::None => None,
+    };
+    let results = match db.batch(batch).await {
+        Ok(results) => results,
+        Err(e) => {
+            let message = e.to_string();
+            return match Refusal::of(&message) {
+                Some(Refusal::Unique) => Ok(Recorded::Duplicate),
+                Some(Refusal::StaleState) => Ok(Recorded::Stale),
+                Some(Refusal::ForeignKey) => Ok(Recorded::MonitorGone),
+                None => Err(AppError::Internal(format!("recording check {}: {message}", job.check_id()))),
+            };
+        }
+    };
+    let events = match event_index.and_then(|i| results.get(i)) {
+        Some(r) => r.results::<EventRef>().context("reading recorded incident event")?,
+        None => Vec::new(),
+    };
+    Ok(Recorded::New(events))
+}
+
+/// A check row as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckRow {
+    pub monitor_id: i64,
+    pub slot: i64,
+    pub kind: String,
+    pub started_at: String,
+    pub status: String,
+    pub slow: i64,
+    pub http_status: Option<i64>,
+    pub latency_ms: Option<i64>,
+    pub failure_type: Option<String>,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckView {
+    pub id: String,
+    pub monitor_id: i64,
+    pub kind: String,
+    pub started_at: String,
+    pub status: String,
+    pub slow: bool,
+    pub http_status: Option<i64>,
+    pub latency_ms: Option<i64>,
+    pub failure_type: Option<String>,
+    pub attempts: i64,
+}
+
+impl From<CheckRow> for CheckView {
+    fn from(r: CheckRow) -> Self {
+        Self {
+            id: check_id(r.monitor_id, r.slot),
+            monitor_id: r.monitor_id,
+            kind: r.kind,
+            started_at: r.started_at,
+            status: r.status,
+            slow: r.slow != 0,
+            http_status: r.http_status,
+            latency_ms: r.latency_ms,
+            failure_type: r.failure_type,
+            attempts: r.attempts,
+        }
+    }
+}
+
+/// Filters of `GET /api/checks`. Times are epoch seconds of the slot.
+#[derive(Debug, Default)]
+pub struct CheckFilter {
+    pub monitor: Option<i64>,
+    pub status: Option<CheckStatus>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Keyset cursor: rows strictly before (slot, monitor_id) in the listing order.
+    pub before: Option<(i64, i64)>,
+    pub limit: u32,
+}
+
+/// Newest first, by (slot, monitor_id).
+pub async fn list(db: &D1Database, f: &CheckFilter) -> Result<Vec<CheckRow>, AppError> {
+    let (cursor_slot, cursor_monitor) = f.before.map_or((None, None), |(s, m)| (Some(s), Some(m)));
+    all(
+        db,
+        "SELECT * FROM checks WHERE (?1 IS NULL OR monitor_id = ?1) AND (?2 IS NULL OR status = ?2) \
+         AND (?3 IS NULL OR slot >= ?3) AND (?4 IS NULL OR slot <= ?4) \
+         AND (?5 IS NULL OR slot < ?5 OR (slot = ?5 AND monitor_id < ?6)) \
+         ORDER BY slot DESC, monitor_id DESC LIMIT ?7",
+        &args![f.monitor, f.status.map(CheckStatus::as_str), f.since, f.until, cursor_slot, cursor_monitor, f.limit],
+    )
+    .await
+}
+
+pub async fn latest(db: &D1Database, monitor_id: i64) -> Result<Option<CheckRow>, AppError> {
+    first(db, "SELECT * FROM checks WHERE monitor_id = ?1 ORDER BY slot DESC LIMIT 1", &args![monitor_id]).await
+}
+

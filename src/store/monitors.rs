@@ -1,0 +1,258 @@
+//! Monitors in D1: configuration rows, current state, and reserving due monitors.
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use worker::D1Database;
+
+use super::{all, first, run, Arg};
+use crate::args;
+use crate::core::incident::Streaks;
+use crate::core::input::FieldError;
+use crate::core::monitor::MonitorSpec;
+use crate::core::status::CheckStatus;
+use crate::core::time::{iso, EpochMs};
+use crate::error::AppError;
+
+/// Config columns in the order `config_args` binds them (?1..?21).
+const CONFIG_COLUMNS: &str = "project_id, name, monitor_type, role, method, url, headers, body, \
+    expected_status_codes, body_contains, bot_protection_string, bot_counts_as_failure, \
+    expected_response_time_ms, timeout_seconds, check_interval_seconds, failure_threshold, \
+    recovery_threshold, retries, backoff_factor, retry_status_codes, is_active";
+
+/// Every monitor read also says whether it has an open incident (the state machine needs it).
+const SELECT: &str = "SELECT m.*, EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = m.id AND i.resolved_at IS NULL) AS incident_open FROM monitors m";
+
+/// The row as D1 returns it. JSON-valued columns are text; booleans are 0/1.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MonitorRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub name: String,
+    pub monitor_type: String,
+    pub role: String,
+    pub method: String,
+    pub url: String,
+    pub headers: String,
+    pub body: Option<String>,
+    pub expected_status_codes: String,
+    pub body_contains: Option<String>,
+    pub bot_protection_string: Option<String>,
+    pub bot_counts_as_failure: i64,
+    pub expected_response_time_ms: Option<i64>,
+    pub timeout_seconds: i64,
+    pub check_interval_seconds: i64,
+    pub failure_threshold: i64,
+    pub recovery_threshold: i64,
+    pub retries: i64,
+    pub backoff_factor: f64,
+    pub retry_status_codes: String,
+    pub is_active: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub status: Option<String>,
+    pub slow: i64,
+    pub consecutive_failures: i64,
+    pub consecutive_successes: i64,
+    pub last_checked_at: Option<String>,
+    pub next_check_at: i64,
+    pub state_version: i64,
+    #[serde(default)]
+    pub incident_open: i64,
+}
+
+/// A monitor's current state, as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonitorState {
+    pub status: Option<CheckStatus>,
+    pub slow: bool,
+    pub consecutive_failures: u32,
+    pub consecutive_successes: u32,
+    pub incident_open: bool,
+    pub last_checked_at: Option<String>,
+    pub next_check_at: Option<String>,
+}
+
+impl MonitorRow {
+    /// The configuration as the core's type. Rows are only ever written from a validated spec,
+    /// so a failure here means the database was edited by hand.
+    pub fn spec(&self) -> Result<MonitorSpec, AppError> {
+        let json = |text: &str, field: &str| {
+            serde_json::from_str::<Value>(text).map_err(|e| AppError::Internal(format!("monitor {} {field}: {e}", self.id)))
+        };
+        let value = serde_json::json!({
+            "project": self.project_id,
+            "name": self.name,
+            "monitor_type": self.monitor_type,
+            "role": self.role,
+            "method": self.method,
+            "url": self.url,
+            "headers": json(&self.headers, "headers")?,
+            "body": self.body,
+            "expected_status_codes": json(&self.expected_status_codes, "expected_status_codes")?,
+            "body_contains": self.body_contains,
+            "bot_protection_string": self.bot_protection_string,
+            "bot_counts_as_failure": self.bot_counts_as_failure != 0,
+            "expected_response_time_ms": self.expected_response_time_ms,
+            "timeout_seconds": self.timeout_seconds,
+            "check_interval_seconds": self.check_interval_seconds,
+            "failure_threshold": self.failure_threshold,
+            "recovery_threshold": self.recovery_threshold,
+            "retries": self.retries,
+            "backoff_factor": self.backoff_factor,
+            "retry_status_codes": json(&self.retry_status_codes, "retry_status_codes")?,
+            "is_active": self.is_active != 0,
+        });
+        crate::core::input::typed(value).map_err(|e: FieldError| AppError::Internal(format!("monitor {}: {e}", self.id)))
+    }
+
+    pub fn streaks(&self) -> Streaks {
+        Streaks {
+            consecutive_failures: self.consecutive_failures.max(0) as u32,
+            consecutive_successes: self.consecutive_successes.max(0) as u32,
+            incident_open: self.incident_open != 0,
+        }
+    }
+
+    pub fn state(&self) -> MonitorState {
+        let s = self.streaks();
+        MonitorState {
+            status: self.status.as_deref().and_then(CheckStatus::parse),
+            slow: self.slow != 0,
+            consecutive_failures: s.consecutive_failures,
+            consecutive_successes: s.consecutive_successes,
+            incident_open: s.incident_open,
+            last_checked_at: self.last_checked_at.clone(),
+            next_check_at: (self.is_active != 0).then(|| iso(self.next_check_at * 1000)),
+        }
+    }
+}
+
+fn config_args(spec: &MonitorSpec) -> Vec<Arg> {
+    args![
+        spec.project_id,
+        spec.name.trim(),
+        "http",
+        text(&spec.role),
+        spec.method.as_str(),
+        spec.url.trim(),
+        text(&spec.headers),
+        spec.body.clone(),
+        text(&spec.expected_status_codes),
+        spec.body_contains.clone(),
+        spec.bot_protection_string.clone(),
+        spec.bot_counts_as_failure,
+        spec.expected_response_time_ms,
+        spec.timeout_seconds,
+        spec.check_interval_seconds,
+        spec.failure_threshold,
+        spec.recovery_threshold,
+        spec.retries,
+        spec.backoff_factor,
+        text(&spec.retry_status_codes),
+        spec.is_active,
+    ]
+}
+
+/// JSON text of a value; enums come out bare (`core`, not `"core"`).
+fn text<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        Ok(v) => v.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// A project id that does not exist fails the foreign key; say so about the field.
+fn project_refusal(e: AppError) -> AppError {
+    match &e {
+        AppError::Internal(msg) if msg.contains("FOREIGN KEY constraint failed") => {
+            AppError::Invalid(FieldError::new("project", "no such project"))
+        }
+        _ => e,
+    }
+}
+
+/// Inserts a monitor, due on the next tick.
+pub async fn insert(db: &D1Database, spec: &MonitorSpec, now: EpochMs) -> Result<MonitorRow, AppError> {
+    let sql = format!(
+        "INSERT INTO monitors ({CONFIG_COLUMNS}, created_at, updated_at, next_check_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, 0) \
+         RETURNING *, 0 AS incident_open"
+    );
+    let mut a = config_args(spec);
+    a.push(iso(now).into());
+    first(db, &sql, &a).await.map_err(project_refusal)?.ok_or_else(|| AppError::Internal("insert returned no row".into()))
+}
+
+/// Replaces a monitor's configuration. An edited monitor is due on the next tick, so a fixed
+/// URL is confirmed within a minute.
+pub async fn update(db: &D1Database, id: i64, spec: &MonitorSpec, now: EpochMs) -> Result<Option<MonitorRow>, AppError> {
+    let sets: Vec<String> = CONFIG_COLUMNS.split(", ").enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
+    let sql = format!(
+        "UPDATE monitors SET {}, updated_at = ?22, next_check_at = 0 WHERE id = ?23 RETURNING *, \
+         EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = ?23 AND i.resolved_at IS NULL) AS incident_open",
+        sets.join(", ")
+    );
+    let mut a = config_args(spec);
+    a.push(iso(now).into());
+    a.push(id.into());
+    first(db, &sql, &a).await.map_err(project_refusal)
+}
+
+pub async fn get(db: &D1Database, id: i64) -> Result<Option<MonitorRow>, AppError> {
+    first(db, &format!("{SELECT} WHERE m.id = ?1"), &args![id]).await
+}
+
+/// Monitors by id, for a consumer batch: one query whatever the batch size (json_each keeps
+/// it to one bound parameter; D1 allows 100 per statement).
+pub async fn get_many(db: &D1Database, ids: &[i64]) -> Result<Vec<MonitorRow>, AppError> {
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    all(db, &format!("{SELECT} WHERE m.id IN (SELECT value FROM json_each(?1))"), &args![list]).await
+}
+
+/// One page of monitors, by id, optionally of one project.
+pub async fn list(db: &D1Database, project: Option<i64>, after_id: i64, limit: u32) -> Result<Vec<MonitorRow>, AppError> {
+    let sql = format!("{SELECT} WHERE m.id > ?1 AND (?2 IS NULL OR m.project_id = ?2) ORDER BY m.id LIMIT ?3");
+    all(db, &sql, &args![after_id, project, limit]).await
+}
+
+/// Deletes a monitor and (by cascade) its checks and incidents. Returns whether it existed.
+pub async fn delete(db: &D1Database, id: i64) -> Result<bool, AppError> {
+    #[derive(Deserialize)]
+    struct Gone {
+        #[allow(dead_code)]
+        id: i64,
+    }
+    let gone: Option<Gone> = first(db, "DELETE FROM monitors WHERE id = ?1 RETURNING id", &args![id]).await?;
+    Ok(gone.is_some())
+}
+
+/// Reserves every due monitor for `slot` in the same statement that selects it: it advances
+/// `next_check_at` and returns the ids, so an overlapping or repeated tick finds nothing left.
+pub async fn reserve_due(db: &D1Database, slot: i64) -> Result<Vec<i64>, AppError> {
+    #[derive(Deserialize)]
+    struct Reserved {
+        id: i64,
+    }
+    let rows: Vec<Reserved> = all(
+        db,
+        "UPDATE monitors SET next_check_at = ?1 + check_interval_seconds \
+         WHERE is_active = 1 AND next_check_at <= ?1 RETURNING id",
+        &args![slot],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+pub async fn project_exists(db: &D1Database, id: i64) -> Result<bool, AppError> {
+    #[derive(Deserialize)]
+    struct One {
+        #[allow(dead_code)]
+        id: i64,
+    }
+    Ok(first::<One>(db, "SELECT id FROM projects WHERE id = ?1", &args![id]).await?.is_some())
+}
+
+/// Used by health: the cheapest query that proves D1 answers.
+pub async fn ping(db: &D1Database) -> Result<(), AppError> {
+    run(db, "SELECT 1", &[]).await
+}

@@ -1,0 +1,270 @@
+// E2E harness: runs the vigil worker under `wrangler dev` (local mode, fresh D1
+// state per instance) and gives tests small helpers to drive it.
+//
+//   const vigil = await startVigil();
+//   try { const r = await vigil.api('GET', '/api/monitors'); ... }
+//   finally { await vigil.stop(); }
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export { startTarget } from '../fixtures/target.mjs';
+
+// tests/e2e/harness.mjs -> repo root
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const DEFAULT_TOKEN = 'test-admin-token';
+const DEFAULT_VARS = { ADMIN_TOKEN: DEFAULT_TOKEN, ALLOW_PRIVATE_TARGETS: 'true' };
+const HEALTH_TIMEOUT_MS = 180_000; // first start may compile the Rust worker
+const MIGRATE_TIMEOUT_MS = 120_000;
+
+// ---------------------------------------------------------------------------
+// Process bookkeeping: every child runs in its own process group (npx -> node
+// wrangler -> workerd), so killing -pid takes down the whole tree. Anything
+// still alive when this test process exits or is interrupted gets SIGKILLed.
+const liveGroups = new Set(); // pids (== pgids) of children not yet exited
+const ownedDirs = new Set(); // temp dirs to delete on emergency exit
+let handlersInstalled = false;
+
+function killGroup(pid, signal) {
+  try { process.kill(-pid, signal); return true; } catch { return false; } // ESRCH: already gone
+}
+
+function groupAlive(pid) {
+  return killGroup(pid, 0);
+}
+
+function emergencyCleanup() {
+  for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+  liveGroups.clear();
+  for (const dir of ownedDirs) {
+    try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ }
+  }
+  ownedDirs.clear();
+}
+
+function installHandlers() {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', emergencyCleanup); // must stay synchronous
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+    // Installing a listener disables Node's default "die on signal", so exit ourselves.
+    process.once(sig, () => {
+      emergencyCleanup();
+      process.exit(code);
+    });
+  }
+}
+
+/** Spawn `npx <args>` in its own process group, capturing stdout+stderr. */
+function spawnGroup(args) {
+  installHandlers();
+  const child = spawn('npx', args, {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+    detached: true, // new process group, so the whole tree can be killed at once
+    stdio: ['pipe', 'pipe', 'pipe'], // stdin held open (never written) so nothing sees EOF
+  });
+  let output = '';
+  const capture = (chunk) => {
+    output += chunk.toString('utf8');
+    if (output.length > 4_000_000) output = output.slice(-2_000_000); // bound memory on chatty runs
+  };
+  child.stdout.on('data', capture);
+  child.stderr.on('data', capture);
+  child.stdin.on('error', () => {}); // EPIPE if the child dies first
+
+  const exited = new Promise((resolve) => {
+    child.once('error', (err) => { capture(`\n[spawn error] ${err.message}\n`); resolve({ code: null, signal: null }); });
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  if (child.pid) liveGroups.add(child.pid);
+  // The leader exiting does not mean the group is empty, so liveGroups keeps
+  // the pid until killTree() has confirmed the whole group is gone.
+  return { child, exited, output: () => output };
+}
+
+/** SIGTERM the group, SIGKILL after graceMs, wait until leader and group are gone. */
+async function killTree(proc, graceMs = 5000) {
+  const pid = proc.child.pid;
+  if (!pid) return;
+  killGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && groupAlive(pid)) await sleep(100);
+  if (groupAlive(pid)) {
+    killGroup(pid, 'SIGKILL');
+    // Bounded: an unreaped zombie would keep the group "alive" forever.
+    const hardDeadline = Date.now() + 3000;
+    while (Date.now() < hardDeadline && groupAlive(pid)) await sleep(100);
+  }
+  await Promise.race([proc.exited, sleep(2000)]);
+  liveGroups.delete(pid);
+}
+
+// ---------------------------------------------------------------------------
+
+/** Ask the OS for a free loopback port. */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function runToCompletion(args, timeoutMs) {
+  const proc = spawnGroup(args);
+  const timedOut = Symbol('timeout');
+  const result = await Promise.race([proc.exited, sleep(timeoutMs, timedOut)]);
+  if (result === timedOut) {
+    await killTree(proc);
+    throw new Error(`\`npx ${args.join(' ')}\` timed out after ${timeoutMs} ms:\n${proc.output()}`);
+  }
+  await killTree(proc, 0); // reap anything it left behind in its group
+  if (result.code !== 0) {
+    throw new Error(`\`npx ${args.join(' ')}\` exited with ${result.code ?? result.signal}:\n${proc.output()}`);
+  }
+  return proc.output();
+}
+
+export async function startVigil({ vars = {}, persistDir } = {}) {
+  const ownsDir = !persistDir;
+  const dir = persistDir ?? (await mkdtemp(path.join(os.tmpdir(), 'vigil-e2e-')));
+  if (ownsDir) ownedDirs.add(dir);
+  const removeDir = async () => {
+    if (!ownsDir) return;
+    await rm(dir, { recursive: true, force: true });
+    ownedDirs.delete(dir);
+  };
+
+  let proc;
+  try {
+    await runToCompletion(['wrangler', 'd1', 'migrations', 'apply', 'vigil', '--local', '--persist-to', dir], MIGRATE_TIMEOUT_MS);
+
+    const port = await freePort();
+    // Explicit inspector port: parallel instances would otherwise all probe 9229.
+    const inspectorPort = await freePort();
+    const args = [
+      'wrangler', 'dev',
+      '--ip', '127.0.0.1', '--port', String(port),
+      '--inspector-port', String(inspectorPort),
+      '--test-scheduled',
+      '--persist-to', dir,
+      '--show-interactive-dev-session=false',
+      '--log-level', 'warn',
+    ];
+    for (const [k, v] of Object.entries({ ...DEFAULT_VARS, ...vars })) args.push('--var', `${k}:${v}`);
+    proc = spawnGroup(args);
+
+    const base = `http://127.0.0.1:${port}`;
+    await waitHealthy(base, proc);
+    return makeHandle({ base, port, dir, proc, removeDir });
+  } catch (err) {
+    if (proc) await killTree(proc);
+    await removeDir();
+    throw err;
+  }
+}
+
+async function waitHealthy(base, proc) {
+  let exited = null;
+  proc.exited.then((r) => { exited = r; });
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  let last = 'no response yet';
+  while (Date.now() < deadline) {
+    if (exited) {
+      throw new Error(`wrangler dev exited (${exited.code ?? exited.signal}) before /health answered:\n${proc.output()}`);
+    }
+    try {
+      const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(5000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = err.cause?.code ?? err.message; // ECONNREFUSED while wrangler boots
+    }
+    await sleep(500);
+  }
+  throw new Error(`wrangler dev: /health not 200 after ${HEALTH_TIMEOUT_MS} ms (last: ${last}):\n${proc.output()}`);
+}
+
+function makeHandle({ base, port, dir, proc, removeDir }) {
+  let stopping;
+
+  async function api(method, apiPath, body, { token = DEFAULT_TOKEN, headers = {} } = {}) {
+    // Caller-supplied headers win (lower-cased so they replace, not duplicate, ours).
+    const h = { accept: 'application/json' };
+    if (token !== null) h.authorization = `Bearer ${token}`;
+    if (body !== undefined) h['content-type'] = 'application/json';
+    for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = v;
+    const init = { method, headers: h, redirect: 'manual', signal: AbortSignal.timeout(60_000) };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const res = await fetch(base + apiPath, init);
+    return { status: res.status, headers: res.headers, body: await readBody(res) };
+  }
+
+  async function tick() {
+    // Scheduled handler runs every due check, which may wait on slow targets.
+    const res = await fetch(`${base}/__scheduled?cron=*+*+*+*+*`, { signal: AbortSignal.timeout(120_000) });
+    const text = await res.text();
+    if (res.status < 200 || res.status > 299) {
+      throw new Error(`GET /__scheduled answered ${res.status}: ${text}`);
+    }
+    return { status: res.status, body: text };
+  }
+
+  async function waitFor(fn, { timeoutMs = 30_000, intervalMs = 250, what = 'condition' } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    for (;;) {
+      try {
+        const value = await fn();
+        if (value) return value;
+        last = value;
+      } catch (err) {
+        last = err; // transient failures are retried; the last one is reported
+      }
+      if (Date.now() >= deadline) break;
+      await sleep(intervalMs);
+    }
+    throw new Error(`timed out waiting for ${what} after ${timeoutMs} ms; last value: ${inspect(last, { depth: 6 })}`);
+  }
+
+  function stop() {
+    stopping ??= (async () => {
+      await killTree(proc);
+      await removeDir();
+    })();
+    return stopping;
+  }
+
+  return {
+    base,
+    port,
+    token: DEFAULT_TOKEN,
+    persistDir: dir,
+    logs: () => proc.output(),
+    stop,
+    api,
+    tick,
+    waitFor,
+  };
+}
+
+async function readBody(res) {
+  const text = await res.text();
+  const type = res.headers.get('content-type') ?? '';
+  if (!/[/+]json\b/i.test(type)) return text;
+  if (text === '') return null;
+  try { return JSON.parse(text); } catch { return text; }
+}
