@@ -18,6 +18,9 @@ pub struct Config {
     /// Fetches one consumer invocation keeps open at once (Cloudflare allows 6).
     pub check_concurrency: usize,
     pub recheck_delay_seconds: u32,
+    /// `VIGIL_TEST_HOOKS=true` enables routes that only end-to-end tests use (raw queue
+    /// messages, to prove redelivery is harmless). Off by default; never set in production.
+    pub test_hooks: bool,
 }
 
 impl Config {
@@ -31,6 +34,7 @@ impl Config {
             target_policy: TargetPolicy { allow_private: var("ALLOW_PRIVATE_TARGETS").is_some_and(|v| v.trim() == "true") },
             check_concurrency: number("CHECK_CONCURRENCY", 6, (1, 6)) as usize,
             recheck_delay_seconds: number("RECHECK_DELAY_SECONDS", 20, (0, 300)),
+            test_hooks: var("VIGIL_TEST_HOOKS").is_some_and(|v| v.trim() == "true"),
         }
     }
 }

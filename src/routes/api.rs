@@ -157,3 +157,17 @@ pub async fn list_incidents(ctx: Ctx) -> Result<Response, AppError> {
         .collect();
     json(200, &Page { items, next_cursor })
 }
+
+/// Test hook (VIGIL_TEST_HOOKS=true only): sends the given check jobs to the queue verbatim, in
+/// one batch, so a test can deliver the same message twice. 404 when hooks are off.
+pub async fn enqueue_raw_jobs(mut ctx: Ctx) -> Result<Response, AppError> {
+    if !ctx.config.test_hooks {
+        return Err(AppError::NotFound("route /__test/check-jobs".into()));
+    }
+    let body = ctx.json_body().await?;
+    let jobs: Vec<CheckJob> = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected an array of check jobs: {e}")))?;
+    let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
+    let count = jobs.len();
+    queue.send_batch(jobs.into_iter().map(|j| MessageBuilder::new(j).build()).collect::<Vec<_>>()).await.context("sending test jobs")?;
+    json(202, &serde_json::json!({ "queued": count }))
+}

@@ -50,6 +50,7 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/api/monitors/:id/run" Token => api::run_monitor),
     route!(Get "/api/checks" Token => api::list_checks),
     route!(Get "/api/incidents" Token => api::list_incidents),
+    route!(Post "/__test/check-jobs" Token => api::enqueue_raw_jobs),
 ];
 
 /// Matches `path` against a pattern; returns the `:name` parameters.
