@@ -128,3 +128,8 @@ test('unknown routes and ids are 404, wrong methods 405', async () => {
   assert.equal(r.status, 405);
   assert.match(r.headers.get('allow'), /GET/);
 });
+
+test('test hooks answer 404 unless VIGIL_TEST_HOOKS is set', async () => {
+  const r = await vigil.api('POST', '/__test/check-jobs', []);
+  assert.equal(r.status, 404);
+});
