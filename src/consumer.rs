@@ -2,8 +2,10 @@
 //! classify, record, and hand incident transitions on. Each message is acked or retried on its
 //! own, so one bad check never replays the others.
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
-use futures::future::join_all;
+use futures::future::{join_all, LocalBoxFuture, Shared};
+use futures::FutureExt;
 use worker::{D1Database, Env, Message, MessageBuilder, MessageExt};
 
 use crate::alerts;
@@ -11,6 +13,7 @@ use crate::bindings::{Config, CHECKS_QUEUE, DB};
 use crate::clock;
 use crate::core::classify::classify;
 use crate::core::incident::{self, Effect, Thresholds};
+use crate::core::monitor::MonitorSpec;
 use crate::core::schedule::{CheckJob, JobKind};
 use crate::error::{AppError, Context};
 use crate::pool::Slots;
@@ -36,18 +39,26 @@ pub async fn consume(messages: Vec<Message<CheckJob>>, env: &Env) -> Result<(), 
     let config = Config::from_env(env);
     let db = env.d1(DB).context("D1 binding")?;
     let ids: Vec<i64> = messages.iter().map(|m| m.body().monitor_id).collect();
-    // One read for the whole batch. If it fails nothing has happened yet: retry them all.
-    let rows: BTreeMap<i64, MonitorRow> = monitors::get_many(&db, &ids).await?.into_iter().map(|r| (r.id, r)).collect();
+    // One state read for the whole batch, started now and awaited only when a check needs it:
+    // checks that carry their config start fetching at once instead of waiting for it.
+    let rows: Rows = {
+        let db = &db;
+        async move {
+            let rows = monitors::get_many(db, &ids).await.map_err(|e| format!("{e:?}"))?;
+            Ok(Rc::new(rows.into_iter().map(|r| (r.id, r)).collect()))
+        }
+        .boxed_local()
+        .shared()
+    };
     let slots = Slots::new(config.check_concurrency);
     let ctx = Job { env, db: &db, config: &config, slots: &slots };
     let runs = messages.iter().map(|message| {
-        let ctx = &ctx;
-        let row = rows.get(&message.body().monitor_id).cloned();
+        let (ctx, rows) = (&ctx, rows.clone());
         async move {
-            match run_job(ctx, *message.body(), row).await {
+            match run_job(ctx, message.body().clone(), rows).await {
                 Ok(()) => message.ack(),
                 Err(e) => {
-                    worker::console_error!("check {:?} failed, will retry: {e:?}", message.body());
+                    worker::console_error!("check {} failed, will retry: {e:?}", message.body().check_id());
                     message.retry();
                 }
             }
@@ -65,15 +76,30 @@ pub async fn consume(messages: Vec<Message<CheckJob>>, env: &Env) -> Result<(), 
     Ok(())
 }
 
-async fn run_job(ctx: &Job<'_>, job: CheckJob, row: Option<MonitorRow>) -> Result<(), AppError> {
-    let Some(mut row) = row else { return Ok(()) }; // deleted since it was queued
+/// The batch's monitor rows by id, read once and shared by every check of the batch.
+type Rows<'a> = Shared<LocalBoxFuture<'a, Result<Rc<BTreeMap<i64, MonitorRow>>, String>>>;
+
+async fn row_of(rows: &Rows<'_>, id: i64) -> Result<Option<MonitorRow>, AppError> {
+    let rows = rows.clone().await.map_err(|e| AppError::Internal(format!("reading monitors: {e}")))?;
+    Ok(rows.get(&id).cloned())
+}
+
+async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>) -> Result<(), AppError> {
+    let carried = job.spec.as_deref().and_then(|json| serde_json::from_str::<MonitorSpec>(json).ok());
+    let spec = match carried {
+        Some(spec) => spec,
+        None => match row_of(&rows, job.monitor_id).await? {
+            Some(row) => row.spec()?,
+            None => return Ok(()), // deleted since it was queued
+        },
+    };
+    let report = probe::run(&spec, ctx.config.target_policy, ctx.slots).await;
+    let verdict = classify(&spec, &report.outcome);
+    let Some(mut row) = row_of(&rows, job.monitor_id).await? else { return Ok(()) }; // deleted meanwhile
     if row.is_active == 0 && job.kind != JobKind::Manual {
         return Ok(()); // paused since it was queued
     }
-    let spec = row.spec()?;
-    let report = probe::run(&spec, ctx.config.target_policy, ctx.slots).await;
-    let verdict = classify(&spec, &report.outcome);
-    let result = CheckResult { job, started_at: report.started_at, attempts: report.attempts, verdict: &verdict };
+    let result = CheckResult { job: &job, started_at: report.started_at, attempts: report.attempts, verdict: &verdict };
     let effect = Effect::of(verdict.status, spec.bot_counts_as_failure);
     let thresholds = Thresholds { failure: spec.failure_threshold, recovery: spec.recovery_threshold };
     for _ in 0..STALE_RETRIES {
@@ -82,7 +108,7 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, row: Option<MonitorRow>) -> Resul
             Recorded::New(events) => {
                 alerts::enqueue(ctx.env, ctx.db, &events, clock::now_ms()).await?;
                 if step.recheck {
-                    send_recheck(ctx, job).await?;
+                    send_recheck(ctx, &job).await?;
                 }
                 return Ok(());
             }
@@ -102,10 +128,11 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, row: Option<MonitorRow>) -> Resul
 }
 
 /// Pulls the next check forward to confirm a failure (or a recovery) in about a minute.
-async fn send_recheck(ctx: &Job<'_>, job: CheckJob) -> Result<(), AppError> {
+async fn send_recheck(ctx: &Job<'_>, job: &CheckJob) -> Result<(), AppError> {
     let delay = ctx.config.recheck_delay_seconds;
     let now_s = clock::now_ms().div_euclid(1000);
-    let recheck = CheckJob { monitor_id: job.monitor_id, slot: now_s.max(job.slot) + i64::from(delay.max(1)), kind: JobKind::Recheck };
+    let slot = now_s.max(job.slot) + i64::from(delay.max(1));
+    let recheck = CheckJob { monitor_id: job.monitor_id, slot, kind: JobKind::Recheck, spec: job.spec.clone() };
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     queue.send(MessageBuilder::new(recheck).delay_seconds(delay).build()).await.context("sending recheck")
 }

@@ -72,6 +72,9 @@ async fn attempt(spec: &MonitorSpec, policy: TargetPolicy) -> ProbeOutcome {
 
 /// Fetches with redirects followed by hand, so every hop passes the SSRF guard again.
 async fn follow(spec: &MonitorSpec, policy: TargetPolicy, mut url: Url, signal: &AbortSignal) -> ProbeOutcome {
+    // Workers freeze Date.now() between I/O events, so a clock read here could be as old as the
+    // last event, making latency look longer by all the CPU work done since. A zero timer is an
+    // event: after it the clock is fresh, and the fetch starts right away.
     let start = clock::now_ms();
     let mut method = spec.method;
     let mut body = spec.body.clone();

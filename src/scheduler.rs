@@ -24,7 +24,11 @@ pub async fn tick(env: &Env, now: EpochMs) -> Result<TickReport, AppError> {
     let db = env.d1(DB).context("D1 binding")?;
     let slot = tick_slot(now);
     let due = monitors::reserve_due(&db, slot).await?;
-    let dispatched = dispatch(env, &db, &due, slot, JobKind::Scheduled).await?;
+    let jobs = due
+        .iter()
+        .map(|row| Ok(CheckJob { monitor_id: row.id, slot, kind: JobKind::Scheduled, spec: Some(row.spec_json()?) }))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let dispatched = dispatch(env, &db, jobs, slot).await?;
     let unsent = incidents::unsent_before(&db, now - OUTBOX_GRACE_MS).await?;
     alerts::enqueue(env, &db, &unsent, now).await?;
     Ok(TickReport { slot, dispatched, events_resent: unsent.len() })
@@ -33,15 +37,16 @@ pub async fn tick(env: &Env, now: EpochMs) -> Result<TickReport, AppError> {
 /// Sends one job per monitor, 100 per `send_batch`. If a send fails, the monitors of that
 /// chunk and after are made due again, so the next tick retries them instead of skipping an
 /// interval.
-pub async fn dispatch(env: &Env, db: &D1Database, ids: &[i64], slot: i64, kind: JobKind) -> Result<usize, AppError> {
+async fn dispatch(env: &Env, db: &D1Database, jobs: Vec<CheckJob>, slot: i64) -> Result<usize, AppError> {
     let queue = env.queue(CHECKS_QUEUE).context("checks queue binding")?;
-    for (n, chunk) in ids.chunks(SEND_BATCH_MAX).enumerate() {
-        let jobs: Vec<_> = chunk.iter().map(|&monitor_id| MessageBuilder::new(CheckJob { monitor_id, slot, kind }).build()).collect();
-        if let Err(e) = queue.send_batch(jobs).await {
-            let undispatched = serde_json::to_string(&ids[n * SEND_BATCH_MAX..]).unwrap_or_else(|_| "[]".into());
+    for (n, chunk) in jobs.chunks(SEND_BATCH_MAX).enumerate() {
+        let messages: Vec<_> = chunk.iter().map(|job| MessageBuilder::new(job.clone()).build()).collect();
+        if let Err(e) = queue.send_batch(messages).await {
+            let ids: Vec<i64> = jobs[n * SEND_BATCH_MAX..].iter().map(|j| j.monitor_id).collect();
+            let undispatched = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
             run(db, "UPDATE monitors SET next_check_at = ?1 WHERE id IN (SELECT value FROM json_each(?2))", &args![slot, undispatched]).await?;
             return Err(AppError::Internal(format!("sending checks: {e}")));
         }
     }
-    Ok(ids.len())
+    Ok(jobs.len())
 }

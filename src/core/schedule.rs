@@ -43,15 +43,19 @@ impl JobKind {
     }
 }
 
-/// One checks-queue message. Small and flat: serde-wasm-bindgen carries it, so no maps and no
-/// integers beyond 2^53. The monitor's config is read fresh from D1 by the consumer, so an edit
-/// made after the tick still applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// One checks-queue message. Flat: serde-wasm-bindgen carries it, so no maps and no integers
+/// beyond 2^53.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckJob {
     pub monitor_id: i64,
     /// Epoch seconds this check stands for; (monitor_id, slot) is the check's identity.
     pub slot: i64,
     pub kind: JobKind,
+    /// The monitor's config as JSON, read by the tick in the same statement that reserved it.
+    /// Carrying it lets the consumer start fetching at once instead of waiting on a D1 read;
+    /// without it the consumer reads the config first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<String>,
 }
 
 impl CheckJob {
@@ -126,7 +130,7 @@ mod tests {
 
     #[test]
     fn check_ids_round_trip() {
-        let job = CheckJob { monitor_id: 42, slot: 1_795_238_700, kind: JobKind::Scheduled };
+        let job = CheckJob { monitor_id: 42, slot: 1_795_238_700, kind: JobKind::Scheduled, spec: None };
         assert_eq!(job.check_id(), "42-1795238700");
         assert_eq!(parse_check_id(&job.check_id()), Some((42, 1_795_238_700)));
         for bad in ["", "42", "x-1", "42-", "-5x"] {
@@ -136,7 +140,9 @@ mod tests {
 
     #[test]
     fn job_serializes_flat() {
-        let job = CheckJob { monitor_id: 1, slot: 60, kind: JobKind::Recheck };
+        let job = CheckJob { monitor_id: 1, slot: 60, kind: JobKind::Recheck, spec: None };
         assert_eq!(serde_json::to_string(&job).unwrap(), r#"{"monitor_id":1,"slot":60,"kind":"recheck"}"#);
+        let back: CheckJob = serde_json::from_str(r#"{"monitor_id":1,"slot":60,"kind":"recheck"}"#).unwrap();
+        assert_eq!(back, job);
     }
 }

@@ -101,11 +101,12 @@ struct Accepted {
 /// Queues one immediate check (paused monitors too: the user asked for it).
 pub async fn run_monitor(ctx: Ctx) -> Result<Response, AppError> {
     let id = ctx.id("id")?;
-    monitors::get(&ctx.db()?, id).await?.ok_or_else(|| monitor_not_found(id))?;
-    let job = CheckJob { monitor_id: id, slot: ctx.now.div_euclid(1000), kind: JobKind::Manual };
+    let row = monitors::get(&ctx.db()?, id).await?.ok_or_else(|| monitor_not_found(id))?;
+    let job = CheckJob { monitor_id: id, slot: ctx.now.div_euclid(1000), kind: JobKind::Manual, spec: Some(row.spec_json()?) };
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
+    let accepted = Accepted { check_id: job.check_id(), monitor_id: id, kind: job.kind, checks_url: format!("/api/checks?monitor={id}") };
     queue.send(MessageBuilder::new(job).build()).await.context("queueing a manual check")?;
-    json(202, &Accepted { check_id: job.check_id(), monitor_id: id, kind: job.kind, checks_url: format!("/api/checks?monitor={id}") })
+    json(202, &accepted)
 }
 
 pub async fn list_checks(ctx: Ctx) -> Result<Response, AppError> {

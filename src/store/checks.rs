@@ -69,7 +69,7 @@ pub enum Recorded {
 
 /// What one executed check produced, ready to be stored.
 pub struct CheckResult<'a> {
-    pub job: CheckJob,
+    pub job: &'a CheckJob,
     pub started_at: EpochMs,
     pub attempts: u32,
     pub verdict: &'a Verdict,

@@ -104,6 +104,11 @@ impl MonitorRow {
         crate::core::input::typed(value).map_err(|e: FieldError| AppError::Internal(format!("monitor {}: {e}", self.id)))
     }
 
+    /// The configuration as the JSON a check job carries.
+    pub fn spec_json(&self) -> Result<String, AppError> {
+        serde_json::to_string(&self.spec()?).map_err(|e| AppError::Internal(format!("monitor {}: {e}", self.id)))
+    }
+
     pub fn streaks(&self) -> Streaks {
         Streaks {
             consecutive_failures: self.consecutive_failures.max(0) as u32,
@@ -227,20 +232,15 @@ pub async fn delete(db: &D1Database, id: i64) -> Result<bool, AppError> {
 }
 
 /// Reserves every due monitor for `slot` in the same statement that selects it: it advances
-/// `next_check_at` and returns the ids, so an overlapping or repeated tick finds nothing left.
-pub async fn reserve_due(db: &D1Database, slot: i64) -> Result<Vec<i64>, AppError> {
-    #[derive(Deserialize)]
-    struct Reserved {
-        id: i64,
-    }
-    let rows: Vec<Reserved> = all(
+/// `next_check_at` and returns the rows, so an overlapping or repeated tick finds nothing left.
+pub async fn reserve_due(db: &D1Database, slot: i64) -> Result<Vec<MonitorRow>, AppError> {
+    all(
         db,
         "UPDATE monitors SET next_check_at = ?1 + check_interval_seconds \
-         WHERE is_active = 1 AND next_check_at <= ?1 RETURNING id",
+         WHERE is_active = 1 AND next_check_at <= ?1 RETURNING *",
         &args![slot],
     )
-    .await?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    .await
 }
 
 pub async fn project_exists(db: &D1Database, id: i64) -> Result<bool, AppError> {

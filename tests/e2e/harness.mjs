@@ -137,7 +137,7 @@ async function runToCompletion(args, timeoutMs) {
   return proc.output();
 }
 
-export async function startVigil({ vars = {}, persistDir } = {}) {
+export async function startVigil({ vars = {}, persistDir, logLevel = 'warn' } = {}) {
   const ownsDir = !persistDir;
   const dir = persistDir ?? (await mkdtemp(path.join(os.tmpdir(), 'vigil-e2e-')));
   if (ownsDir) ownedDirs.add(dir);
@@ -161,7 +161,7 @@ export async function startVigil({ vars = {}, persistDir } = {}) {
       '--test-scheduled',
       '--persist-to', dir,
       '--show-interactive-dev-session=false',
-      '--log-level', 'warn',
+      '--log-level', logLevel, // 'log' shows the worker's console.log (the benchmark reads it)
     ];
     for (const [k, v] of Object.entries({ ...DEFAULT_VARS, ...vars })) args.push('--var', `${k}:${v}`);
     proc = spawnGroup(args);
