@@ -21,6 +21,10 @@ pub struct Config {
     /// `VIGIL_TEST_HOOKS=true` enables routes that only end-to-end tests use (raw queue
     /// messages, to prove redelivery is harmless). Off by default; never set in production.
     pub test_hooks: bool,
+    /// Retention (SPEC section 3): raw checks, hourly and daily rollups, in days.
+    pub raw_retention_days: u32,
+    pub hourly_retention_days: u32,
+    pub daily_retention_days: u32,
 }
 
 impl Config {
@@ -35,6 +39,9 @@ impl Config {
             check_concurrency: number("CHECK_CONCURRENCY", 6, (1, 6)) as usize,
             recheck_delay_seconds: number("RECHECK_DELAY_SECONDS", 20, (0, 300)),
             test_hooks: var("VIGIL_TEST_HOOKS").is_some_and(|v| v.trim() == "true"),
+            raw_retention_days: number("RAW_RETENTION_DAYS", 7, (1, 90)),
+            hourly_retention_days: number("HOURLY_RETENTION_DAYS", 90, (1, 400)),
+            daily_retention_days: number("DAILY_RETENTION_DAYS", 400, (1, 3650)),
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod clock;
 pub mod consumer;
 pub mod core;
 pub mod error;
+pub mod history;
 pub mod pool;
 pub mod probe;
 pub mod routes;
@@ -49,7 +50,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     match scheduler::tick(&env, clock::now_ms()).await {
-        Ok(report) => worker::console_log!("tick {}: {} checks dispatched, {} events resent", report.slot, report.dispatched, report.events_resent),
+        Ok(r) => worker::console_log!("tick {}: {} checks dispatched, {} events resent, {} monitors rolled up", r.slot, r.dispatched, r.events_resent, r.rolled_up),
         Err(e) => worker::console_error!("tick failed: {e:?}"),
     }
 }

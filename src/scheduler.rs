@@ -3,6 +3,8 @@
 use worker::{D1Database, Env, MessageBuilder};
 
 use crate::alerts;
+use crate::bindings::Config;
+use crate::history;
 use crate::bindings::{CHECKS_QUEUE, DB};
 use crate::core::schedule::{tick_slot, CheckJob, JobKind, SEND_BATCH_MAX};
 use crate::core::time::EpochMs;
@@ -18,6 +20,7 @@ pub struct TickReport {
     pub slot: i64,
     pub dispatched: usize,
     pub events_resent: usize,
+    pub rolled_up: usize,
 }
 
 pub async fn tick(env: &Env, now: EpochMs) -> Result<TickReport, AppError> {
@@ -31,7 +34,12 @@ pub async fn tick(env: &Env, now: EpochMs) -> Result<TickReport, AppError> {
     let dispatched = dispatch(env, &db, jobs, slot).await?;
     let unsent = incidents::unsent_before(&db, now - OUTBOX_GRACE_MS).await?;
     alerts::enqueue(env, &db, &unsent, now).await?;
-    Ok(TickReport { slot, dispatched, events_resent: unsent.len() })
+    // History upkeep must not hold back the checks above: its failure is logged, not returned.
+    let rolled_up = history::upkeep(&db, &Config::from_env(env), now).await.unwrap_or_else(|e| {
+        worker::console_error!("history upkeep: {e:?}");
+        0
+    });
+    Ok(TickReport { slot, dispatched, events_resent: unsent.len(), rolled_up })
 }
 
 /// Sends one job per monitor, 100 per `send_batch`. If a send fails, the monitors of that

@@ -3,6 +3,7 @@
 //! host `cargo test`.
 pub mod buckets; // timeline buckets (2 x interval forward fill) and site status
 pub mod classify; // probe outcome -> UP / DOWN / TIMEOUT / BOT_DETECTED with a readable reason
+pub mod email; // alert emails: rendering and provider send requests
 pub mod incident; // streaks and the open/resolve state machine
 pub mod input; // JSON request bodies -> typed values, with the offending field named
 pub mod monitor; // the monitor model, defaults and validation
@@ -10,4 +11,7 @@ pub mod retry; // which attempts to retry and urllib3's backoff schedule
 pub mod schedule; // tick slots, due-ness, check ids, queue job messages
 pub mod ssrf; // which URLs may be fetched, and each redirect hop
 pub mod status; // CheckStatus
+pub mod status_page; // the public status page: view model, HTML, JSON, feed, badges
 pub mod time; // epoch milliseconds <-> ISO 8601 text
+pub mod uptime; // mergeable rollups, uptime and latency percentiles
+pub mod webhook; // signed webhooks: payload, Standard Webhooks signatures, delivery policy

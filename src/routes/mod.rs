@@ -2,6 +2,7 @@
 //! `Result<Response, AppError>`; errors become problem+json in `AppError::into_response` only.
 mod api;
 mod meta;
+mod status_page;
 
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
@@ -51,6 +52,11 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/api/checks" Token => api::list_checks),
     route!(Get "/api/incidents" Token => api::list_incidents),
     route!(Post "/__test/check-jobs" Token => api::enqueue_raw_jobs),
+    // Public pages. `feed.atom` is listed before `:monitor`: the first match wins.
+    route!(Get "/status/:slug" Public => status_page::project_page),
+    route!(Get "/status/:slug/feed.atom" Public => status_page::feed),
+    route!(Get "/status/:slug/:monitor" Public => status_page::monitor_page),
+    route!(Get "/badge/:slug/:monitor" Public => status_page::badge),
 ];
 
 /// Matches `path` against a pattern; returns the `:name` parameters.
@@ -74,7 +80,11 @@ fn match_path(pattern: &'static str, path: &str) -> Option<Vec<(&'static str, St
 
 pub async fn dispatch(req: Request, env: Env) -> Response {
     let path = req.path();
-    let method = req.method();
+    // HEAD is GET without a body (the runtime drops it), so status checkers and curl -I work.
+    let method = match req.method() {
+        Method::Head => Method::Get,
+        m => m,
+    };
     let mut allowed = Vec::new();
     for route in ROUTES {
         let Some(params) = match_path(route.path, &path) else { continue };

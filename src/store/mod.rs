@@ -3,6 +3,8 @@
 pub mod checks;
 pub mod incidents;
 pub mod monitors;
+pub mod pages;
+pub mod rollups;
 
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};

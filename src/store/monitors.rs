@@ -7,7 +7,7 @@ use super::{all, first, run, Arg};
 use crate::args;
 use crate::core::incident::Streaks;
 use crate::core::input::FieldError;
-use crate::core::monitor::MonitorSpec;
+use crate::core::monitor::{MonitorSpec, Role};
 use crate::core::status::CheckStatus;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
@@ -57,6 +57,8 @@ pub struct MonitorRow {
     pub state_version: i64,
     #[serde(default)]
     pub incident_open: i64,
+    #[serde(default)]
+    pub rolled_up_until: i64,
 }
 
 /// A monitor's current state, as the API shows it.
@@ -107,6 +109,10 @@ impl MonitorRow {
     /// The configuration as the JSON a check job carries.
     pub fn spec_json(&self) -> Result<String, AppError> {
         serde_json::to_string(&self.spec()?).map_err(|e| AppError::Internal(format!("monitor {}: {e}", self.id)))
+    }
+
+    pub fn role(&self) -> Role {
+        if self.role == "supplementary" { Role::Supplementary } else { Role::Core }
     }
 
     pub fn streaks(&self) -> Streaks {

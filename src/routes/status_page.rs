@@ -1,0 +1,333 @@
+//! Public status pages: HTML, JSON, Atom feed and badges (SPEC section 6). Reads the last
+//! 4 hours of raw checks and rollups for everything older; rendered output is cached at the edge
+//! and rebuilt only when newer data exists and at least 30 s have passed (seed 002's throttle).
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use worker::{Cache, Response};
+
+use super::Ctx;
+use crate::core::buckets::CheckPoint;
+use crate::core::status::CheckStatus;
+use crate::core::status_page::{self as page, DetailInput, IncidentInput, MaintenanceInput, MonitorInput, PageInput};
+use crate::core::time::{parse_iso, EpochMs};
+use crate::core::uptime::{day_start, hour_start, merged, rollup_range, RawCheck, Rollup, DAY_MS, HOUR_MS};
+use crate::error::{AppError, Context};
+use crate::store::monitors::{self, MonitorRow};
+use crate::store::pages::{self, PageIncident, PageMaintenance, ProjectRow};
+use crate::store::rollups::{self, Period};
+
+/// Seed 002's throttle: a cached page younger than this is served without touching D1.
+const FRESH_MS: i64 = 30_000;
+const TIMELINE_MS: i64 = 4 * HOUR_MS;
+const MAX_MONITORS: u32 = 200;
+
+/// Everything one project's pages show, owned; `PageInput` borrows from it.
+struct History {
+    project: ProjectRow,
+    monitors: Vec<MonitorHistory>,
+    incidents: Vec<PageIncident>,
+    maintenance: Vec<PageMaintenance>,
+    now: EpochMs,
+}
+
+struct MonitorHistory {
+    row: MonitorRow,
+    recent: Vec<CheckPoint>,
+    latency: Vec<(EpochMs, u32)>,
+    daily: Vec<(EpochMs, Rollup)>,
+    uptime: [Option<f64>; 4],
+}
+
+/// Reads one project's history in five queries, whatever the number of monitors.
+async fn load(ctx: &Ctx, project: ProjectRow, only: Option<i64>) -> Result<History, AppError> {
+    let db = ctx.db()?;
+    let now = ctx.now;
+    let rows: Vec<MonitorRow> = monitors::list(&db, Some(project.id), 0, MAX_MONITORS)
+        .await?
+        .into_iter()
+        .filter(|m| m.is_active != 0 && only.is_none_or(|id| id == m.id))
+        .collect();
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let max_interval = rows.iter().map(|m| m.check_interval_seconds).max().unwrap_or(60);
+    let raw_from = now - TIMELINE_MS - 2 * max_interval * 1000;
+    let mut raw: BTreeMap<i64, Vec<RawCheck>> = BTreeMap::new();
+    for (id, check) in rollups::raw_checks(&db, &ids, raw_from.div_euclid(1000), now.div_euclid(1000) + 1).await? {
+        raw.entry(id).or_default().push(check);
+    }
+    let day0 = day_start(now) - 89 * DAY_MS;
+    let hour0 = hour_start(now) - 23 * HOUR_MS;
+    let mut hourly: BTreeMap<i64, Vec<(EpochMs, Rollup)>> = BTreeMap::new();
+    for r in rollups::of_monitors(&db, &ids, Period::Hour, hour0).await? {
+        hourly.entry(r.monitor_id).or_default().push((r.start_ms, r.rollup));
+    }
+    let mut daily: BTreeMap<i64, Vec<(EpochMs, Rollup)>> = BTreeMap::new();
+    for r in rollups::of_monitors(&db, &ids, Period::Day, day0).await? {
+        daily.entry(r.monitor_id).or_default().push((r.start_ms, r.rollup));
+    }
+    let monitors = rows
+        .into_iter()
+        .map(|row| {
+            let checks = raw.remove(&row.id).unwrap_or_default();
+            let interval = row.check_interval_seconds.clamp(60, 86_400) as u32;
+            // Hours not rolled up yet come live from raw checks (at most the last 4 hours).
+            let live_from = row.rolled_up_until.max(now - TIMELINE_MS);
+            let live = rollup_range(&checks, interval, live_from, now);
+            let hours = hourly.remove(&row.id).unwrap_or_default();
+            let mut days = daily.remove(&row.id).unwrap_or_default();
+            let window = |rollups: &[(EpochMs, Rollup)], since: EpochMs| {
+                let mut total = merged(rollups.iter().filter(|(start, _)| *start >= since && *start < live_from).map(|(_, r)| r));
+                total.merge(&live);
+                total.uptime()
+            };
+            let uptime = [
+                window(&hours, hour0),
+                window(&days, day_start(now) - 6 * DAY_MS),
+                window(&days, day_start(now) - 29 * DAY_MS),
+                window(&days, day0),
+            ];
+            // Today's bar includes the live hours too.
+            match days.last_mut() {
+                Some((start, r)) if *start == day_start(now) => r.merge(&live),
+                _ => days.push((day_start(now), live)),
+            }
+            MonitorHistory {
+                recent: checks.iter().map(RawCheck::point).collect(),
+                latency: checks.iter().filter_map(|c| Some((c.at_ms, c.latency_ms?))).collect(),
+                daily: days,
+                uptime,
+                row,
+            }
+        })
+        .collect();
+    let incidents = pages::incidents(&db, project.id, now - 7 * DAY_MS, 25).await?;
+    let maintenance = pages::maintenance(&db, project.id, now).await?;
+    Ok(History { project, monitors, incidents, maintenance, now })
+}
+
+impl History {
+    fn monitor_input(m: &MonitorHistory) -> MonitorInput<'_> {
+        MonitorInput {
+            id: m.row.id,
+            name: &m.row.name,
+            role: m.row.role(),
+            interval_seconds: m.row.check_interval_seconds.clamp(60, 86_400) as u32,
+            status: m.row.status.as_deref().and_then(CheckStatus::parse),
+            slow: m.row.slow != 0,
+            last_checked_ms: m.row.last_checked_at.as_deref().and_then(parse_iso),
+            recent: &m.recent,
+            latency_points: &m.latency,
+            daily: &m.daily,
+            uptime: m.uptime,
+        }
+    }
+
+    fn incidents(&self, monitor: Option<i64>) -> Vec<IncidentInput<'_>> {
+        self.incidents
+            .iter()
+            .filter(|i| monitor.is_none_or(|id| id == i.monitor_id))
+            .filter_map(|i| {
+                Some(IncidentInput {
+                    id: i.id,
+                    monitor_name: &i.monitor_name,
+                    opened_ms: parse_iso(&i.opened_at)?,
+                    resolved_ms: i.resolved_at.as_deref().and_then(parse_iso),
+                    cause: &i.cause,
+                })
+            })
+            .collect()
+    }
+
+    fn maintenance(&self, monitor: Option<i64>) -> Vec<MaintenanceInput<'_>> {
+        self.maintenance
+            .iter()
+            .filter(|w| w.monitor_id.is_none() || monitor.is_none() || w.monitor_id == monitor)
+            .filter_map(|w| Some(MaintenanceInput { title: &w.title, starts_ms: parse_iso(&w.starts_at)?, ends_ms: parse_iso(&w.ends_at)? }))
+            .collect()
+    }
+
+    fn page_input(&self) -> PageInput<'_> {
+        PageInput {
+            project_name: &self.project.name,
+            project_slug: &self.project.slug,
+            now_ms: self.now,
+            monitors: self.monitors.iter().map(Self::monitor_input).collect(),
+            incidents: self.incidents(None),
+            maintenance: self.maintenance(None),
+        }
+    }
+}
+
+/// A public project by slug; private and unknown ones are the same 404.
+async fn public_project(ctx: &Ctx, slug: &str) -> Result<ProjectRow, AppError> {
+    match pages::project_by_slug(&ctx.db()?, slug).await? {
+        Some(p) if p.public != 0 => Ok(p),
+        _ => Err(AppError::NotFound(format!("status page {slug}"))),
+    }
+}
+
+fn param<'a>(ctx: &'a Ctx, name: &str) -> &'a str {
+    ctx.params.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+/// `GET /status/{slug}` (HTML) and `GET /status/{slug}.json`.
+pub async fn project_page(ctx: Ctx) -> Result<Response, AppError> {
+    let raw = param(&ctx, "slug").to_string();
+    let (slug, json) = match raw.strip_suffix(".json") {
+        Some(slug) => (slug.to_string(), true),
+        None => (raw, false),
+    };
+    let ctx = &ctx;
+    cached(ctx, &slug, if json { JSON } else { HTML }, move |project| async move {
+        let history = load(ctx, project, None).await?;
+        let view = page::view(&history.page_input());
+        Ok(if json { page::render_json(&view).to_string() } else { page::render_html(&view) })
+    })
+    .await
+}
+
+/// `GET /status/{slug}/{monitor}`: one monitor's detail page.
+pub async fn monitor_page(ctx: Ctx) -> Result<Response, AppError> {
+    let slug = param(&ctx, "slug").to_string();
+    let monitor: i64 = param(&ctx, "monitor").parse().map_err(|_| AppError::NotFound("monitor".into()))?;
+    let ctx = &ctx;
+    cached(ctx, &slug, HTML, move |project| async move {
+        let history = load(ctx, project, Some(monitor)).await?;
+        let m = history.monitors.first().ok_or_else(|| AppError::NotFound(format!("monitor {monitor}")))?;
+        Ok(page::render_detail_html(&DetailInput {
+            project_name: &history.project.name,
+            project_slug: &history.project.slug,
+            now_ms: history.now,
+            monitor: History::monitor_input(m),
+            incidents: history.incidents(Some(monitor)),
+            maintenance: history.maintenance(Some(monitor)),
+        }))
+    })
+    .await
+}
+
+/// `GET /status/{slug}/feed.atom`: incidents as an Atom feed.
+pub async fn feed(ctx: Ctx) -> Result<Response, AppError> {
+    let slug = param(&ctx, "slug").to_string();
+    let base = ctx.req.url().context("request URL")?.origin().ascii_serialization();
+    let ctx = &ctx;
+    cached(ctx, &slug, ATOM, move |project| async move {
+        let db = ctx.db()?;
+        let incidents = pages::incidents(&db, project.id, ctx.now - 90 * DAY_MS, 50).await?;
+        let history = History { project, monitors: Vec::new(), incidents, maintenance: Vec::new(), now: ctx.now };
+        Ok(page::atom_feed(&history.project.name, &history.project.slug, &base, &history.incidents(None), ctx.now))
+    })
+    .await
+}
+
+/// `GET /badge/{slug}/{monitor}.svg` (status, or `?metric=uptime&window=24h|7d|30d|90d`) and
+/// `.json` (a shields.io endpoint document with the same message).
+pub async fn badge(ctx: Ctx) -> Result<Response, AppError> {
+    let slug = param(&ctx, "slug").to_string();
+    let file = param(&ctx, "monitor").to_string();
+    let (id, json) = match (file.strip_suffix(".svg"), file.strip_suffix(".json")) {
+        (Some(id), _) => (id.to_string(), false),
+        (_, Some(id)) => (id.to_string(), true),
+        _ => return Err(AppError::NotFound(format!("badge {file}"))),
+    };
+    let monitor: i64 = id.parse().map_err(|_| AppError::NotFound(format!("badge {file}")))?;
+    let q = ctx.query(&["metric", "window"])?;
+    let window = match q.text("window").unwrap_or("24h") {
+        "24h" => 0,
+        "7d" => 1,
+        "30d" => 2,
+        "90d" => 3,
+        _ => return Err(crate::core::input::FieldError::new("window", "must be 24h, 7d, 30d or 90d").into()),
+    };
+    let uptime = match q.text("metric").unwrap_or("status") {
+        "status" => false,
+        "uptime" => true,
+        _ => return Err(crate::core::input::FieldError::new("metric", "must be status or uptime").into()),
+    };
+    let ctx = &ctx;
+    cached(ctx, &slug, if json { JSON } else { SVG }, move |project| async move {
+        let history = load(ctx, project, Some(monitor)).await?;
+        let m = history.monitors.first().ok_or_else(|| AppError::NotFound(format!("monitor {monitor}")))?;
+        let (message, color) = if uptime {
+            page::uptime_badge(m.uptime[window])
+        } else {
+            let (message, color) = page::status_badge(m.row.status.as_deref().and_then(CheckStatus::parse), m.row.slow != 0);
+            (message.to_string(), color)
+        };
+        Ok(if json {
+            page::shields_endpoint(&m.row.name, &message, color).to_string()
+        } else {
+            page::badge_svg(&m.row.name, &message, color)
+        })
+    })
+    .await
+}
+
+const HTML: &str = "text/html; charset=utf-8";
+const JSON: &str = "application/json";
+const ATOM: &str = "application/atom+xml; charset=utf-8";
+const SVG: &str = "image/svg+xml";
+
+/// Serves `build`'s output through the edge cache. A copy younger than 30 s is served without
+/// touching D1; an older one is served again if the project's data version is unchanged (one
+/// cheap query); otherwise the page is rebuilt. ETag / If-None-Match give 304s.
+async fn cached<F, Fut>(ctx: &Ctx, slug: &str, content_type: &str, build: F) -> Result<Response, AppError>
+where
+    F: FnOnce(ProjectRow) -> Fut,
+    Fut: Future<Output = Result<String, AppError>>,
+{
+    let key = ctx.req.url().context("request URL")?.to_string();
+    let cache = Cache::default();
+    let cached = cache.get(key.as_str(), false).await.context("cache read")?;
+    let (cached_body, cached_tag, cached_at) = match cached {
+        Some(mut r) => {
+            let tag = r.headers().get("x-vigil-version").ok().flatten();
+            let at = r.headers().get("x-vigil-built-at").ok().flatten().and_then(|v| v.parse::<EpochMs>().ok());
+            (r.text().await.ok(), tag, at)
+        }
+        None => (None, None, None),
+    };
+    if let (Some(body), Some(tag), Some(at)) = (&cached_body, &cached_tag, cached_at) {
+        if ctx.now - at < FRESH_MS {
+            return respond(ctx, body.clone(), content_type, tag, "HIT");
+        }
+    }
+    let project = public_project(ctx, slug).await?;
+    let tag = pages::data_version(&ctx.db()?, project.id).await?.tag();
+    let (body, state) = match (cached_body, cached_tag) {
+        (Some(body), Some(old)) if old == tag => (body, "REVALIDATED"),
+        _ => (build(project).await?, "MISS"),
+    };
+    let stored = Response::ok(body.clone())
+        .context("cache entry")?
+        .with_headers(headers(&[
+            ("content-type", content_type),
+            // The edge copy lives longer than the browser's; freshness is judged by built-at.
+            ("cache-control", "public, max-age=86400"),
+            ("x-vigil-version", &tag),
+            ("x-vigil-built-at", &ctx.now.to_string()),
+        ]));
+    cache.put(key.as_str(), stored).await.context("cache write")?;
+    respond(ctx, body, content_type, &tag, state)
+}
+
+fn headers(pairs: &[(&str, &str)]) -> worker::Headers {
+    let h = worker::Headers::new();
+    for (k, v) in pairs {
+        let _ = h.set(k, v);
+    }
+    h
+}
+
+fn respond(ctx: &Ctx, body: String, content_type: &str, tag: &str, cache_state: &str) -> Result<Response, AppError> {
+    let etag = format!("W/\"{tag}\"");
+    let matches = ctx.req.headers().get("if-none-match").ok().flatten().is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let response = if matches { Response::empty().context("304")?.with_status(304) } else { Response::ok(body).context("page")? };
+    Ok(response.with_headers(headers(&[
+        ("content-type", content_type),
+        ("cache-control", "public, max-age=30"),
+        ("etag", &etag),
+        ("x-vigil-cache", cache_state),
+        ("x-content-type-options", "nosniff"),
+    ])))
+}

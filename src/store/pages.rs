@@ -1,0 +1,89 @@
+//! What the public pages read: a project by slug, its monitors, incidents and maintenance, and
+//! a cheap "data version" that says whether a cached page is stale.
+use serde::Deserialize;
+use worker::D1Database;
+
+use super::{all, first};
+use crate::args;
+use crate::core::time::{iso, EpochMs};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProjectRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub public: i64,
+}
+
+pub async fn project_by_slug(db: &D1Database, slug: &str) -> Result<Option<ProjectRow>, AppError> {
+    first(db, "SELECT id, slug, name, public FROM projects WHERE slug = ?1", &args![slug]).await
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PageIncident {
+    pub id: i64,
+    pub monitor_id: i64,
+    pub monitor_name: String,
+    pub opened_at: String,
+    pub resolved_at: Option<String>,
+    pub cause: String,
+}
+
+/// Open incidents and those resolved since `since`, newest first.
+pub async fn incidents(db: &D1Database, project_id: i64, since: EpochMs, limit: u32) -> Result<Vec<PageIncident>, AppError> {
+    all(
+        db,
+        "SELECT i.id, i.monitor_id, m.name AS monitor_name, i.opened_at, i.resolved_at, i.cause FROM incidents i \
+         JOIN monitors m ON m.id = i.monitor_id WHERE m.project_id = ?1 AND (i.resolved_at IS NULL OR i.resolved_at >= ?2) \
+         ORDER BY i.opened_at DESC LIMIT ?3",
+        &args![project_id, iso(since), limit],
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PageMaintenance {
+    pub title: String,
+    pub monitor_id: Option<i64>,
+    pub starts_at: String,
+    pub ends_at: String,
+}
+
+/// Maintenance windows not over yet.
+pub async fn maintenance(db: &D1Database, project_id: i64, now: EpochMs) -> Result<Vec<PageMaintenance>, AppError> {
+    all(
+        db,
+        "SELECT title, monitor_id, starts_at, ends_at FROM maintenance_windows WHERE project_id = ?1 AND ends_at >= ?2 ORDER BY starts_at LIMIT 20",
+        &args![project_id, iso(now)],
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct DataVersion {
+    pub last_checked_at: Option<String>,
+    pub monitors: i64,
+    pub changed: Option<String>,
+}
+
+impl DataVersion {
+    /// An ETag-safe token that changes whenever a check is recorded or a monitor is edited.
+    pub fn tag(&self) -> String {
+        let text = format!("{}|{}|{}", self.last_checked_at.as_deref().unwrap_or(""), self.monitors, self.changed.as_deref().unwrap_or(""));
+        // FNV-1a: a short stable fingerprint, not a security boundary.
+        let hash = text.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+        format!("{hash:016x}")
+    }
+}
+
+/// One indexed aggregate over the project's monitors: far cheaper than building the page.
+pub async fn data_version(db: &D1Database, project_id: i64) -> Result<DataVersion, AppError> {
+    Ok(first(
+        db,
+        "SELECT max(last_checked_at) AS last_checked_at, count(*) AS monitors, max(updated_at) AS changed FROM monitors WHERE project_id = ?1",
+        &args![project_id],
+    )
+    .await?
+    .unwrap_or(DataVersion { last_checked_at: None, monitors: 0, changed: None }))
+}
