@@ -18,6 +18,7 @@
 //! - [`routes`]: the route table and handlers; [`error`] maps every failure to problem+json.
 //! - [`scheduler`]: the cron tick. [`consumer`]: the checks queue. [`probe`]: fetch.
 //! - [`alerts`]: incident events to the alerts queue and its consumer.
+//! - [`history`]: the cron's rollups (hourly, daily) and retention pruning.
 //! - [`pool`]: the connection-slot semaphore. [`clock`]: the only clock. [`bindings`]: names and config.
 pub mod alerts;
 pub mod bindings;

@@ -6,7 +6,7 @@
 //!
 //! # Safety of public output
 //!
-//! * All HTML/XML is written through [`Html`], whose only way to emit
+//! * All HTML/XML is written through the private `Html` writer, whose only way to emit
 //!   unescaped text takes `&'static str`: anything computed at run time
 //!   (names, titles, numbers formatted to text, URLs) goes through [`escape`].
 //!   So user text cannot inject markup even by mistake.
@@ -18,9 +18,17 @@
 //! # Size
 //!
 //! The 240-minute timeline and the 90-day bar are run-length encoded: one
-//! element per run of equal states, sized with `flex`. A typical 50-monitor
-//! page is ~60 KB of HTML (a few KB gzipped). Per-run `title`s give hover
-//! detail; the accessible summary is the `aria-label` on each bar.
+//! element per run of equal states, sized with `flex`. The 50-monitor sample
+//! page ([`sample_data`]) is ~80 KB of HTML, ~7 KB of it the stylesheet.
+//! Per-run `title`s give hover detail; the accessible summary is the
+//! `aria-label` on each bar. The worst case (every monitor flapping every
+//! minute) is ~0.5 MB, which gzip shrinks to a small fraction. In the JSON,
+//! the daily history is run-length encoded too (see `ser_day_runs`).
+//!
+//! # Cost
+//!
+//! `view` + `render_html` for the 50-monitor sample: about 1 ms natively and
+//! about 1.2 ms as wasm in V8; no chrono formatting on the hot path.
 
 use std::fmt::Write as _;
 
@@ -273,15 +281,19 @@ impl DayState {
     /// Derives a day's colour from its rollup (thresholds documented on
     /// [`DAY_DOWN_BELOW`] and [`DAY_SLOW_SHARE`]).
     pub fn of(r: &Rollup) -> DayState {
+        DayState::of_counts(&DayCounts::of(r))
+    }
+
+    fn of_counts(r: &DayCounts) -> DayState {
         if r.known_minutes == 0 {
             // A day spent entirely behind a bot wall is not "no data": the
             // checker saw something, just not the site.
             return if r.bot_minutes > 0 { DayState::Degraded } else { DayState::NoData };
         }
-        let uptime = r.uptime().unwrap_or(0.0);
+        let uptime = f64::from(r.up_minutes.min(r.known_minutes)) / f64::from(r.known_minutes);
         if uptime < DAY_DOWN_BELOW {
             DayState::Down
-        } else if r.down_minutes() > 0
+        } else if r.known_minutes > r.up_minutes
             || r.bot_minutes > 0
             || (r.up > 0 && f64::from(r.slow) >= DAY_SLOW_SHARE * f64::from(r.up))
         {
@@ -298,6 +310,30 @@ impl DayState {
             DayState::Down => "d",
             DayState::NoData => "n",
         }
+    }
+}
+
+/// The parts of a day's rollup the bar needs (copying these is much cheaper
+/// than merging whole rollups with their histograms, 4,500 times a page).
+#[derive(Debug, Clone, Copy, Default)]
+struct DayCounts {
+    up_minutes: u32,
+    known_minutes: u32,
+    bot_minutes: u32,
+    up: u32,
+    slow: u32,
+}
+
+impl DayCounts {
+    fn of(r: &Rollup) -> Self {
+        DayCounts { up_minutes: r.up_minutes, known_minutes: r.known_minutes, bot_minutes: r.bot_minutes, up: r.up, slow: r.slow }
+    }
+    fn add(&mut self, o: &DayCounts) {
+        self.up_minutes = self.up_minutes.saturating_add(o.up_minutes);
+        self.known_minutes = self.known_minutes.saturating_add(o.known_minutes);
+        self.bot_minutes = self.bot_minutes.saturating_add(o.bot_minutes);
+        self.up = self.up.saturating_add(o.up);
+        self.slow = self.slow.saturating_add(o.slow);
     }
 }
 
@@ -420,7 +456,8 @@ pub fn detail_view(input: &DetailInput) -> DetailView {
     let recent: Vec<u32> = m
         .latency_points
         .iter()
-        .filter(|(t, _)| *t > now - TIMELINE_BUCKETS as i64 * BUCKET_MS && *t <= now)
+        // The same 4-hour window as the timeline and the sparkline.
+        .filter(|(t, _)| *t >= window_start(now) && *t <= now)
         .map(|(_, v)| *v)
         .collect();
     let mut stats = vec![LatencyStats {
@@ -463,13 +500,22 @@ fn mean(values: &[u32]) -> Option<u32> {
 
 /// A monitor's status counts only while its last check is fresh, by the same
 /// `2 x interval` rule as the timeline, so the row's word and the newest
-/// bucket can never disagree.
-fn current(m: &MonitorInput, now: EpochMs) -> Option<CheckStatus> {
-    let max_age = i64::from(m.interval_seconds) * 2000;
-    match (m.status, m.last_checked_ms) {
-        (Some(s), Some(at)) if now.saturating_sub(at) <= max_age => Some(s),
+/// bucket can never disagree. Public so badges can apply the same rule.
+pub fn fresh_status(
+    status: Option<CheckStatus>,
+    last_checked_ms: Option<EpochMs>,
+    interval_seconds: u32,
+    now_ms: EpochMs,
+) -> Option<CheckStatus> {
+    let max_age = i64::from(interval_seconds) * 2000;
+    match (status, last_checked_ms) {
+        (Some(s), Some(at)) if now_ms.saturating_sub(at) <= max_age => Some(s),
         _ => None,
     }
+}
+
+fn current(m: &MonitorInput, now: EpochMs) -> Option<CheckStatus> {
+    fresh_status(m.status, m.last_checked_ms, m.interval_seconds, now)
 }
 
 fn state_of(status: Option<CheckStatus>, slow: bool) -> BucketState {
@@ -499,9 +545,10 @@ fn banner_text(status: SiteStatus, monitors: &[MonitorView], ever_checked: bool)
         SiteStatus::Up => "All systems operational",
         SiteStatus::Degraded => "Some systems degraded",
         SiteStatus::Down => {
-            let core_with_data = monitors.iter().filter(|m| m.role == Role::Core && m.status.is_some());
-            let all_down = core_with_data
-                .clone()
+            // Major only when every core monitor we have data for is failing.
+            let all_down = monitors
+                .iter()
+                .filter(|m| m.role == Role::Core && m.status.is_some())
                 .all(|m| matches!(m.status, Some(CheckStatus::Down) | Some(CheckStatus::Timeout)));
             if all_down { "Major outage" } else { "Partial outage" }
         }
@@ -559,7 +606,7 @@ fn monitor_view(m: &MonitorInput, now: EpochMs, bins: usize) -> MonitorView {
 
 fn daily_views(daily: &[(EpochMs, Rollup)], now: EpochMs) -> Vec<DayView> {
     let first = day_start(now) - (DAILY_BARS as i64 - 1) * DAY_MS;
-    let mut per_day = [Rollup::default(); DAILY_BARS];
+    let mut per_day = [DayCounts::default(); DAILY_BARS];
     for (day, r) in daily {
         let d = day_start(*day);
         if d < first {
@@ -568,7 +615,7 @@ fn daily_views(daily: &[(EpochMs, Rollup)], now: EpochMs) -> Vec<DayView> {
         if let Some(slot) = usize::try_from((d - first) / DAY_MS).ok().and_then(|i| per_day.get_mut(i)) {
             // Merge rather than overwrite: duplicate rows for a day (e.g. a
             // partial "today" row next to a finished one) must not lose data.
-            slot.merge(r);
+            slot.add(&DayCounts::of(r));
         }
     }
     per_day
@@ -576,11 +623,11 @@ fn daily_views(daily: &[(EpochMs, Rollup)], now: EpochMs) -> Vec<DayView> {
         .enumerate()
         .map(|(i, r)| DayView {
             date: first + i as i64 * DAY_MS,
-            state: DayState::of(r),
-            uptime: r.uptime(),
+            state: DayState::of_counts(r),
+            uptime: (r.known_minutes > 0).then(|| f64::from(r.up_minutes.min(r.known_minutes)) / f64::from(r.known_minutes)),
             up_minutes: r.up_minutes,
             known_minutes: r.known_minutes,
-            down_minutes: r.down_minutes(),
+            down_minutes: r.known_minutes.saturating_sub(r.up_minutes),
             bot_minutes: r.bot_minutes,
         })
         .collect()
@@ -588,7 +635,8 @@ fn daily_views(daily: &[(EpochMs, Rollup)], now: EpochMs) -> Vec<DayView> {
 
 fn latency_view(points: &[(EpochMs, u32)], interval_seconds: u32, now: EpochMs, bins: usize) -> LatencyView {
     let start = window_start(now);
-    let bins = bins.clamp(1, TIMELINE_BUCKETS);
+    // At most one bin per viewBox unit, so bin centres stay distinct integers.
+    let bins = bins.clamp(1, SPARK_W as usize);
     let bin_ms = TIMELINE_BUCKETS as i64 * BUCKET_MS / bins as i64;
     let mut sums = vec![(0u64, 0u32); bins];
     let (mut min, mut max, mut sum, mut n) = (u32::MAX, 0u32, 0u64, 0u64);
@@ -944,21 +992,34 @@ pub fn escape(s: &str) -> String {
 }
 
 fn escape_into(out: &mut String, s: &str) {
+    // Byte scan: every character that needs replacing is ASCII, except
+    // U+FFFE/U+FFFF (EF BF BE / EF BF BF). Splitting only at those bytes keeps
+    // every slice on a char boundary, and text without specials is one copy.
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let rep = match c {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '"' => "&quot;",
-            '\'' => "&#39;",
-            '\t' | '\n' | '\r' => continue,
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => "\u{FFFD}",
-            _ => continue,
+    let mut i = 0;
+    while i < bytes.len() {
+        let (rep, len) = match bytes[i] {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' => ("&quot;", 1),
+            b'\'' => ("&#39;", 1),
+            b'\t' | b'\n' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b if b < 0x20 => ("\u{FFFD}", 1),
+            0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => ("\u{FFFD}", 3),
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         out.push_str(&s[start..i]);
         out.push_str(rep);
-        start = i + c.len_utf8();
+        i += len;
+        start = i;
     }
     out.push_str(&s[start..]);
 }
@@ -1062,18 +1123,17 @@ const CSS: &str = concat!(
     ".pill{display:inline-block;font-size:12px;font-weight:600;border-radius:999px;padding:0 8px;margin-left:6px;vertical-align:1px}",
     ".pill.d{background:var(--db);color:var(--dt)}.pill.u{background:var(--ub);color:var(--ut)}.pill.mp{background:var(--card);color:var(--mt)}",
     "table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;font-size:14px}",
-    "th,td{text-align:right;padding:6px 8px;border-bottom:1px solid var(--bd)}th:first-child,td:first-child{text-align:left;padding-left:0}",
+    "th,td{text-align:right;padding:6px 8px;border-bottom:1px solid var(--bd);white-space:nowrap}th:first-child,td:first-child{text-align:left;padding-left:0}",
     "th{font-weight:600;color:var(--mut);font-size:12px}",
     ".big svg{width:100%;height:120px;display:block;margin-bottom:8px;border-bottom:1px solid var(--bd);background:linear-gradient(var(--bd) 1px,transparent 0) 0 0/100% 25%}",
     ".big figcaption{font-size:13px;color:var(--mut);margin-bottom:12px;font-variant-numeric:tabular-nums}",
     ".ft{display:flex;flex-wrap:wrap;justify-content:space-between;gap:8px 16px;color:var(--mut);font-size:13px;padding:4px 4px 0}",
     ".ft nav{display:flex;gap:16px}",
-    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     "@media(max-width:560px){.pg{padding:18px 12px 32px}.card{padding:16px;border-radius:12px}.ms{padding:2px 16px}.bn{padding:16px}",
     ".bn strong{font-size:17px}.lat{width:100%}.lat svg{flex:1 1 auto;width:auto}",
     // Phones: the "Uptime" label takes its own line so the four numbers fit
     // side by side even at 320 px.
-    "dl{width:100%;justify-content:space-between;gap:4px 12px}dl:before{flex-basis:100%;margin:0}dl div{min-width:0}}",
+    "dl{width:100%;justify-content:space-between;gap:4px 12px}dl:before{flex-basis:100%;margin:0}dl div{min-width:0}th,td{padding:6px 3px}table{font-size:13px}th{font-size:11px}}",
 );
 
 fn site_class(s: SiteStatus) -> (&'static str, &'static str) {
@@ -1383,14 +1443,14 @@ pub fn render_html(v: &PageView) -> String {
     let mut h = Html::with_capacity(6_000 + v.monitors.len() * 2_000);
     head(&mut h, &format!("{} status", v.project.name), &v.project.slug, v.status);
     h.r("<header class=hd><h1>").t(&v.project.name).r("</h1><a href=\"/status/").t(&segment(&v.project.slug));
-    h.r("/feed.atom\">Subscribe to updates</a></header><main>");
+    h.r("/feed.atom\">Subscribe (Atom feed)</a></header><main>");
     banner(&mut h, v.status, v.status_text, v.updated_at);
     maintenance_html(&mut h, &v.maintenance);
     let open: Vec<&IncidentView> = v.incidents.iter().filter(|i| i.ongoing).collect();
     incidents_html(&mut h, "Active incidents", &open, "");
     h.r("<section class=\"card ms\" aria-label=Monitors>");
     if v.monitors.is_empty() {
-        h.r("<p class=mut>No monitors yet.</p>");
+        h.r("<p class=mut style=\"margin:16px 0\">No monitors yet.</p>");
     }
     let base = format!("/status/{}/", segment(&v.project.slug));
     for m in &v.monitors {
@@ -1404,7 +1464,9 @@ pub fn render_html(v: &PageView) -> String {
         days_html(&mut h, &m.daily, true);
         h.r("</article>");
     }
-    legend_html(&mut h);
+    if !v.monitors.is_empty() {
+        legend_html(&mut h);
+    }
     h.r("</section>");
     let past: Vec<&IncidentView> = v.incidents.iter().filter(|i| !i.ongoing).collect();
     incidents_html(&mut h, "Past incidents", &past, "No recent incidents.");
@@ -1418,8 +1480,16 @@ pub fn render_json(v: &PageView) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
+/// The same JSON as [`render_json`], serialized straight to text without the
+/// intermediate `Value` tree (about half the work; use it for the response
+/// body).
+pub fn render_json_string(v: &PageView) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
+}
+
+/// A table cell: the unit is in the column header so narrow phones fit.
 fn opt_ms(v: Option<u32>) -> String {
-    v.map_or_else(|| "—".to_string(), |v| format!("{v} ms"))
+    v.map_or_else(|| "—".to_string(), |v| v.to_string())
 }
 
 /// Renders one monitor's detail page.
@@ -1466,13 +1536,13 @@ pub fn render_detail_view(v: &DetailView) -> String {
     legend_html(&mut h);
     h.r("</section><section class=card><h2>Response time</h2>");
     sparkline_html(&mut h, &m.latency, "big");
-    h.r("<table><thead><tr><th>Window</th><th>p50</th><th>p95</th><th>p99</th><th>Mean</th></tr></thead><tbody>");
+    h.r("<table><thead><tr><th>Last</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>mean ms</th></tr></thead><tbody>");
     for s in &v.latency_stats {
         let name = match s.window {
-            "4h" => "Last 4 hours",
-            "7d" => "Last 7 days",
-            "30d" => "Last 30 days",
-            _ => "Last 90 days",
+            "4h" => "4 hours",
+            "7d" => "7 days",
+            "30d" => "30 days",
+            _ => "90 days",
         };
         h.r("<tr><td>").r(name).r("</td><td>").t(&opt_ms(s.p50_ms)).r("</td><td>").t(&opt_ms(s.p95_ms));
         h.r("</td><td>").t(&opt_ms(s.p99_ms)).r("</td><td>").t(&opt_ms(s.mean_ms)).r("</td></tr>");
@@ -1544,11 +1614,12 @@ pub fn badge_svg(label: &str, message: &str, color: &str) -> String {
     let aria = format!("{label}: {message}");
     h.r("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").n(total).r("\" height=\"20\" role=\"img\" aria-label=\"").t(&aria);
     h.r("\"><title>").t(&aria).r("</title>");
-    h.r("<linearGradient id=\"s\" x2=\"0\" y2=\"100%\"><stop offset=\"0\" stop-color=\"#bbb\" stop-opacity=\".1\"/><stop offset=\"1\" stop-opacity=\".1\"/></linearGradient>");
-    h.r("<clipPath id=\"r\"><rect width=\"").n(total).r("\" height=\"20\" rx=\"3\" fill=\"#fff\"/></clipPath>");
-    h.r("<g clip-path=\"url(#r)\"><rect width=\"").n(left).r("\" height=\"20\" fill=\"#555\"/><rect x=\"").n(left);
-    h.r("\" width=\"").n(right).r("\" height=\"20\" fill=\"").t(&badge_hex(color)).r("\"/><rect width=\"").n(total);
-    h.r("\" height=\"20\" fill=\"url(#s)\"/></g>");
+    // No ids (no clipPath or gradient): ids collide when several badges are
+    // inlined into one page. The rounded left part is a rounded rect whose
+    // right corners are squared off by a 3 px patch.
+    h.r("<rect width=\"").n(total).r("\" height=\"20\" rx=\"3\" fill=\"").t(&badge_hex(color)).r("\"/>");
+    h.r("<rect width=\"").n(left).r("\" height=\"20\" rx=\"3\" fill=\"#555\"/><rect x=\"").n(left - 3);
+    h.r("\" width=\"3\" height=\"20\" fill=\"#555\"/>");
     h.r("<g fill=\"#fff\" text-anchor=\"middle\" font-family=\"Verdana,Geneva,DejaVu Sans,sans-serif\" font-size=\"110\">");
     for (x, w, text) in [(left * 10 / 2, lw, label), (left * 10 + right * 10 / 2, mw, message)] {
         // Shadow then text, at 10x scale so half-pixel centres stay integers.
@@ -1741,8 +1812,8 @@ pub fn sample_data(monitors: usize, now_ms: EpochMs) -> SampleData {
             .min(minutes);
             let unknown = if rng.below(30) == 0 { rng.below(60) as u32 } else { 0 }.min(minutes - down);
             let mut states = vec![BucketState::Up; (minutes - down - unknown) as usize];
-            states.extend(std::iter::repeat(BucketState::Down).take(down as usize));
-            states.extend(std::iter::repeat(BucketState::Unknown).take(unknown as usize));
+            states.extend(std::iter::repeat_n(BucketState::Down, down as usize));
+            states.extend(std::iter::repeat_n(BucketState::Unknown, unknown as usize));
             r.add_minutes(&states);
             for _ in 0..(minutes * 60 / interval.max(1)).min(1440) {
                 r.add_check(CheckStatus::Up, false, Some(base + rng.below(u64::from(base)) as u32));
@@ -1906,6 +1977,8 @@ mod tests {
             let v = view(&page(vec![m]));
             assert_eq!((v.monitors[0].state_text, v.monitors[0].state), (word, state), "{status:?} slow={slow} age={age_min}");
             assert!(render_html(&v).contains(&format!("{word}</span></div>")));
+            let fresh = fresh_status(status, Some(NOW - age_min * MIN), 300, NOW);
+            assert_eq!(fresh.is_some(), state != BucketState::Unknown);
         }
     }
 
@@ -2097,6 +2170,8 @@ mod tests {
         ];
         let want: Vec<(String, String, String)> = want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
         assert_eq!(runs, want);
+        assert_eq!(DayState::of(&daily[2].1), DayState::Down);
+        assert_eq!(DayState::of(&Rollup::default()), DayState::NoData);
         assert_eq!(j["monitors"][0]["daily"][0]["uptime"], 1.0);
         assert_eq!(j["monitors"][0]["daily"][1]["uptime"], Value::Null);
         assert_eq!(j["monitors"][0]["daily"][2]["uptime"], 0.986111);
@@ -2200,6 +2275,10 @@ mod tests {
             ("tab\tnl\n", "tab\tnl\n"),
             ("bell\u{7}", "bell\u{FFFD}"),
             ("ünïcødé ✓", "ünïcødé ✓"),
+            ("x\u{FFFE}y\u{FFFF}z\u{FFFD}", "x\u{FFFD}y\u{FFFD}z\u{FFFD}"),
+            ("\u{EFBF}<", "\u{EFBF}&lt;"), // U+EFBF encodes as EE BE BF: not a match
+            ("﾿<", "﾿&lt;"),              // U+FFBF is EF BE BF: kept
+            ("", ""),
         ];
         for (raw, want) in cases {
             assert_eq!(escape(raw), want);
@@ -2288,6 +2367,8 @@ mod tests {
         let j = render_json(&v);
         assert_eq!(j["project"], json!({"name": "Acme Cloud", "slug": "acme"}));
         assert_eq!(j["updated_at"], "2026-11-21T05:25:30.000Z");
+        let text: Value = serde_json::from_str(&render_json_string(&v)).unwrap();
+        assert_eq!(text, j, "render_json_string is the same document");
         let m = &j["monitors"][0];
         for key in ["id", "name", "role", "status", "state", "state_text", "last_checked_at", "timeline", "timeline_minutes", "daily", "uptime", "latency"] {
             assert!(!m[key].is_null() || key == "status", "monitor key {key}");
@@ -2316,11 +2397,11 @@ mod tests {
         let v = detail_view(&d);
         let windows: Vec<&str> = v.latency_stats.iter().map(|s| s.window).collect();
         assert_eq!(windows, ["4h", "7d", "30d", "90d"]);
-        let exact: Vec<u32> = data.latencies[0].iter().filter(|(t, _)| *t > NOW - 240 * MIN).map(|p| p.1).collect();
+        let exact: Vec<u32> = data.latencies[0].iter().filter(|(t, _)| *t >= window_start(NOW)).map(|p| p.1).collect();
         assert_eq!(v.latency_stats[0].p95_ms, exact_percentile(&exact, 0.95));
         assert!(v.latency_stats.iter().all(|s| s.p50_ms.is_some() && s.p50_ms <= s.p95_ms && s.p95_ms <= s.p99_ms));
         let html = render_detail_html(&d);
-        assert!(html.contains("<th>p95</th>") && html.contains("Last 30 days"));
+        assert!(html.contains("<th>p95 ms</th>") && html.contains("<td>30 days</td>"));
         assert!(html.contains("<h1>Website</h1>"), "monitor name is the page title");
         assert!(html.contains("<a href=\"/status/acme\">← Acme Cloud</a>"));
         assert!(html.contains("id=incident-42"));
@@ -2380,7 +2461,7 @@ mod tests {
                 }
             } else if !tag.ends_with('/') {
                 let name = tag.split(|c: char| c.is_whitespace()).next().unwrap_or("");
-                if tag.matches('"').count() % 2 != 0 {
+                if !tag.matches('"').count().is_multiple_of(2) {
                     return false;
                 }
                 stack.push(name.to_string());
@@ -2517,6 +2598,18 @@ mod tests {
         };
         std::fs::write(dir.join("detail.html"), render_detail_html(&d)).unwrap();
         std::fs::write(dir.join("badge.svg"), badge_svg("api", "up", "brightgreen")).unwrap();
+        let b = |l: &str, m: &str, c: &str| badge_svg(l, m, c);
+        let badges = format!(
+            "<html><body style='zoom:3;padding:8px'>{}<br>{}<br>{}<br>{}<br>{}<br>{}</body></html>",
+            b("api", "up", "brightgreen"),
+            b("uptime 30d", "99.95%", "green"),
+            b("Checkout (EU)", "bot wall", "orange"),
+            b("status", "MMMMWWWW", "red"),
+            b("iiiiiiii", "lllllll", "blue"),
+            b("Website", "no data", "lightgrey"),
+        );
+        std::fs::write(dir.join("badges.html"), badges).unwrap();
+        std::fs::write(dir.join("empty.html"), render_html(&view(&page(vec![])))).unwrap();
         // Every state, hostile and very long names: for eyeballing layout.
         let long = "A-very-long-monitor-name-without-any-spaces-that-must-wrap-instead-of-scrolling-sideways-on-a-phone";
         let checks = up_every(60, 250, 0);

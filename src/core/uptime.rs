@@ -475,9 +475,14 @@ mod tests {
         }
     }
 
+    /// (name, minute states, uptime, (up, known, unknown, bot) minutes)
+    type MinutesCase = (&'static str, Vec<BucketState>, Option<f64>, (u32, u32, u32, u32));
+    /// Raw inputs of a rollup: checks as (status, slow, latency) and minutes.
+    type History = (Vec<(CheckStatus, bool, Option<u32>)>, Vec<BucketState>);
+
     #[test]
     fn uptime_from_minutes_table() {
-        let cases: Vec<(&str, Vec<BucketState>, Option<f64>, (u32, u32, u32, u32))> = vec![
+        let cases: Vec<MinutesCase> = vec![
             ("empty", vec![], None, (0, 0, 0, 0)),
             ("all unknown", vec![N; 10], None, (0, 0, 10, 0)),
             ("all bot", vec![B; 5], None, (0, 0, 0, 5)),
@@ -619,7 +624,7 @@ mod tests {
     }
 
     /// Random history: checks (with latencies) and minute states.
-    fn random_history(rng: &mut Lcg) -> (Vec<(CheckStatus, bool, Option<u32>)>, Vec<BucketState>) {
+    fn random_history(rng: &mut Lcg) -> History {
         let statuses = [CheckStatus::Up, CheckStatus::Up, CheckStatus::Up, CheckStatus::Down, CheckStatus::Timeout, CheckStatus::BotDetected];
         let states = [U, U, U, S, D, B, N];
         let checks = (0..rng.below(80))
@@ -697,10 +702,10 @@ mod tests {
         }
         let r = rollup_hour(&checks, 300, h + 17 * MIN);
         assert_eq!((r.up, r.down), (9, 1));
-        // Minutes :00-:02 filled by the 04:58 check; :03-:52 covered; the :48
-        // check is fresh until :58 (ref = bucket end <= 10 min) so minutes
-        // :53-:57 are known; :58 and :59 unknown.
-        // Down from :28 (check at :28) until :33 -> 5 down minutes.
+        // Minutes :00-:02 are filled by the 04:58 check. The :48 check stays
+        // fresh while bucket end - 48 min <= 10 min, i.e. through minute :57;
+        // :58 and :59 are unknown. The :28 check is down until the :33 one,
+        // so minutes :28-:32 are down: 58 known, 53 up.
         assert_eq!(r.unknown_minutes, 2);
         assert_eq!(r.known_minutes, 58);
         assert_eq!(r.up_minutes, 53);

@@ -81,6 +81,13 @@ macro_rules! args {
 
 thread_local! {
     static PREPARED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static ROWS_READ: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Rows D1 reported reading for queries run through [`all`] in this isolate so far: page
+/// handlers report the difference per build (the benchmark's "D1 rows read per page view").
+pub fn rows_read() -> u64 {
+    ROWS_READ.with(|c| c.get())
 }
 
 /// Statements prepared by this isolate so far: the consumer logs the difference per
@@ -99,6 +106,9 @@ pub fn stmt(db: &D1Database, sql: &str, args: &[Arg]) -> Result<D1PreparedStatem
 /// Runs a query and deserializes every row.
 pub async fn all<T: serde::de::DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg]) -> Result<Vec<T>, AppError> {
     let result = stmt(db, sql, args)?.all().await.context(first_line(sql))?;
+    if let Ok(Some(meta)) = result.meta() {
+        ROWS_READ.with(|c| c.set(c.get() + meta.rows_read.unwrap_or(0) as u64));
+    }
     result.results::<T>().context("decoding rows")
 }
 
