@@ -12,13 +12,13 @@ fi
 
 if [ ! -f Cargo.lock ]; then cargo generate-lockfile; fi
 WB_VERSION="$(wasm_bindgen_version)"
-if [ "$("$WASM_BINDGEN_BIN" --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION" ]; then
+if [ "$("$WASM_BINDGEN_BIN" --version 2>/dev/null | awk '{print $NF}')" != "$WB_VERSION" ]; then
   log "installing wasm-bindgen-cli $WB_VERSION (takes ~6 min once)"
   # --locked has failed on these machines; a plain install works.
   cargo install wasm-bindgen-cli --version "=$WB_VERSION" --force
 fi
 
-if [ "$(worker-build --version 2>/dev/null | awk '{print $2}')" != "$WORKER_BUILD_VERSION" ]; then
+if [ "$(worker-build --version 2>/dev/null | awk '{print $NF}')" != "$WORKER_BUILD_VERSION" ]; then
   log "installing worker-build $WORKER_BUILD_VERSION (takes ~3 min once)"
   cargo install worker-build --version "$WORKER_BUILD_VERSION" --force
 fi

@@ -181,7 +181,7 @@ pub async fn project_page(ctx: Ctx) -> Result<Response, AppError> {
     cached(ctx, &slug, if json { JSON } else { HTML }, move |project| async move {
         let history = load(ctx, project, None).await?;
         let view = page::view(&history.page_input());
-        Ok(if json { page::render_json(&view).to_string() } else { page::render_html(&view) })
+        Ok(if json { page::render_json_string(&view) } else { page::render_html(&view) })
     })
     .await
 }
@@ -251,7 +251,10 @@ pub async fn badge(ctx: Ctx) -> Result<Response, AppError> {
         let (message, color) = if uptime {
             page::uptime_badge(m.uptime[window])
         } else {
-            let (message, color) = page::status_badge(m.row.status.as_deref().and_then(CheckStatus::parse), m.row.slow != 0);
+            // A monitor not checked for 2 x its interval reads as no data, as on the page.
+            let input = History::monitor_input(m);
+            let status = page::fresh_status(input.status, input.last_checked_ms, input.interval_seconds, ctx.now);
+            let (message, color) = page::status_badge(status, m.row.slow != 0);
             (message.to_string(), color)
         };
         Ok(if json {
