@@ -233,6 +233,7 @@ pub fn site_status(monitors: &[MonitorNow]) -> SiteStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::lcg::Lcg;
 
     const MIN: i64 = 60_000;
     const SEC: i64 = 1_000;
@@ -614,21 +615,6 @@ mod tests {
             .collect()
     }
 
-    /// Tiny deterministic LCG (Knuth MMIX constants) so the test needs no
-    /// `rand` crate and failures are reproducible.
-    struct Lcg(u64);
-    impl Lcg {
-        fn next(&mut self) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            self.0 >> 33
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
 
     #[test]
     fn merge_pass_matches_naive_reference() {

@@ -6,6 +6,7 @@ pub mod classify; // probe outcome -> UP / DOWN / TIMEOUT / BOT_DETECTED with a 
 pub mod email; // alert emails: rendering and provider send requests
 pub mod incident; // streaks and the open/resolve state machine
 pub mod input; // JSON request bodies -> typed values, with the offending field named
+pub mod lcg; // deterministic pseudo-random numbers for sample data and property tests
 pub mod monitor; // the monitor model, defaults and validation
 pub mod retry; // which attempts to retry and urllib3's backoff schedule
 pub mod schedule; // tick slots, due-ness, check ids, queue job messages

@@ -1738,16 +1738,8 @@ pub struct SampleData {
     pub intervals: Vec<u32>,
 }
 
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+
+use super::lcg::Lcg;
 
 const SAMPLE_NAMES: [&str; 10] = ["Website", "API", "Checkout", "Login", "Search", "CDN", "Webhooks", "Docs", "Dashboard", "Billing"];
 const SAMPLE_REGIONS: [&str; 5] = ["", " (EU)", " (US)", " (Asia)", " v2"];

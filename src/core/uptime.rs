@@ -457,23 +457,11 @@ mod hist_text {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::lcg::Lcg;
     use BucketState::{Bot as B, Down as D, Slow as S, Unknown as N, Up as U};
 
     const MIN: i64 = 60_000;
 
-    struct Lcg(u64);
-    impl Lcg {
-        fn next(&mut self) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            self.0 >> 33
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
 
     /// (name, minute states, uptime, (up, known, unknown, bot) minutes)
     type MinutesCase = (&'static str, Vec<BucketState>, Option<f64>, (u32, u32, u32, u32));
