@@ -25,6 +25,9 @@ pub struct Config {
     pub raw_retention_days: u32,
     pub hourly_retention_days: u32,
     pub daily_retention_days: u32,
+    /// Seconds a rendered status page is served from the edge cache without asking D1 whether
+    /// newer data exists (seed 002's throttle). 0 turns the page cache off (benchmarks).
+    pub status_cache_seconds: u32,
 }
 
 impl Config {
@@ -42,6 +45,7 @@ impl Config {
             raw_retention_days: number("RAW_RETENTION_DAYS", 7, (1, 90)),
             hourly_retention_days: number("HOURLY_RETENTION_DAYS", 90, (1, 400)),
             daily_retention_days: number("DAILY_RETENTION_DAYS", 400, (1, 3650)),
+            status_cache_seconds: number("STATUS_CACHE_SECONDS", 30, (0, 3600)),
         }
     }
 }

@@ -1,10 +1,11 @@
 //! Public status pages: HTML, JSON, Atom feed and badges (SPEC section 6). Reads the last
 //! 4 hours of raw checks and rollups for everything older; rendered output is cached at the edge
-//! and rebuilt only when newer data exists and at least 30 s have passed (seed 002's throttle).
+//! and rebuilt only when newer data exists and at least `STATUS_CACHE_SECONDS` (default 30) have
+//! passed (seed 002's throttle).
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use worker::{Cache, Response};
+use worker::{Cache, Response, ResponseBody};
 
 use super::Ctx;
 use crate::core::buckets::CheckPoint;
@@ -17,8 +18,6 @@ use crate::store::monitors::{self, MonitorRow};
 use crate::store::pages::{self, PageIncident, PageMaintenance, ProjectRow};
 use crate::store::rollups::{self, Period};
 
-/// Seed 002's throttle: a cached page younger than this is served without touching D1.
-const FRESH_MS: i64 = 30_000;
 const TIMELINE_MS: i64 = 4 * HOUR_MS;
 const MAX_MONITORS: u32 = 200;
 
@@ -279,22 +278,34 @@ where
     F: FnOnce(ProjectRow) -> Fut,
     Fut: Future<Output = Result<String, AppError>>,
 {
-    let key = ctx.req.url().context("request URL")?.to_string();
+    let fresh_ms = i64::from(ctx.config.status_cache_seconds) * 1000;
+    if fresh_ms == 0 {
+        let rows_before = crate::store::rows_read();
+        let project = public_project(ctx, slug).await?;
+        let tag = pages::data_version(&ctx.db()?, project.id).await?.tag();
+        let body = build(project).await?;
+        let mut response = respond(ctx, ResponseBody::Body(body.into_bytes()), content_type, &tag, "OFF")?;
+        let _ = response.headers_mut().set("x-vigil-d1-rows-read", &(crate::store::rows_read() - rows_before).to_string());
+        return Ok(response);
+    }
+    let key = cache_key(ctx)?;
     let cache = Cache::default();
     let cached = cache.get(key.as_str(), false).await.context("cache read")?;
-    let (cached_body, cached_tag, cached_at) = match cached {
+    let (cached_body, cached_tag) = match cached {
         Some(mut r) => {
             let tag = r.headers().get("x-vigil-version").ok().flatten();
             let at = r.headers().get("x-vigil-built-at").ok().flatten().and_then(|v| v.parse::<EpochMs>().ok());
-            (r.text().await.ok(), tag, at)
+            if let (Some(tag), Some(at)) = (&tag, at) {
+                if ctx.now - at < fresh_ms {
+                    // The hot path: hand the cached body stream straight on, no copy.
+                    let (_, body) = r.into_parts();
+                    return respond(ctx, body, content_type, tag, "HIT");
+                }
+            }
+            (r.text().await.ok(), tag)
         }
-        None => (None, None, None),
+        None => (None, None),
     };
-    if let (Some(body), Some(tag), Some(at)) = (&cached_body, &cached_tag, cached_at) {
-        if ctx.now - at < FRESH_MS {
-            return respond(ctx, body.clone(), content_type, tag, "HIT");
-        }
-    }
     let rows_before = crate::store::rows_read();
     let project = public_project(ctx, slug).await?;
     let tag = pages::data_version(&ctx.db()?, project.id).await?.tag();
@@ -312,7 +323,7 @@ where
             ("x-vigil-built-at", &ctx.now.to_string()),
         ]));
     cache.put(key.as_str(), stored).await.context("cache write")?;
-    let mut response = respond(ctx, body, content_type, &tag, state)?;
+    let mut response = respond(ctx, ResponseBody::Body(body.into_bytes()), content_type, &tag, state)?;
     // What this view cost D1 (0 on a HIT, which returns above): the benchmark reads it.
     let _ = response.headers_mut().set("x-vigil-d1-rows-read", &(crate::store::rows_read() - rows_before).to_string());
     Ok(response)
@@ -326,10 +337,24 @@ fn headers(pairs: &[(&str, &str)]) -> worker::Headers {
     h
 }
 
-fn respond(ctx: &Ctx, body: String, content_type: &str, tag: &str, cache_state: &str) -> Result<Response, AppError> {
+/// The cache key: origin, path, and only the query parameters a route reads, in a fixed order.
+/// Anything else in the query string is ignored, so `?x=<random>` cannot force a rebuild.
+fn cache_key(ctx: &Ctx) -> Result<String, AppError> {
+    let url = ctx.req.url().context("request URL")?;
+    let mut key = format!("{}{}", url.origin().ascii_serialization(), url.path());
+    for name in ["metric", "window"] {
+        if let Some((_, v)) = url.query_pairs().find(|(k, _)| k == name) {
+            key.push(if key.contains('?') { '&' } else { '?' });
+            key.push_str(&format!("{name}={v}"));
+        }
+    }
+    Ok(key)
+}
+
+fn respond(ctx: &Ctx, body: ResponseBody, content_type: &str, tag: &str, cache_state: &str) -> Result<Response, AppError> {
     let etag = format!("W/\"{tag}\"");
     let matches = ctx.req.headers().get("if-none-match").ok().flatten().is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let response = if matches { Response::empty().context("304")?.with_status(304) } else { Response::ok(body).context("page")? };
+    let response = if matches { Response::empty().context("304")?.with_status(304) } else { Response::from_body(body).context("page")? };
     Ok(response.with_headers(headers(&[
         ("content-type", content_type),
         ("cache-control", "public, max-age=30"),

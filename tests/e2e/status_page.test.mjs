@@ -124,6 +124,10 @@ test('pages are cached: a second view within 30 s is a HIT, and ETags give 304',
   assert.ok(etag);
   const conditional = await vigil.api('GET', '/status/default', undefined, { token: null, headers: { 'if-none-match': etag } });
   assert.equal(conditional.status, 304);
+  // A random query string is not a way around the cache (and so around D1).
+  const busted = await vigil.api('GET', `/status/default?x=${Math.random()}`, undefined, { token: null });
+  assert.equal(busted.headers.get('x-vigil-cache'), 'HIT');
+  assert.equal(busted.body, first.body);
 });
 
 test('private and unknown projects answer 404', async () => {
