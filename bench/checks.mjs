@@ -20,6 +20,9 @@ const arg = (name, dflt) => {
 const N = arg('n', 100);
 const HANG = arg('hang', 0);
 const TIMEOUT = arg('timeout', 10);
+// --clustered 1: the hanging monitors are the first ones created, so they share queue batches
+// (worst case locally, where batches run one at a time); default: spread evenly over batches.
+const CLUSTERED = arg('clustered', 0) === 1;
 const DELAY_MS = 50;
 
 function sqliteFile(dir) {
@@ -55,9 +58,11 @@ for (let i = 0; i < 50; i++) {
 const vigil = await startVigil({ logLevel: 'log' });
 try {
   const hanging = Math.round(N * HANG);
+  const every = hanging ? Math.floor(N / hanging) : 0;
+  const hangs = (i) => (CLUSTERED ? i < hanging : every > 0 && i % every === 0 && i / every < hanging);
   const bodies = Array.from({ length: N }, (_, i) => ({
     name: `bench ${i}`,
-    url: target.url(i < hanging ? `/hang?i=${i}` : `/delay/${DELAY_MS}?i=${i}`),
+    url: target.url(hangs(i) ? `/hang?i=${i}` : `/delay/${DELAY_MS}?i=${i}`),
     check_interval_seconds: 3600,
     timeout_seconds: TIMEOUT,
     retries: 0,
@@ -97,6 +102,7 @@ try {
     machine: `${os.cpus().length} x ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()}`,
     monitors: N,
     hanging,
+    hanging_placement: CLUSTERED ? 'clustered' : 'spread',
     target_delay_ms: DELAY_MS,
     timeout_seconds: TIMEOUT,
     tick_ms: Math.round(tickMs),
