@@ -12,7 +12,7 @@ cargo test --lib --quiet
 
 log "wasm tests under Node (wasm-bindgen-test)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --quiet --target wasm32-unknown-unknown --test wasm
+  cargo test --target wasm32-unknown-unknown --test wasm  # no --quiet: the runner rejects it
 
 log "building the worker once for the end-to-end suite"
 bash scripts/build.sh > /dev/null
