@@ -3,9 +3,8 @@
 use worker::{D1Database, Env, MessageBuilder};
 
 use crate::alerts;
-use crate::bindings::Config;
+use crate::bindings::{Config, CHECKS_QUEUE, DB};
 use crate::history;
-use crate::bindings::{CHECKS_QUEUE, DB};
 use crate::core::schedule::{tick_slot, CheckJob, JobKind, SEND_BATCH_MAX};
 use crate::core::time::EpochMs;
 use crate::error::{AppError, Context};

@@ -148,14 +148,15 @@ impl Ctx {
         self.env.d1(DB).context("D1 binding")
     }
 
+    /// A path parameter (`""` when the route has none of that name).
+    pub fn param(&self, name: &str) -> &str {
+        self.params.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+
     /// A numeric id from the path; anything else is simply not found.
     pub fn id(&self, name: &str) -> Result<i64, AppError> {
-        self.params
-            .iter()
-            .find(|(n, _)| *n == name)
-            .and_then(|(_, v)| v.parse::<i64>().ok())
-            .filter(|id| *id > 0)
-            .ok_or_else(|| AppError::NotFound(format!("{name} {}", self.params.first().map(|p| p.1.as_str()).unwrap_or(""))))
+        let raw = self.param(name);
+        raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::NotFound(format!("{name} {raw}")))
     }
 
     /// The body as text, after checking it claims to be JSON.

@@ -165,13 +165,9 @@ async fn public_project(ctx: &Ctx, slug: &str) -> Result<ProjectRow, AppError> {
     }
 }
 
-fn param<'a>(ctx: &'a Ctx, name: &str) -> &'a str {
-    ctx.params.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or("")
-}
-
 /// `GET /status/{slug}` (HTML) and `GET /status/{slug}.json`.
 pub async fn project_page(ctx: Ctx) -> Result<Response, AppError> {
-    let raw = param(&ctx, "slug").to_string();
+    let raw = ctx.param("slug").to_string();
     let (slug, json) = match raw.strip_suffix(".json") {
         Some(slug) => (slug.to_string(), true),
         None => (raw, false),
@@ -187,8 +183,8 @@ pub async fn project_page(ctx: Ctx) -> Result<Response, AppError> {
 
 /// `GET /status/{slug}/{monitor}`: one monitor's detail page.
 pub async fn monitor_page(ctx: Ctx) -> Result<Response, AppError> {
-    let slug = param(&ctx, "slug").to_string();
-    let monitor: i64 = param(&ctx, "monitor").parse().map_err(|_| AppError::NotFound("monitor".into()))?;
+    let slug = ctx.param("slug").to_string();
+    let monitor = ctx.id("monitor")?;
     let ctx = &ctx;
     cached(ctx, &slug, HTML, move |project| async move {
         let history = load(ctx, project, Some(monitor)).await?;
@@ -207,7 +203,7 @@ pub async fn monitor_page(ctx: Ctx) -> Result<Response, AppError> {
 
 /// `GET /status/{slug}/feed.atom`: incidents as an Atom feed.
 pub async fn feed(ctx: Ctx) -> Result<Response, AppError> {
-    let slug = param(&ctx, "slug").to_string();
+    let slug = ctx.param("slug").to_string();
     let base = ctx.req.url().context("request URL")?.origin().ascii_serialization();
     let ctx = &ctx;
     cached(ctx, &slug, ATOM, move |project| async move {
@@ -222,8 +218,8 @@ pub async fn feed(ctx: Ctx) -> Result<Response, AppError> {
 /// `GET /badge/{slug}/{monitor}.svg` (status, or `?metric=uptime&window=24h|7d|30d|90d`) and
 /// `.json` (a shields.io endpoint document with the same message).
 pub async fn badge(ctx: Ctx) -> Result<Response, AppError> {
-    let slug = param(&ctx, "slug").to_string();
-    let file = param(&ctx, "monitor").to_string();
+    let slug = ctx.param("slug").to_string();
+    let file = ctx.param("monitor").to_string();
     let (id, json) = match (file.strip_suffix(".svg"), file.strip_suffix(".json")) {
         (Some(id), _) => (id.to_string(), false),
         (_, Some(id)) => (id.to_string(), true),
@@ -279,31 +275,25 @@ where
     Fut: Future<Output = Result<String, AppError>>,
 {
     let fresh_ms = i64::from(ctx.config.status_cache_seconds) * 1000;
-    if fresh_ms == 0 {
-        let rows_before = crate::store::rows_read();
-        let project = public_project(ctx, slug).await?;
-        let tag = pages::data_version(&ctx.db()?, project.id).await?.tag();
-        let body = build(project).await?;
-        let mut response = respond(ctx, ResponseBody::Body(body.into_bytes()), content_type, &tag, "OFF")?;
-        let _ = response.headers_mut().set("x-vigil-d1-rows-read", &(crate::store::rows_read() - rows_before).to_string());
-        return Ok(response);
-    }
+    // STATUS_CACHE_SECONDS=0: no edge cache at all, every view is built (benchmarks).
+    let cache = (fresh_ms > 0).then(Cache::default);
     let key = cache_key(ctx)?;
-    let cache = Cache::default();
-    let cached = cache.get(key.as_str(), false).await.context("cache read")?;
-    let (cached_body, cached_tag) = match cached {
-        Some(mut r) => {
-            let tag = r.headers().get("x-vigil-version").ok().flatten();
-            let at = r.headers().get("x-vigil-built-at").ok().flatten().and_then(|v| v.parse::<EpochMs>().ok());
-            if let (Some(tag), Some(at)) = (&tag, at) {
-                if ctx.now - at < fresh_ms {
-                    // The hot path: hand the cached body stream straight on, no copy.
-                    let (_, body) = r.into_parts();
-                    return respond(ctx, body, content_type, tag, "HIT");
+    let (cached_body, cached_tag) = match &cache {
+        Some(cache) => match cache.get(key.as_str(), false).await.context("cache read")? {
+            Some(mut r) => {
+                let tag = r.headers().get("x-vigil-version").ok().flatten();
+                let at = r.headers().get("x-vigil-built-at").ok().flatten().and_then(|v| v.parse::<EpochMs>().ok());
+                if let (Some(tag), Some(at)) = (&tag, at) {
+                    if ctx.now - at < fresh_ms {
+                        // The hot path: hand the cached body stream straight on, no copy.
+                        let (_, body) = r.into_parts();
+                        return respond(ctx, body, content_type, tag, "HIT");
+                    }
                 }
+                (r.text().await.ok(), tag)
             }
-            (r.text().await.ok(), tag)
-        }
+            None => (None, None),
+        },
         None => (None, None),
     };
     let rows_before = crate::store::rows_read();
@@ -311,18 +301,20 @@ where
     let tag = pages::data_version(&ctx.db()?, project.id).await?.tag();
     let (body, state) = match (cached_body, cached_tag) {
         (Some(body), Some(old)) if old == tag => (body, "REVALIDATED"),
-        _ => (build(project).await?, "MISS"),
+        _ => (build(project).await?, if cache.is_some() { "MISS" } else { "OFF" }),
     };
-    let stored = Response::ok(body.clone())
-        .context("cache entry")?
-        .with_headers(headers(&[
-            ("content-type", content_type),
-            // The edge copy lives longer than the browser's; freshness is judged by built-at.
-            ("cache-control", "public, max-age=86400"),
-            ("x-vigil-version", &tag),
-            ("x-vigil-built-at", &ctx.now.to_string()),
-        ]));
-    cache.put(key.as_str(), stored).await.context("cache write")?;
+    if let Some(cache) = &cache {
+        let stored = Response::ok(body.clone())
+            .context("cache entry")?
+            .with_headers(headers(&[
+                ("content-type", content_type),
+                // The edge copy lives longer than the browser's; freshness is judged by built-at.
+                ("cache-control", "public, max-age=86400"),
+                ("x-vigil-version", &tag),
+                ("x-vigil-built-at", &ctx.now.to_string()),
+            ]));
+        cache.put(key.as_str(), stored).await.context("cache write")?;
+    }
     let mut response = respond(ctx, ResponseBody::Body(body.into_bytes()), content_type, &tag, state)?;
     // What this view cost D1 (0 on a HIT, which returns above): the benchmark reads it.
     let _ = response.headers_mut().set("x-vigil-d1-rows-read", &(crate::store::rows_read() - rows_before).to_string());
