@@ -563,11 +563,23 @@ pub fn judge(
     max_attempts: u32,
     now_ms: EpochMs,
 ) -> DeliveryOutcome {
+    judge_with_base(status, retry_after, attempt, max_attempts, now_ms, webhook::BACKOFF_BASE_S)
+}
+
+/// `judge` with a configurable first backoff (see `webhook::judge_with_base`).
+pub fn judge_with_base(
+    status: Option<u16>,
+    retry_after: Option<&str>,
+    attempt: u32,
+    max_attempts: u32,
+    now_ms: EpochMs,
+    base_s: u32,
+) -> DeliveryOutcome {
     let status = match status {
         Some(409) => None, // judged as a transient failure
         other => other,
     };
-    match webhook::judge(status, retry_after, attempt, max_attempts, now_ms) {
+    match webhook::judge_with_base(status, retry_after, attempt, max_attempts, now_ms, base_s) {
         DeliveryOutcome::Disable => DeliveryOutcome::GiveUp,
         outcome => outcome,
     }

@@ -450,6 +450,19 @@ pub fn judge(
     max_attempts: u32,
     now_ms: EpochMs,
 ) -> DeliveryOutcome {
+    judge_with_base(status, retry_after, attempt, max_attempts, now_ms, BACKOFF_BASE_S)
+}
+
+/// `judge` with the first retry's wait as a parameter (`ALERT_BACKOFF_BASE_SECONDS`), so
+/// end-to-end tests can run the whole schedule in seconds; production uses `BACKOFF_BASE_S`.
+pub fn judge_with_base(
+    status: Option<u16>,
+    retry_after: Option<&str>,
+    attempt: u32,
+    max_attempts: u32,
+    now_ms: EpochMs,
+    base_s: u32,
+) -> DeliveryOutcome {
     let retryable = match status {
         None => true,
         Some(200..=299) => return DeliveryOutcome::Delivered,
@@ -460,19 +473,21 @@ pub fn judge(
     if !retryable || attempt.max(1) >= max_attempts {
         return DeliveryOutcome::GiveUp;
     }
-    let backoff = backoff_s(attempt);
+    let backoff = backoff_with_base_s(attempt, base_s);
     let asked = retry_after.and_then(|v| parse_retry_after(v, now_ms)).unwrap_or(0);
     DeliveryOutcome::Retry { after_s: backoff.max(asked).min(MAX_DELAY_S) }
 }
 
 /// The wait after failed attempt `attempt` (1-based): 30 s, 60 s, 120 s, ... capped at 1 h.
 pub fn backoff_s(attempt: u32) -> u32 {
-    let exp = attempt.max(1) - 1;
-    // 2^7 * 30 s already exceeds the cap; stopping there also keeps the shift from overflowing.
-    if exp >= 7 {
-        return MAX_DELAY_S;
-    }
-    (BACKOFF_BASE_S << exp).min(MAX_DELAY_S)
+    backoff_with_base_s(attempt, BACKOFF_BASE_S)
+}
+
+/// `base_s * 2^(attempt-1)`, capped at `MAX_DELAY_S`.
+pub fn backoff_with_base_s(attempt: u32, base_s: u32) -> u32 {
+    let exp = (attempt.max(1) - 1).min(31);
+    // Saturating: a large exponent or base simply hits the cap instead of overflowing.
+    base_s.saturating_mul(1u32.checked_shl(exp).unwrap_or(u32::MAX)).min(MAX_DELAY_S)
 }
 
 /// Spreads a delay by up to +20% using a caller-supplied random number, so endpoints that
@@ -882,6 +897,13 @@ mod tests {
         let schedule: Vec<u32> = (1..=9).map(backoff_s).collect();
         assert_eq!(schedule, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
         assert_eq!(backoff_s(u32::MAX), 3600);
+        let fast: Vec<u32> = (1..=5).map(|a| backoff_with_base_s(a, 1)).collect();
+        assert_eq!(fast, [1, 2, 4, 8, 16]);
+        assert_eq!(backoff_with_base_s(40, 1), 3600);
+        assert_eq!(backoff_with_base_s(2, u32::MAX), 3600);
+        // A configured base changes the computed wait, not the Retry-After floor.
+        assert_eq!(judge_with_base(Some(503), None, 2, 5, 0, 1), DeliveryOutcome::Retry { after_s: 2 });
+        assert_eq!(judge_with_base(Some(429), Some("7"), 1, 5, 0, 1), DeliveryOutcome::Retry { after_s: 7 });
         assert_eq!(add_jitter(100, 0), 100);
         assert_eq!(add_jitter(100, 20), 120);
         assert_eq!(add_jitter(100, 21), 100); // wraps within [0, 20]
