@@ -1,7 +1,9 @@
 //! Binding and var names, and the config read from vars, in one place.
 use worker::Env;
 
+use crate::core::email::Provider;
 use crate::core::ssrf::TargetPolicy;
+use crate::core::webhook::BACKOFF_BASE_S;
 
 pub const DB: &str = "DB";
 pub const CHECKS_QUEUE: &str = "CHECKS";
@@ -28,6 +30,51 @@ pub struct Config {
     /// Seconds a rendered status page is served from the edge cache without asking D1 whether
     /// newer data exists (seed 002's throttle). 0 turns the page cache off (benchmarks).
     pub status_cache_seconds: u32,
+    pub alerts: AlertConfig,
+}
+
+/// Alert delivery settings (README.md "Configuration").
+#[derive(Debug, Clone)]
+pub struct AlertConfig {
+    /// `ALERT_TIMEOUT_SECONDS`: one webhook or email API request, connection to last byte.
+    pub timeout_seconds: u32,
+    /// `ALERT_BACKOFF_BASE_SECONDS`: wait after the first failed attempt; doubles each time.
+    pub backoff_base_seconds: u32,
+    /// `ALERT_MAX_ATTEMPTS`: attempts per (event, endpoint, recipient) before dead-lettering.
+    /// At most 6: the alerts queue's `max_retries = 5` redelivers a message 6 times in all.
+    pub max_attempts: u32,
+    /// `PUBLIC_BASE_URL`: where the status pages are served, for links in alerts.
+    pub public_base_url: Option<String>,
+    /// `EMAIL_PROVIDER`: the provider of email endpoints that do not name one.
+    pub email_provider: Option<Provider>,
+    /// `EMAIL_FROM`: the sender, `alerts@example.com` or `Vigil <alerts@example.com>`.
+    pub email_from: Option<String>,
+    /// Secret `EMAIL_API_KEY`, or per provider `MAILTRAP_API_KEY`, `RESEND_API_KEY`,
+    /// `POSTMARK_API_KEY`, `SENDGRID_API_KEY` (which win).
+    email_keys: Vec<(Provider, Redacted)>,
+    /// `EMAIL_BASE_URL`, or per provider `MAILTRAP_BASE_URL`, ...: the API origin (a loopback
+    /// fake in tests). Unset: the provider's production origin.
+    email_base_urls: Vec<(Provider, String)>,
+}
+
+impl AlertConfig {
+    pub fn email_key(&self, provider: Provider) -> Option<&str> {
+        self.email_keys.iter().find(|(p, _)| *p == provider).map(|(_, k)| k.0.as_str())
+    }
+
+    pub fn email_base_url(&self, provider: Provider) -> Option<&str> {
+        self.email_base_urls.iter().find(|(p, _)| *p == provider).map(|(_, u)| u.as_str())
+    }
+}
+
+/// A secret value whose `Debug` never shows it, so logging a config cannot leak a key.
+#[derive(Clone)]
+struct Redacted(String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 impl Config {
@@ -46,6 +93,28 @@ impl Config {
             hourly_retention_days: number("HOURLY_RETENTION_DAYS", 90, (1, 400)),
             daily_retention_days: number("DAILY_RETENTION_DAYS", 400, (1, 3650)),
             status_cache_seconds: number("STATUS_CACHE_SECONDS", 30, (0, 3600)),
+            alerts: AlertConfig {
+                timeout_seconds: number("ALERT_TIMEOUT_SECONDS", 10, (1, 30)),
+                backoff_base_seconds: number("ALERT_BACKOFF_BASE_SECONDS", BACKOFF_BASE_S, (1, 3600)),
+                max_attempts: number("ALERT_MAX_ATTEMPTS", 5, (1, 6)),
+                public_base_url: var("PUBLIC_BASE_URL").map(|u| u.trim().trim_end_matches('/').to_string()).filter(|u| !u.is_empty()),
+                email_provider: var("EMAIL_PROVIDER").and_then(|p| Provider::parse(&p)),
+                email_from: var("EMAIL_FROM").map(|f| f.trim().to_string()).filter(|f| !f.is_empty()),
+                email_keys: Provider::ALL
+                    .into_iter()
+                    .filter_map(|p| {
+                        let own = var(&format!("{}_API_KEY", p.as_str().to_ascii_uppercase()));
+                        own.or_else(|| var("EMAIL_API_KEY")).filter(|k| !k.trim().is_empty()).map(|k| (p, Redacted(k)))
+                    })
+                    .collect(),
+                email_base_urls: Provider::ALL
+                    .into_iter()
+                    .filter_map(|p| {
+                        let own = var(&format!("{}_BASE_URL", p.as_str().to_ascii_uppercase()));
+                        own.or_else(|| var("EMAIL_BASE_URL")).filter(|u| !u.trim().is_empty()).map(|u| (p, u))
+                    })
+                    .collect(),
+            },
         }
     }
 }

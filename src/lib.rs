@@ -36,7 +36,6 @@ pub mod store;
 use worker::{event, Context, Env, Message, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent};
 
 use crate::core::schedule::CheckJob;
-use crate::store::checks::EventRef;
 
 #[event(start)]
 fn start() {
@@ -61,7 +60,7 @@ async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) 
     let result = if batch.queue() == bindings::CHECKS_QUEUE_NAME {
         consumer::consume(decode::<CheckJob>(&batch), &env).await
     } else {
-        alerts::consume(decode::<EventRef>(&batch), &env).await
+        alerts::consume(decode::<alerts::AlertMessage>(&batch), &env).await
     };
     // Per-message ack/retry already happened; an error here means nothing was processed, so
     // returning it retries the batch.

@@ -33,6 +33,10 @@ pub async fn tick(env: &Env, now: EpochMs) -> Result<TickReport, AppError> {
     let dispatched = dispatch(env, &db, jobs, slot).await?;
     let unsent = incidents::unsent_before(&db, now - OUTBOX_GRACE_MS).await?;
     alerts::enqueue(env, &db, &unsent, now).await?;
+    // Alert upkeep (maintenance releases, lost sends) is logged, not returned, for the same reason.
+    if let Err(e) = alerts::sweep(env, &db, now).await {
+        worker::console_error!("alerts sweep: {e:?}");
+    }
     // History upkeep must not hold back the checks above: its failure is logged, not returned.
     let rolled_up = history::upkeep(&db, &Config::from_env(env), now).await.unwrap_or_else(|e| {
         worker::console_error!("history upkeep: {e:?}");

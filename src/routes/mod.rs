@@ -1,6 +1,7 @@
 //! The one route table, and the request context handlers get. Every handler returns
 //! `Result<Response, AppError>`; errors become problem+json in `AppError::into_response` only.
 mod api;
+mod endpoints;
 mod meta;
 mod status_page;
 
@@ -52,6 +53,15 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/api/checks" Token => api::list_checks),
     route!(Get "/api/incidents" Token => api::list_incidents),
     route!(Post "/__test/check-jobs" Token => api::enqueue_raw_jobs),
+    // TODO(accounts merge): Read for GETs, Write for the rest, scoped to the caller's projects.
+    route!(Get "/api/notification-endpoints" Token => endpoints::list),
+    route!(Post "/api/notification-endpoints" Token => endpoints::create),
+    route!(Get "/api/notification-endpoints/:id" Token => endpoints::get),
+    route!(Patch "/api/notification-endpoints/:id" Token => endpoints::patch),
+    route!(Delete "/api/notification-endpoints/:id" Token => endpoints::delete),
+    route!(Post "/api/notification-endpoints/:id/test" Token => endpoints::test),
+    route!(Get "/api/notification-endpoints/:id/deliveries" Token => endpoints::deliveries),
+    route!(Get "/emails" Token => endpoints::send_pending_emails),
     // Public pages. `feed.atom` is listed before `:monitor`: the first match wins.
     route!(Get "/status/:slug" Public => status_page::project_page),
     route!(Get "/status/:slug/feed.atom" Public => status_page::feed),

@@ -1,6 +1,8 @@
 //! D1: SQL as named constants, row structs, and row -> core conversions. Nothing here decides
 //! anything; it stores what the core decided.
 pub mod checks;
+pub mod deliveries;
+pub mod endpoints;
 pub mod incidents;
 pub mod monitors;
 pub mod pages;

@@ -1,0 +1,117 @@
+//! Notification endpoints, their delivery log, test sends, and seed 000's `GET /emails`.
+//! TODO(after merging accounts from main): reads `Read`, mutations `Write`, and every
+//! endpoint lookup scoped to the caller's projects (another user's id answers 404).
+use serde::Serialize;
+use serde_json::json;
+use worker::Response;
+
+use super::{json, Ctx, Page};
+use crate::alerts;
+use crate::core::endpoint::{EndpointSpec, Kind};
+use crate::core::webhook;
+use crate::error::AppError;
+use crate::store::deliveries::{self, DeliveryRow};
+use crate::store::endpoints::{self, EndpointRow, EndpointView};
+
+fn not_found(id: i64) -> AppError {
+    AppError::NotFound(format!("notification endpoint {id}"))
+}
+
+async fn load(ctx: &Ctx) -> Result<EndpointRow, AppError> {
+    let id = ctx.id("id")?;
+    endpoints::get(&ctx.db()?, id).await?.ok_or_else(|| not_found(id))
+}
+
+/// A view plus the secret, for the two answers that show it: creation and rotation.
+#[derive(Serialize)]
+struct WithSecret {
+    #[serde(flatten)]
+    view: EndpointView,
+    /// `whsec_<base64>`: shown this once; store it where the receiver verifies signatures.
+    secret: String,
+}
+
+fn new_secret() -> Result<String, AppError> {
+    Ok(webhook::generate_secret(&alerts::random_bytes::<32>()?))
+}
+
+pub async fn list(ctx: Ctx) -> Result<Response, AppError> {
+    let q = ctx.query(&["project", "limit", "cursor"])?;
+    let limit = q.limit()?;
+    let after = q.id("cursor")?.unwrap_or(0);
+    let rows = endpoints::list(&ctx.db()?, q.id("project")?, after, limit).await?;
+    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    let items = rows.iter().map(EndpointRow::view).collect::<Result<Vec<_>, _>>()?;
+    json(200, &Page { items, next_cursor })
+}
+
+pub async fn create(mut ctx: Ctx) -> Result<Response, AppError> {
+    let body = ctx.json_body().await?;
+    let spec = EndpointSpec::create(&body, ctx.config.target_policy)?;
+    let secret = match spec.kind {
+        Kind::Webhook => Some(new_secret()?),
+        Kind::Email => None,
+    };
+    let row = endpoints::insert(&ctx.db()?, &spec, secret.as_deref(), ctx.now).await?;
+    let view = row.view()?;
+    let mut response = match secret {
+        Some(secret) => json(201, &WithSecret { view, secret })?,
+        None => json(201, &view)?,
+    };
+    let _ = response.headers_mut().set("location", &format!("/api/notification-endpoints/{}", row.id));
+    Ok(response)
+}
+
+pub async fn get(ctx: Ctx) -> Result<Response, AppError> {
+    json(200, &load(&ctx).await?.view()?)
+}
+
+pub async fn patch(mut ctx: Ctx) -> Result<Response, AppError> {
+    let row = load(&ctx).await?;
+    let body = ctx.json_body().await?;
+    let patch = row.spec()?.patch(&body, ctx.config.target_policy)?;
+    let secret = if patch.rotate_secret { Some(new_secret()?) } else { None };
+    let updated = endpoints::update(&ctx.db()?, row.id, &patch.spec, secret.as_deref(), ctx.now).await?.ok_or_else(|| not_found(row.id))?;
+    let view = updated.view()?;
+    match secret {
+        Some(secret) => json(200, &WithSecret { view, secret }),
+        None => json(200, &view),
+    }
+}
+
+pub async fn delete(ctx: Ctx) -> Result<Response, AppError> {
+    let id = ctx.id("id")?;
+    if !endpoints::delete(&ctx.db()?, id).await? {
+        return Err(not_found(id));
+    }
+    Ok(Response::empty().map_err(|e| AppError::Internal(e.to_string()))?.with_status(204))
+}
+
+/// `202 {message_id, sends}`: a `test` event is on its way through the normal delivery path;
+/// its attempts show in the deliveries log.
+pub async fn test(ctx: Ctx) -> Result<Response, AppError> {
+    let row = load(&ctx).await?;
+    let (message_id, sends) = alerts::send_test(&ctx.env, &ctx.db()?, &ctx.config.alerts, &row, ctx.now).await?;
+    json(202, &json!({ "message_id": message_id, "event": "test", "sends": sends }))
+}
+
+/// Newest first; `cursor` is the last id of the previous page.
+pub async fn deliveries(ctx: Ctx) -> Result<Response, AppError> {
+    let q = ctx.query(&["limit", "cursor"])?;
+    let limit = q.limit()?;
+    let row = load(&ctx).await?;
+    let rows: Vec<DeliveryRow> = deliveries::list(&ctx.db()?, row.id, q.id("cursor")?, limit).await?;
+    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    json(200, &Page { items: rows, next_cursor })
+}
+
+/// Seed 000's `GET /emails`: send the pending notifications now and say how many.
+pub async fn send_pending_emails(ctx: Ctx) -> Result<Response, AppError> {
+    let report = alerts::flush(&ctx.env, &ctx.db()?, &ctx.config, ctx.now).await?;
+    let message = format!(
+        "Sent {} of {} pending email notifications ({} failed, {} still pending)",
+        report.emails_delivered, report.emails_attempted, report.emails_failed, report.emails_pending
+    );
+    let category = if report.emails_failed == 0 { "email_sent_success" } else { "email_sent_partial" };
+    json(200, &json!({ "category": category, "data": report, "message": message }))
+}
