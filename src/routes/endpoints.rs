@@ -3,13 +3,16 @@
 //! endpoint lookup scoped to the caller's projects (another user's id answers 404).
 use serde::Serialize;
 use serde_json::json;
-use worker::Response;
+use worker::{MessageBuilder, Response};
 
 use super::{json, Ctx, Page};
 use crate::alerts;
+use crate::bindings::ALERTS_QUEUE;
+use crate::core::input::FieldError;
+use crate::store::checks::EventRef;
 use crate::core::endpoint::{EndpointSpec, Kind};
 use crate::core::webhook;
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::store::deliveries::{self, DeliveryRow};
 use crate::store::endpoints::{self, EndpointRow, EndpointView};
 
@@ -114,4 +117,18 @@ pub async fn send_pending_emails(ctx: Ctx) -> Result<Response, AppError> {
     );
     let category = if report.emails_failed == 0 { "email_sent_success" } else { "email_sent_partial" };
     json(200, &json!({ "category": category, "data": report, "message": message }))
+}
+
+/// Test hook (VIGIL_TEST_HOOKS=true only): puts the given incident events on the alerts queue
+/// verbatim, so a test can deliver one event twice and see the receiver get it once.
+pub async fn enqueue_raw_events(mut ctx: Ctx) -> Result<Response, AppError> {
+    if !ctx.config.test_hooks {
+        return Err(AppError::NotFound("route /__test/alert-events".into()));
+    }
+    let body = ctx.json_body().await?;
+    let events: Vec<EventRef> = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected an array of incident events: {e}")))?;
+    let queue = ctx.env.queue(ALERTS_QUEUE).context("alerts queue binding")?;
+    let count = events.len();
+    queue.send_batch(events.into_iter().map(|e| MessageBuilder::new(e).build()).collect::<Vec<_>>()).await.context("sending test events")?;
+    json(202, &json!({ "queued": count }))
 }

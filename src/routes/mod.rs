@@ -62,6 +62,7 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/api/notification-endpoints/:id/test" Token => endpoints::test),
     route!(Get "/api/notification-endpoints/:id/deliveries" Token => endpoints::deliveries),
     route!(Get "/emails" Token => endpoints::send_pending_emails),
+    route!(Post "/__test/alert-events" Token => endpoints::enqueue_raw_events),
     // Public pages. `feed.atom` is listed before `:monitor`: the first match wins.
     route!(Get "/status/:slug" Public => status_page::project_page),
     route!(Get "/status/:slug/feed.atom" Public => status_page::feed),
