@@ -31,6 +31,7 @@ use crate::core::ssrf;
 use crate::core::status::CheckStatus;
 use crate::core::time::{iso, parse_iso, EpochMs};
 use crate::core::webhook::{self, CheckInfo, DeliveryOutcome, EventInfo, EventKind, IncidentInfo, MonitorInfo, ProjectInfo, WebhookSecret};
+use crate::entropy;
 use crate::error::{AppError, Context};
 use crate::store::checks::{EventRef, IncidentEvent};
 use crate::store::deliveries::{self, Attempt, ClaimedSend, NewSend, SendRef};
@@ -494,7 +495,7 @@ pub async fn send_test(env: &Env, db: &D1Database, config: &AlertConfig, endpoin
         incident: None,
         check: None,
     };
-    let message_id = webhook::test_message_id(&random_bytes::<16>()?);
+    let message_id = webhook::test_message_id(&entropy::bytes::<16>()?);
     // An inactive endpoint gets the send too: delivery logs it as `failed` with the reason,
     // which is what a user testing a disabled endpoint needs to see.
     let sends = sends_for(&info, &message_id, None, std::slice::from_ref(endpoint), config, now);
@@ -573,18 +574,3 @@ pub async fn sweep(env: &Env, db: &D1Database, now: EpochMs) -> Result<(usize, u
     enqueue_sends(env, stuck).await?;
     Ok((released.len(), resent))
 }
-
-/// `N` bytes from the platform CSPRNG (`crypto.getRandomValues`).
-pub fn random_bytes<const N: usize>() -> Result<[u8; N], AppError> {
-    use worker::js_sys::{Reflect, Uint8Array};
-    use worker::wasm_bindgen::{JsCast, JsValue};
-    let crypto = Reflect::get(&worker::js_sys::global(), &JsValue::from_str("crypto")).map_err(|_| AppError::Internal("no crypto".into()))?;
-    let get = Reflect::get(&crypto, &JsValue::from_str("getRandomValues")).map_err(|_| AppError::Internal("no getRandomValues".into()))?;
-    let get: worker::js_sys::Function = get.dyn_into().map_err(|_| AppError::Internal("getRandomValues is not a function".into()))?;
-    let array = Uint8Array::new_with_length(N as u32);
-    get.call1(&crypto, &array).map_err(|_| AppError::Internal("getRandomValues failed".into()))?;
-    let mut out = [0u8; N];
-    array.copy_to(&mut out);
-    Ok(out)
-}
-

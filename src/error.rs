@@ -11,10 +11,16 @@ pub enum AppError {
     Invalid(FieldError),
     /// 401: no or unknown token.
     Unauthorized,
+    /// 403: a known caller without the scope (or admin role) the route needs.
+    Forbidden(String),
     /// 404: no such thing (or not yours: the same answer, so ids don't leak).
     NotFound(String),
     /// 405, with the methods the path does take.
     MethodNotAllowed(Vec<&'static str>),
+    /// 409: the request is valid but clashes with what exists (a taken slug or username).
+    Conflict(FieldError),
+    /// 413: a body over the size limit.
+    TooLarge(usize),
     /// 415: a body that is not JSON.
     UnsupportedMediaType,
     /// 500: our fault. The detail is logged, never sent.
@@ -43,6 +49,9 @@ impl AppError {
         match self {
             Self::Invalid(_) => 400,
             Self::Unauthorized => 401,
+            Self::Forbidden(_) => 403,
+            Self::Conflict(_) => 409,
+            Self::TooLarge(_) => 413,
             Self::NotFound(_) => 404,
             Self::MethodNotAllowed(_) => 405,
             Self::UnsupportedMediaType => 415,
@@ -54,6 +63,9 @@ impl AppError {
         match self {
             Self::Invalid(_) => "Invalid request",
             Self::Unauthorized => "Unauthorized",
+            Self::Forbidden(_) => "Forbidden",
+            Self::Conflict(_) => "Conflict",
+            Self::TooLarge(_) => "Payload too large",
             Self::NotFound(_) => "Not found",
             Self::MethodNotAllowed(_) => "Method not allowed",
             Self::UnsupportedMediaType => "Unsupported media type",
@@ -65,13 +77,15 @@ impl AppError {
         let status = self.status();
         let mut body = json!({ "type": "about:blank", "title": self.title(), "status": status });
         match &self {
-            Self::Invalid(e) => {
+            Self::Invalid(e) | Self::Conflict(e) => {
                 body["detail"] = json!(e.to_string());
                 if let Some(field) = &e.field {
                     body["field"] = json!(field);
                 }
             }
-            Self::Unauthorized => body["detail"] = json!("send `Authorization: Bearer <token>`"),
+            Self::Unauthorized => body["detail"] = json!("send `Authorization: Bearer <token>` with a valid, unexpired token"),
+            Self::Forbidden(why) => body["detail"] = json!(why),
+            Self::TooLarge(max) => body["detail"] = json!(format!("request body is larger than {max} bytes")),
             Self::NotFound(what) => body["detail"] = json!(format!("{what} not found")),
             Self::MethodNotAllowed(allowed) => body["detail"] = json!(format!("allowed: {}", allowed.join(", "))),
             Self::UnsupportedMediaType => body["detail"] = json!("send the body as application/json"),

@@ -25,6 +25,7 @@ pub mod bindings;
 pub mod clock;
 pub mod consumer;
 pub mod core;
+pub mod entropy;
 pub mod error;
 pub mod history;
 pub mod pool;

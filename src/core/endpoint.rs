@@ -17,7 +17,8 @@ pub const REMINDER_MAX: u32 = 1440;
 /// Events an endpoint may subscribe to. `test` is not subscribable: it goes out on request.
 pub const SUBSCRIBABLE: [EventKind; 2] = [EventKind::IncidentOpened, EventKind::IncidentResolved];
 
-const CREATE_FIELDS: &[&str] = &["project", "name", "kind", "url", "recipients", "provider", "events", "reminder_minutes", "is_active"];
+/// Fields of a creation body.
+pub const FIELDS: &[&str] = &["project", "name", "kind", "url", "recipients", "provider", "events", "reminder_minutes", "is_active"];
 const PATCH_FIELDS: &[&str] = &["name", "url", "recipients", "provider", "events", "reminder_minutes", "is_active", "rotate_secret"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -70,12 +71,14 @@ pub struct Patch {
 }
 
 impl EndpointSpec {
-    pub fn create(body: &str, policy: TargetPolicy) -> Result<Self, FieldError> {
-        let mut given = input::parse_object(body, CREATE_FIELDS)?;
-        let project = match given.remove("project") {
-            None | Some(Value::Null) => return Err(FieldError::new("project", "is required (a project id)")),
-            Some(v) => input::typed::<i64>(v).map_err(|_| FieldError::new("project", "must be a positive project id"))?,
-        };
+    /// Parses a creation body. `project` is the project the glue resolved from the body's
+    /// `project` field (ownership is checked there, against the caller), so that key is skipped.
+    pub fn create(body: &str, project: i64, policy: TargetPolicy) -> Result<Self, FieldError> {
+        Self::from_map(input::parse_object(body, FIELDS)?, project, policy)
+    }
+
+    pub fn from_map(mut given: Map<String, Value>, project: i64, policy: TargetPolicy) -> Result<Self, FieldError> {
+        given.remove("project");
         let kind = match given.remove("kind") {
             None | Some(Value::Null) => return Err(FieldError::new("kind", "is required: \"webhook\" or \"email\"")),
             Some(Value::String(s)) => Kind::parse(&s).ok_or_else(|| FieldError::new("kind", "must be \"webhook\" or \"email\""))?,
@@ -262,7 +265,7 @@ mod tests {
     const OPEN: TargetPolicy = TargetPolicy { allow_private: false };
 
     fn hook() -> EndpointSpec {
-        EndpointSpec::create(r#"{"project":1,"name":"ops","kind":"webhook","url":"https://hooks.example.com/x"}"#, OPEN).unwrap()
+        EndpointSpec::create(r#"{"project":1,"name":"ops","kind":"webhook","url":"https://hooks.example.com/x"}"#, 1, OPEN).unwrap()
     }
 
     #[test]
@@ -275,9 +278,11 @@ mod tests {
         assert_eq!(s.reminder_minutes, None);
         let e = EndpointSpec::create(
             r#"{"project":2,"name":" mail ","kind":"email","recipients":["a@example.com","A@example.com"," b@example.org "],"provider":"Resend","events":["incident.opened"],"reminder_minutes":30}"#,
+            2,
             OPEN,
         )
         .unwrap();
+        assert_eq!(e.project, 2);
         assert_eq!(e.name, "mail");
         assert_eq!(e.recipients, Some(vec!["a@example.com".to_string(), "b@example.org".to_string()]));
         assert_eq!(e.provider.as_deref(), Some("resend"));
@@ -288,9 +293,6 @@ mod tests {
     #[test]
     fn rejections_name_the_field() {
         let cases: &[(&str, &str)] = &[
-            (r#"{"name":"x","kind":"webhook","url":"https://a.example.com"}"#, "project"),
-            (r#"{"project":0,"name":"x","kind":"webhook","url":"https://a.example.com"}"#, "project"),
-            (r#"{"project":"1","name":"x","kind":"webhook","url":"https://a.example.com"}"#, "project"),
             (r#"{"project":1,"kind":"webhook","url":"https://a.example.com"}"#, "name"),
             (r#"{"project":1,"name":"  ","kind":"webhook","url":"https://a.example.com"}"#, "name"),
             (r#"{"project":1,"name":"x","url":"https://a.example.com"}"#, "kind"),
@@ -317,7 +319,7 @@ mod tests {
             (r#"{"project":1,"name":"x","kind":"email","recipients":["a@b.co"],"secret":"whsec_x"}"#, "secret"),
         ];
         for (body, field) in cases {
-            let err = EndpointSpec::create(body, OPEN).expect_err(body);
+            let err = EndpointSpec::create(body, 1, OPEN).expect_err(body);
             assert_eq!(err.field.as_deref(), Some(*field), "{body}: {err}");
         }
     }
@@ -325,8 +327,10 @@ mod tests {
     #[test]
     fn private_targets_only_when_allowed() {
         let body = r#"{"project":1,"name":"x","kind":"webhook","url":"http://127.0.0.1:8080/hook"}"#;
-        assert!(EndpointSpec::create(body, OPEN).is_err());
-        assert!(EndpointSpec::create(body, TargetPolicy { allow_private: true }).is_ok());
+        assert!(EndpointSpec::create(body, 1, OPEN).is_err());
+        assert!(EndpointSpec::create(body, 1, TargetPolicy { allow_private: true }).is_ok());
+        // The resolved project must be a real id; the glue never passes anything else.
+        assert_eq!(EndpointSpec::create(body, 0, TargetPolicy { allow_private: true }).unwrap_err().field.as_deref(), Some("project"));
     }
 
     #[test]
@@ -353,7 +357,7 @@ mod tests {
                 (got, _) => panic!("{body}: unexpected {got:?}"),
             }
         }
-        let email = EndpointSpec::create(r#"{"project":1,"name":"m","kind":"email","recipients":["a@b.co"]}"#, OPEN).unwrap();
+        let email = EndpointSpec::create(r#"{"name":"m","kind":"email","recipients":["a@b.co"]}"#, 1, OPEN).unwrap();
         assert_eq!(email.patch(r#"{"rotate_secret":true}"#, OPEN).unwrap_err().field.as_deref(), Some("rotate_secret"));
         let p = email.patch(r#"{"events":["incident.resolved","incident.resolved"],"provider":null}"#, OPEN).unwrap();
         assert_eq!(p.spec.events, vec!["incident.resolved"]);

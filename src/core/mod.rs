@@ -1,6 +1,7 @@
 //! The pure core: every decision vigil makes, with no `worker` imports, no clock and no I/O.
 //! Callers pass `now` and data in; the functions return decisions. All of it runs under
 //! host `cargo test`.
+pub mod auth; // passwords, API token secrets and scopes
 pub mod buckets; // timeline buckets (2 x interval forward fill) and site status
 pub mod classify; // probe outcome -> UP / DOWN / TIMEOUT / BOT_DETECTED with a readable reason
 pub mod email; // alert emails: rendering and provider send requests
@@ -9,6 +10,7 @@ pub mod incident; // streaks and the open/resolve state machine
 pub mod input; // JSON request bodies -> typed values, with the offending field named
 pub mod lcg; // deterministic pseudo-random numbers for sample data and property tests
 pub mod monitor; // the monitor model, defaults and validation
+pub mod project; // projects and maintenance windows: validated request bodies
 pub mod retry; // which attempts to retry and urllib3's backoff schedule
 pub mod schedule; // tick slots, due-ness, check ids, queue job messages
 pub mod ssrf; // which URLs may be fetched, and each redirect hop

@@ -1,20 +1,37 @@
 //! The authenticated REST API: monitors, checks, incidents.
 use serde::Serialize;
-use worker::{MessageBuilder, Response};
+use serde_json::Value;
+use worker::{D1Database, MessageBuilder, Response};
 
 use super::{json, Ctx, Page};
 use crate::bindings::CHECKS_QUEUE;
-use crate::core::input::FieldError;
-use crate::core::monitor::MonitorSpec;
+use crate::core::input::{self, FieldError};
+use crate::core::monitor::{self, MonitorSpec};
 use crate::core::schedule::{check_id, CheckJob, JobKind};
 use crate::core::status::CheckStatus;
 use crate::error::{AppError, Context};
 use crate::store::checks::{self, CheckFilter, CheckView};
 use crate::store::incidents::{self, EventRow, IncidentFilter, IncidentRow};
 use crate::store::monitors::{self, MonitorRow, MonitorState};
+use crate::store::projects;
 
-/// Monitors created without `project` go to the project the first migration creates.
-const DEFAULT_PROJECT: i64 = 1;
+/// The project a new monitor goes to: the one named in the body if the caller owns it, else
+/// the caller's only project. Someone else's project is "no such project", like a missing one.
+pub async fn target_project(ctx: &Ctx, db: &D1Database, given: Option<&Value>) -> Result<i64, AppError> {
+    let user = ctx.user_id()?;
+    match given {
+        Some(Value::Number(n)) => {
+            let id = n.as_i64().filter(|id| *id > 0).ok_or_else(|| FieldError::new("project", "must be a positive project id"))?;
+            projects::owned(db, user, id).await?.map(|p| p.id).ok_or_else(|| FieldError::new("project", format!("no project {id} of yours")).into())
+        }
+        Some(Value::Null) | None => match projects::ids(db, user, 2).await?.as_slice() {
+            [only] => Ok(*only),
+            [] => Err(FieldError::new("project", "you have no project yet: create one with POST /api/projects").into()),
+            _ => Err(FieldError::new("project", "is required: you have more than one project").into()),
+        },
+        Some(_) => Err(FieldError::new("project", "must be a positive project id").into()),
+    }
+}
 
 #[derive(Serialize)]
 struct MonitorView {
@@ -49,7 +66,7 @@ pub async fn list_monitors(ctx: Ctx) -> Result<Response, AppError> {
     let q = ctx.query(&["project", "limit", "cursor"])?;
     let limit = q.limit()?;
     let after = q.id("cursor")?.unwrap_or(0);
-    let rows = monitors::list(&ctx.db()?, q.id("project")?, after, limit).await?;
+    let rows = monitors::list(&ctx.db()?, ctx.user_id()?, q.id("project")?, after, limit).await?;
     let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
     let items = rows.iter().map(|r| MonitorView::of(r, None)).collect::<Result<Vec<_>, _>>()?;
     json(200, &Page { items, next_cursor })
@@ -57,8 +74,11 @@ pub async fn list_monitors(ctx: Ctx) -> Result<Response, AppError> {
 
 pub async fn create_monitor(mut ctx: Ctx) -> Result<Response, AppError> {
     let body = ctx.json_body().await?;
-    let spec = MonitorSpec::create(&body, DEFAULT_PROJECT, ctx.config.target_policy)?;
-    let row = monitors::insert(&ctx.db()?, &spec, ctx.now).await?;
+    let given = input::parse_object(&body, monitor::FIELDS)?;
+    let db = ctx.db()?;
+    let project = target_project(&ctx, &db, given.get("project")).await?;
+    let spec = MonitorSpec::from_map(given, project, ctx.config.target_policy)?;
+    let row = monitors::insert(&db, &spec, ctx.now).await?;
     let mut response = json(201, &MonitorView::of(&row, None)?)?;
     let _ = response.headers_mut().set("location", &format!("/api/monitors/{}", row.id));
     Ok(response)
@@ -67,7 +87,7 @@ pub async fn create_monitor(mut ctx: Ctx) -> Result<Response, AppError> {
 pub async fn get_monitor(ctx: Ctx) -> Result<Response, AppError> {
     let id = ctx.id("id")?;
     let db = ctx.db()?;
-    let row = monitors::get(&db, id).await?.ok_or_else(|| monitor_not_found(id))?;
+    let row = monitors::get_owned(&db, ctx.user_id()?, id).await?.ok_or_else(|| monitor_not_found(id))?;
     let latest = checks::latest(&db, id).await?.map(CheckView::from);
     json(200, &MonitorView::of(&row, latest)?)
 }
@@ -76,15 +96,19 @@ pub async fn patch_monitor(mut ctx: Ctx) -> Result<Response, AppError> {
     let id = ctx.id("id")?;
     let body = ctx.json_body().await?;
     let db = ctx.db()?;
-    let row = monitors::get(&db, id).await?.ok_or_else(|| monitor_not_found(id))?;
+    let row = monitors::get_owned(&db, ctx.user_id()?, id).await?.ok_or_else(|| monitor_not_found(id))?;
     let spec = row.spec()?.patch(&body, ctx.config.target_policy)?;
+    if spec.project_id != row.project_id {
+        // Moving a monitor: the destination must be the caller's too.
+        target_project(&ctx, &db, Some(&Value::from(spec.project_id))).await?;
+    }
     let row = monitors::update(&db, id, &spec, ctx.now).await?.ok_or_else(|| monitor_not_found(id))?;
     json(200, &MonitorView::of(&row, None)?)
 }
 
 pub async fn delete_monitor(ctx: Ctx) -> Result<Response, AppError> {
     let id = ctx.id("id")?;
-    if !monitors::delete(&ctx.db()?, id).await? {
+    if !monitors::delete(&ctx.db()?, ctx.user_id()?, id).await? {
         return Err(monitor_not_found(id));
     }
     Ok(Response::empty().context("empty response")?.with_status(204))
@@ -101,7 +125,7 @@ struct Accepted {
 /// Queues one immediate check (paused monitors too: the user asked for it).
 pub async fn run_monitor(ctx: Ctx) -> Result<Response, AppError> {
     let id = ctx.id("id")?;
-    let row = monitors::get(&ctx.db()?, id).await?.ok_or_else(|| monitor_not_found(id))?;
+    let row = monitors::get_owned(&ctx.db()?, ctx.user_id()?, id).await?.ok_or_else(|| monitor_not_found(id))?;
     let job = CheckJob { monitor_id: id, slot: ctx.now.div_euclid(1000), kind: JobKind::Manual, spec: Some(row.spec_json()?) };
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     let accepted = Accepted { check_id: job.check_id(), monitor_id: id, kind: job.kind, checks_url: format!("/api/checks?monitor={id}") };
@@ -119,7 +143,7 @@ pub async fn list_checks(ctx: Ctx) -> Result<Response, AppError> {
         .text("cursor")
         .map(|c| crate::core::schedule::parse_check_id(c).map(|(m, s)| (s, m)).ok_or_else(|| FieldError::new("cursor", "is not a cursor this API gave out")))
         .transpose()?;
-    let filter = CheckFilter { monitor: q.id("monitor")?, status, since: q.time("since")?, until: q.time("until")?, before, limit: q.limit()? };
+    let filter = CheckFilter { owner: ctx.user_id()?, monitor: q.id("monitor")?, status, since: q.time("since")?, until: q.time("until")?, before, limit: q.limit()? };
     let rows = checks::list(&ctx.db()?, &filter).await?;
     let next_cursor = (rows.len() == filter.limit as usize).then(|| rows.last().map(|r| check_id(r.monitor_id, r.slot))).flatten();
     json(200, &Page { items: rows.into_iter().map(CheckView::from).collect(), next_cursor })
@@ -135,14 +159,14 @@ struct IncidentView {
 }
 
 pub async fn list_incidents(ctx: Ctx) -> Result<Response, AppError> {
-    let q = ctx.query(&["monitor", "state", "limit", "cursor"])?;
+    let q = ctx.query(&["project", "monitor", "state", "limit", "cursor"])?;
     let open = match q.text("state") {
         None => None,
         Some("open") => Some(true),
         Some("resolved") => Some(false),
         Some(_) => return Err(FieldError::new("state", "must be open or resolved").into()),
     };
-    let filter = IncidentFilter { monitor: q.id("monitor")?, open, before_id: q.id("cursor")?, limit: q.limit()? };
+    let filter = IncidentFilter { owner: ctx.user_id()?, project: q.id("project")?, monitor: q.id("monitor")?, open, before_id: q.id("cursor")?, limit: q.limit()? };
     let db = ctx.db()?;
     let rows = incidents::list(&db, &filter).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();

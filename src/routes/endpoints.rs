@@ -1,6 +1,5 @@
 //! Notification endpoints, their delivery log, test sends, and seed 000's `GET /emails`.
-//! TODO(after merging accounts from main): reads `Read`, mutations `Write`, and every
-//! endpoint lookup scoped to the caller's projects (another user's id answers 404).
+//! Every lookup is scoped to the caller's projects: another user's endpoint id answers 404.
 use serde::Serialize;
 use serde_json::json;
 use worker::{MessageBuilder, Response};
@@ -10,7 +9,10 @@ use crate::alerts;
 use crate::bindings::ALERTS_QUEUE;
 use crate::core::input::FieldError;
 use crate::store::checks::EventRef;
-use crate::core::endpoint::{EndpointSpec, Kind};
+use super::api::target_project;
+use crate::core::endpoint::{self, EndpointSpec, Kind};
+use crate::core::input;
+use crate::entropy;
 use crate::core::webhook;
 use crate::error::{AppError, Context};
 use crate::store::deliveries::{self, DeliveryRow};
@@ -22,7 +24,7 @@ fn not_found(id: i64) -> AppError {
 
 async fn load(ctx: &Ctx) -> Result<EndpointRow, AppError> {
     let id = ctx.id("id")?;
-    endpoints::get(&ctx.db()?, id).await?.ok_or_else(|| not_found(id))
+    endpoints::get_owned(&ctx.db()?, ctx.user_id()?, id).await?.ok_or_else(|| not_found(id))
 }
 
 /// A view plus the secret, for the two answers that show it: creation and rotation.
@@ -35,14 +37,14 @@ struct WithSecret {
 }
 
 fn new_secret() -> Result<String, AppError> {
-    Ok(webhook::generate_secret(&alerts::random_bytes::<32>()?))
+    Ok(webhook::generate_secret(&entropy::bytes::<32>()?))
 }
 
 pub async fn list(ctx: Ctx) -> Result<Response, AppError> {
     let q = ctx.query(&["project", "limit", "cursor"])?;
     let limit = q.limit()?;
     let after = q.id("cursor")?.unwrap_or(0);
-    let rows = endpoints::list(&ctx.db()?, q.id("project")?, after, limit).await?;
+    let rows = endpoints::list(&ctx.db()?, ctx.user_id()?, q.id("project")?, after, limit).await?;
     let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
     let items = rows.iter().map(EndpointRow::view).collect::<Result<Vec<_>, _>>()?;
     json(200, &Page { items, next_cursor })
@@ -50,12 +52,15 @@ pub async fn list(ctx: Ctx) -> Result<Response, AppError> {
 
 pub async fn create(mut ctx: Ctx) -> Result<Response, AppError> {
     let body = ctx.json_body().await?;
-    let spec = EndpointSpec::create(&body, ctx.config.target_policy)?;
+    let given = input::parse_object(&body, endpoint::FIELDS)?;
+    let db = ctx.db()?;
+    let project = target_project(&ctx, &db, given.get("project")).await?;
+    let spec = EndpointSpec::from_map(given, project, ctx.config.target_policy)?;
     let secret = match spec.kind {
         Kind::Webhook => Some(new_secret()?),
         Kind::Email => None,
     };
-    let row = endpoints::insert(&ctx.db()?, &spec, secret.as_deref(), ctx.now).await?;
+    let row = endpoints::insert(&db, &spec, secret.as_deref(), ctx.now).await?;
     let view = row.view()?;
     let mut response = match secret {
         Some(secret) => json(201, &WithSecret { view, secret })?,
@@ -84,7 +89,7 @@ pub async fn patch(mut ctx: Ctx) -> Result<Response, AppError> {
 
 pub async fn delete(ctx: Ctx) -> Result<Response, AppError> {
     let id = ctx.id("id")?;
-    if !endpoints::delete(&ctx.db()?, id).await? {
+    if !endpoints::delete(&ctx.db()?, ctx.user_id()?, id).await? {
         return Err(not_found(id));
     }
     Ok(Response::empty().map_err(|e| AppError::Internal(e.to_string()))?.with_status(204))

@@ -32,3 +32,13 @@ pub async fn health(ctx: Ctx) -> Result<Response, AppError> {
         }
     }
 }
+
+/// `GET /openapi.json`: the OpenAPI 3.1 description of every route (kept in step with ROUTES by
+/// a test in this module).
+pub async fn openapi(_ctx: Ctx) -> Result<Response, AppError> {
+    let mut response = Response::ok(OPENAPI).map_err(|e| AppError::Internal(format!("openapi: {e}")))?;
+    let _ = response.headers_mut().set("content-type", "application/json");
+    Ok(response)
+}
+
+pub const OPENAPI: &str = include_str!("../openapi.json");

@@ -1,9 +1,13 @@
 //! The one route table, and the request context handlers get. Every handler returns
 //! `Result<Response, AppError>`; errors become problem+json in `AppError::into_response` only.
+mod accounts;
 mod api;
 mod endpoints;
 mod meta;
+mod projects;
+mod seed000;
 mod status_page;
+mod transfer;
 
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
@@ -12,18 +16,25 @@ use worker::{D1Database, Env, Method, Request, Response};
 
 use crate::bindings::{Config, DB};
 use crate::clock;
-use crate::core::input::FieldError;
+use crate::core::auth::{self, Scope, Scopes};
+use crate::core::input::{FieldError, MAX_BODY_BYTES};
 use crate::core::time::{parse_iso, EpochMs};
 use crate::error::{AppError, Context};
+use crate::store::accounts::{Principal, ADMIN_USER_ID};
 
 type Handler = fn(Ctx) -> LocalBoxFuture<'static, Result<Response, AppError>>;
 
-/// Who may call a route.
+/// Who may call a route. Everything but `Public` needs `Authorization: Bearer <token>` (or
+/// `Token <token>`); the token's scopes decide the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     Public,
-    /// `Authorization: Bearer <token>` (or `Token <token>`).
-    Token,
+    /// Any valid token (`read` scope).
+    Read,
+    /// A token with the `write` scope.
+    Write,
+    /// A `write` token of an admin user (ADMIN_TOKEN is one).
+    Admin,
 }
 
 pub struct Route {
@@ -40,29 +51,57 @@ macro_rules! route {
     };
 }
 
-/// Every route vigil answers.
+/// Every route vigil answers. The first match wins, so fixed paths come before parameters.
+/// `/openapi.json` documents each of these (a test fails when one is missing).
 pub static ROUTES: &[Route] = &[
     route!(Get "/" Public => meta::overview),
     route!(Get "/health" Public => meta::health),
-    route!(Get "/api/monitors" Token => api::list_monitors),
-    route!(Post "/api/monitors" Token => api::create_monitor),
-    route!(Get "/api/monitors/:id" Token => api::get_monitor),
-    route!(Patch "/api/monitors/:id" Token => api::patch_monitor),
-    route!(Delete "/api/monitors/:id" Token => api::delete_monitor),
-    route!(Post "/api/monitors/:id/run" Token => api::run_monitor),
-    route!(Get "/api/checks" Token => api::list_checks),
-    route!(Get "/api/incidents" Token => api::list_incidents),
-    route!(Post "/__test/check-jobs" Token => api::enqueue_raw_jobs),
-    // TODO(accounts merge): Read for GETs, Write for the rest, scoped to the caller's projects.
-    route!(Get "/api/notification-endpoints" Token => endpoints::list),
-    route!(Post "/api/notification-endpoints" Token => endpoints::create),
-    route!(Get "/api/notification-endpoints/:id" Token => endpoints::get),
-    route!(Patch "/api/notification-endpoints/:id" Token => endpoints::patch),
-    route!(Delete "/api/notification-endpoints/:id" Token => endpoints::delete),
-    route!(Post "/api/notification-endpoints/:id/test" Token => endpoints::test),
-    route!(Get "/api/notification-endpoints/:id/deliveries" Token => endpoints::deliveries),
-    route!(Get "/emails" Token => endpoints::send_pending_emails),
-    route!(Post "/__test/alert-events" Token => endpoints::enqueue_raw_events),
+    route!(Get "/openapi.json" Public => meta::openapi),
+    // Accounts
+    route!(Post "/api/auth/token" Public => accounts::login),
+    route!(Get "/api/me" Read => accounts::me),
+    route!(Get "/api/tokens" Read => accounts::list_tokens),
+    route!(Post "/api/tokens" Write => accounts::create_token),
+    route!(Delete "/api/tokens/:id" Write => accounts::revoke_token),
+    route!(Get "/api/users" Admin => accounts::list_users),
+    route!(Post "/api/users" Admin => accounts::create_user),
+    // Projects and what is in them
+    route!(Get "/api/dashboard/summary" Read => projects::summary),
+    route!(Get "/api/projects" Read => projects::list),
+    route!(Post "/api/projects" Write => projects::create),
+    route!(Get "/api/projects/:id" Read => projects::get),
+    route!(Patch "/api/projects/:id" Write => projects::patch),
+    route!(Delete "/api/projects/:id" Write => projects::delete),
+    route!(Get "/api/monitors" Read => api::list_monitors),
+    route!(Post "/api/monitors" Write => api::create_monitor),
+    route!(Get "/api/monitors/:id" Read => api::get_monitor),
+    route!(Patch "/api/monitors/:id" Write => api::patch_monitor),
+    route!(Delete "/api/monitors/:id" Write => api::delete_monitor),
+    route!(Post "/api/monitors/:id/run" Write => api::run_monitor),
+    route!(Get "/api/checks" Read => api::list_checks),
+    route!(Get "/api/incidents" Read => api::list_incidents),
+    route!(Get "/api/maintenance-windows" Read => projects::list_maintenance),
+    route!(Post "/api/maintenance-windows" Write => projects::create_maintenance),
+    route!(Delete "/api/maintenance-windows/:id" Write => projects::delete_maintenance),
+    // Notification endpoints and alert delivery
+    route!(Get "/api/notification-endpoints" Read => endpoints::list),
+    route!(Post "/api/notification-endpoints" Write => endpoints::create),
+    route!(Get "/api/notification-endpoints/:id" Read => endpoints::get),
+    route!(Patch "/api/notification-endpoints/:id" Write => endpoints::patch),
+    route!(Delete "/api/notification-endpoints/:id" Write => endpoints::delete),
+    route!(Post "/api/notification-endpoints/:id/test" Write => endpoints::test),
+    route!(Get "/api/notification-endpoints/:id/deliveries" Read => endpoints::deliveries),
+    route!(Get "/api/export" Read => transfer::export),
+    route!(Post "/api/import" Write => transfer::import),
+    // Seed 000's API, in its `{category, data, message}` envelope.
+    route!(Post "/status" Write => seed000::create_targets),
+    route!(Get "/status" Read => seed000::latest_status),
+    route!(Get "/status/queue" Read => seed000::queue_status),
+    route!(Post "/status/queue" Write => seed000::set_queue),
+    route!(Get "/emails" Write => endpoints::send_pending_emails),
+    // Test hook (VIGIL_TEST_HOOKS=true only; 404 otherwise, and not in the OpenAPI document).
+    route!(Post "/__test/check-jobs" Write => api::enqueue_raw_jobs),
+    route!(Post "/__test/alert-events" Write => endpoints::enqueue_raw_events),
     // Public pages. `feed.atom` is listed before `:monitor`: the first match wins.
     route!(Get "/status/:slug" Public => status_page::project_page),
     route!(Get "/status/:slug/feed.atom" Public => status_page::feed),
@@ -104,10 +143,15 @@ pub async fn dispatch(req: Request, env: Env) -> Response {
             continue;
         }
         let config = Config::from_env(&env);
-        if route.access == Access::Token && !authorized(&req, &config) {
-            return AppError::Unauthorized.into_response();
-        }
-        let ctx = Ctx { req, env, config, params, now: clock::now_ms() };
+        let now = clock::now_ms();
+        let principal = match route.access {
+            Access::Public => None,
+            access => match authenticate(&req, &env, &config, now).await.and_then(|p| permit(p, access)) {
+                Ok(p) => Some(p),
+                Err(e) => return e.into_response(),
+            },
+        };
+        let ctx = Ctx { req, env, config, params, now, principal };
         return (route.handler)(ctx).await.unwrap_or_else(AppError::into_response);
     }
     if allowed.is_empty() {
@@ -128,21 +172,32 @@ fn method_name(m: &Method) -> &'static str {
     }
 }
 
-/// The bearer token, compared in constant time with the configured admin token.
-fn authorized(req: &Request, config: &Config) -> bool {
-    let Some(expected) = &config.admin_token else { return false };
+/// The caller behind the `Authorization` header. The ADMIN_TOKEN secret (compared in constant
+/// time) is the built-in admin; any other secret is looked up by its SHA-256.
+async fn authenticate(req: &Request, env: &Env, config: &Config, now: EpochMs) -> Result<Principal, AppError> {
     let header = req.headers().get("authorization").ok().flatten().unwrap_or_default();
-    let given = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("Token ")).unwrap_or("").trim();
-    constant_time_eq(given.as_bytes(), expected.as_bytes())
+    let secret = auth::bearer(&header).ok_or(AppError::Unauthorized)?;
+    if let Some(admin) = &config.admin_token {
+        if auth::secrets_equal(secret.as_bytes(), admin.as_bytes()) {
+            return Ok(Principal { user_id: ADMIN_USER_ID, is_admin: true, scopes: Scopes::ALL });
+        }
+    }
+    if !secret.starts_with(auth::TOKEN_PREFIX) {
+        return Err(AppError::Unauthorized);
+    }
+    let db = env.d1(DB).context("D1 binding")?;
+    crate::store::accounts::authenticate(&db, &auth::token_hash(secret), now).await?.ok_or(AppError::Unauthorized)
 }
 
-/// Equal-length inputs take the same time whatever their content, so response timing does
-/// not reveal how much of a guessed token was right.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
+/// Whether an authenticated caller may use a route of this access level.
+fn permit(p: Principal, access: Access) -> Result<Principal, AppError> {
+    match access {
+        Access::Public | Access::Read => Ok(p),
+        Access::Write if p.scopes.allows(Scope::Write) => Ok(p),
+        Access::Write => Err(AppError::Forbidden("this token has the read scope only; this route needs write".into())),
+        Access::Admin if p.is_admin && p.scopes.allows(Scope::Write) => Ok(p),
+        Access::Admin => Err(AppError::Forbidden("only an admin's write token may manage users".into())),
     }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// What a handler gets: the request, the platform, config, path parameters and the time.
@@ -152,11 +207,18 @@ pub struct Ctx {
     pub config: Config,
     pub params: Vec<(&'static str, String)>,
     pub now: EpochMs,
+    /// The authenticated caller; `None` on public routes.
+    pub principal: Option<Principal>,
 }
 
 impl Ctx {
     pub fn db(&self) -> Result<D1Database, AppError> {
         self.env.d1(DB).context("D1 binding")
+    }
+
+    /// The caller's user id. Only authenticated routes call this; dispatch has checked it.
+    pub fn user_id(&self) -> Result<i64, AppError> {
+        self.principal.map(|p| p.user_id).ok_or(AppError::Unauthorized)
     }
 
     /// A path parameter (`""` when the route has none of that name).
@@ -176,7 +238,11 @@ impl Ctx {
         if !content_type.to_ascii_lowercase().starts_with("application/json") {
             return Err(AppError::UnsupportedMediaType);
         }
-        self.req.text().await.map_err(|_| AppError::Invalid(FieldError::body("request body could not be read as UTF-8 text")))
+        let text = self.req.text().await.map_err(|_| AppError::Invalid(FieldError::body("request body could not be read as UTF-8 text")))?;
+        if text.len() > MAX_BODY_BYTES {
+            return Err(AppError::TooLarge(MAX_BODY_BYTES));
+        }
+        Ok(text)
     }
 
     pub fn query(&self, allowed: &[&str]) -> Result<Query, AppError> {
@@ -254,11 +320,21 @@ mod tests {
     }
 
     #[test]
-    fn constant_time_comparison() {
-        assert!(constant_time_eq(b"secret", b"secret"));
-        assert!(!constant_time_eq(b"secret", b"secreT"));
-        assert!(!constant_time_eq(b"secret", b"secret2"));
-        assert!(!constant_time_eq(b"", b"x"));
+    fn access_levels() {
+        let p = |is_admin, scopes| Principal { user_id: 2, is_admin, scopes };
+        let cases = [
+            (p(false, Scopes::READ), Access::Read, 200),
+            (p(false, Scopes::READ), Access::Write, 403),
+            (p(false, Scopes::READ), Access::Admin, 403),
+            (p(false, Scopes::ALL), Access::Write, 200),
+            (p(false, Scopes::ALL), Access::Admin, 403),
+            (p(true, Scopes::READ), Access::Admin, 403),
+            (p(true, Scopes::ALL), Access::Admin, 200),
+        ];
+        for (principal, access, want) in cases {
+            let got = permit(principal, access).map(|_| 200).unwrap_or_else(|e| e.status());
+            assert_eq!(got, want, "{principal:?} {access:?}");
+        }
     }
 
     #[test]

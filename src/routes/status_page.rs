@@ -42,7 +42,7 @@ struct MonitorHistory {
 async fn load(ctx: &Ctx, project: ProjectRow, only: Option<i64>) -> Result<History, AppError> {
     let db = ctx.db()?;
     let now = ctx.now;
-    let rows: Vec<MonitorRow> = monitors::list(&db, Some(project.id), 0, MAX_MONITORS)
+    let rows: Vec<MonitorRow> = monitors::in_project(&db, project.id, MAX_MONITORS)
         .await?
         .into_iter()
         .filter(|m| m.is_active != 0 && only.is_none_or(|id| id == m.id))

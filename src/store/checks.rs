@@ -199,6 +199,8 @@ impl From<CheckRow> for CheckView {
 /// Filters of `GET /api/checks`. Times are epoch seconds of the slot.
 #[derive(Debug, Default)]
 pub struct CheckFilter {
+    /// The caller: only checks of monitors in their projects.
+    pub owner: i64,
     pub monitor: Option<i64>,
     pub status: Option<CheckStatus>,
     pub since: Option<i64>,
@@ -216,8 +218,9 @@ pub async fn list(db: &D1Database, f: &CheckFilter) -> Result<Vec<CheckRow>, App
         "SELECT * FROM checks WHERE (?1 IS NULL OR monitor_id = ?1) AND (?2 IS NULL OR status = ?2) \
          AND (?3 IS NULL OR slot >= ?3) AND (?4 IS NULL OR slot <= ?4) \
          AND (?5 IS NULL OR slot < ?5 OR (slot = ?5 AND monitor_id < ?6)) \
+         AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?8)) \
          ORDER BY slot DESC, monitor_id DESC LIMIT ?7",
-        &args![f.monitor, f.status.map(CheckStatus::as_str), f.since, f.until, cursor_slot, cursor_monitor, f.limit],
+        &args![f.monitor, f.status.map(CheckStatus::as_str), f.since, f.until, cursor_slot, cursor_monitor, f.limit, f.owner],
     )
     .await
 }

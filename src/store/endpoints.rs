@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, D1PreparedStatement};
 
+use super::projects::OWNED;
 use super::{all, first, stmt, Refusal};
 use crate::args;
 use crate::core::endpoint::{EndpointSpec, Kind};
@@ -148,16 +149,31 @@ pub async fn update(db: &D1Database, id: i64, spec: &EndpointSpec, secret: Optio
     Ok(result.results::<EndpointRow>().context("decoding endpoint")?.into_iter().next())
 }
 
+/// Any endpoint, for delivery (which acts for the system, not a caller).
 pub async fn get(db: &D1Database, id: i64) -> Result<Option<EndpointRow>, AppError> {
     first(db, &format!("SELECT {COLUMNS} FROM notification_endpoints WHERE id = ?1"), &args![id]).await
 }
 
-/// By id ascending, after the cursor id.
-pub async fn list(db: &D1Database, project: Option<i64>, after: i64, limit: u32) -> Result<Vec<EndpointRow>, AppError> {
+/// An endpoint of one of `user_id`'s projects; anyone else's is `None`, like a missing one.
+pub async fn get_owned(db: &D1Database, user_id: i64, id: i64) -> Result<Option<EndpointRow>, AppError> {
+    first(
+        db,
+        &format!("SELECT {COLUMNS} FROM notification_endpoints WHERE id = ?1 AND project_id IN ({})", OWNED.replace('?', "?2")),
+        &args![id, user_id],
+    )
+    .await
+}
+
+/// The caller's endpoints by id ascending, after the cursor id.
+pub async fn list(db: &D1Database, user_id: i64, project: Option<i64>, after: i64, limit: u32) -> Result<Vec<EndpointRow>, AppError> {
     all(
         db,
-        &format!("SELECT {COLUMNS} FROM notification_endpoints WHERE (?1 IS NULL OR project_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3"),
-        &args![project, after, limit],
+        &format!(
+            "SELECT {COLUMNS} FROM notification_endpoints WHERE (?1 IS NULL OR project_id = ?1) AND id > ?2 \
+             AND project_id IN ({}) ORDER BY id LIMIT ?3",
+            OWNED.replace('?', "?4")
+        ),
+        &args![project, after, limit, user_id],
     )
     .await
 }
@@ -167,9 +183,10 @@ pub async fn active_of_project(db: &D1Database, project_id: i64) -> Result<Vec<E
     all(db, &format!("SELECT {COLUMNS} FROM notification_endpoints WHERE project_id = ?1 AND is_active = 1 ORDER BY id"), &args![project_id]).await
 }
 
-/// Deletes an endpoint; its sends and deliveries go with it (ON DELETE CASCADE).
-pub async fn delete(db: &D1Database, id: i64) -> Result<bool, AppError> {
-    let rows: Vec<serde_json::Value> = all(db, "DELETE FROM notification_endpoints WHERE id = ?1 RETURNING id", &args![id]).await?;
+/// Deletes one of the caller's endpoints; its sends and deliveries go with it (ON DELETE CASCADE).
+pub async fn delete(db: &D1Database, user_id: i64, id: i64) -> Result<bool, AppError> {
+    let sql = format!("DELETE FROM notification_endpoints WHERE id = ?1 AND project_id IN ({}) RETURNING id", OWNED.replace('?', "?2"));
+    let rows: Vec<serde_json::Value> = all(db, &sql, &args![id, user_id]).await?;
     Ok(!rows.is_empty())
 }
 

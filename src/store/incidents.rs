@@ -29,6 +29,9 @@ pub struct EventRow {
 
 #[derive(Debug, Default)]
 pub struct IncidentFilter {
+    /// The caller: only incidents of monitors in their projects.
+    pub owner: i64,
+    pub project: Option<i64>,
     pub monitor: Option<i64>,
     /// Some(true): open only; Some(false): resolved only.
     pub open: Option<bool>,
@@ -43,8 +46,11 @@ pub async fn list(db: &D1Database, f: &IncidentFilter) -> Result<Vec<IncidentRow
         "SELECT id, monitor_id, opened_at, resolved_at, cause, last_status FROM incidents \
          WHERE (?1 IS NULL OR monitor_id = ?1) \
          AND (?2 IS NULL OR (?2 = 1 AND resolved_at IS NULL) OR (?2 = 0 AND resolved_at IS NOT NULL)) \
-         AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4",
-        &args![f.monitor, f.open, f.before_id, f.limit],
+         AND (?3 IS NULL OR id < ?3) \
+         AND monitor_id IN (SELECT id FROM monitors WHERE (?6 IS NULL OR project_id = ?6) \
+           AND project_id IN (SELECT id FROM projects WHERE owner_id = ?5)) \
+         ORDER BY id DESC LIMIT ?4",
+        &args![f.monitor, f.open, f.before_id, f.limit, f.owner, f.project],
     )
     .await
 }

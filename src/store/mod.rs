@@ -1,11 +1,13 @@
 //! D1: SQL as named constants, row structs, and row -> core conversions. Nothing here decides
 //! anything; it stores what the core decided.
+pub mod accounts;
 pub mod checks;
 pub mod deliveries;
 pub mod endpoints;
 pub mod incidents;
 pub mod monitors;
 pub mod pages;
+pub mod projects;
 pub mod rollups;
 
 use wasm_bindgen::JsValue;
@@ -149,6 +151,16 @@ impl Refusal {
         } else {
             None
         }
+    }
+}
+
+/// A UNIQUE refusal means the client chose a name that is taken: a 409 naming the field.
+pub fn unique_as_conflict(e: AppError, field: &str, message: &str) -> AppError {
+    match &e {
+        AppError::Internal(msg) if Refusal::of(msg) == Some(Refusal::Unique) => {
+            AppError::Conflict(crate::core::input::FieldError::new(field, message))
+        }
+        _ => e,
     }
 }
 

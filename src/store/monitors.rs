@@ -1,9 +1,9 @@
 //! Monitors in D1: configuration rows, current state, and reserving due monitors.
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement};
 
-use super::{all, first, run, Arg};
+use super::{all, first, run, stmt, Arg};
 use crate::args;
 use crate::core::incident::Streaks;
 use crate::core::input::FieldError;
@@ -209,8 +209,36 @@ pub async fn update(db: &D1Database, id: i64, spec: &MonitorSpec, now: EpochMs) 
     first(db, &sql, &a).await.map_err(project_refusal)
 }
 
+/// Import's upsert by name, as two statements for the caller's batch: update the monitor of
+/// that name in the project with that slug, or insert it when there is none. The project is
+/// found by slug inside SQL, so a project created earlier in the same batch works.
+pub fn upsert_by_name(db: &D1Database, user_id: i64, slug: &str, spec: &MonitorSpec, now: EpochMs) -> Result<Vec<D1PreparedStatement>, AppError> {
+    const PROJECT: &str = "(SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24)";
+    let sets: Vec<String> =
+        CONFIG_COLUMNS.split(", ").enumerate().skip(1).map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
+    let update = format!(
+        "UPDATE monitors SET {}, updated_at = ?22, next_check_at = 0 WHERE project_id = {PROJECT} AND name = ?2",
+        sets.join(", ")
+    );
+    let insert = format!(
+        "INSERT INTO monitors ({CONFIG_COLUMNS}, created_at, updated_at, next_check_at) \
+         SELECT {PROJECT}, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, 0 \
+         WHERE NOT EXISTS (SELECT 1 FROM monitors WHERE project_id = {PROJECT} AND name = ?2)"
+    );
+    let mut a = config_args(spec);
+    a.push(iso(now).into());
+    a.push(slug.into());
+    a.push(user_id.into());
+    Ok(vec![stmt(db, &update, &a)?, stmt(db, &insert, &a)?])
+}
+
 pub async fn get(db: &D1Database, id: i64) -> Result<Option<MonitorRow>, AppError> {
     first(db, &format!("{SELECT} WHERE m.id = ?1"), &args![id]).await
+}
+
+/// The monitor if it is in one of `user_id`'s projects: another tenant's id is just not found.
+pub async fn get_owned(db: &D1Database, user_id: i64, id: i64) -> Result<Option<MonitorRow>, AppError> {
+    first(db, &format!("{SELECT} WHERE m.id = ?1 AND m.project_id IN (SELECT id FROM projects WHERE owner_id = ?2)"), &args![id, user_id]).await
 }
 
 /// Monitors by id, for a consumer batch: one query whatever the batch size (json_each keeps
@@ -220,20 +248,29 @@ pub async fn get_many(db: &D1Database, ids: &[i64]) -> Result<Vec<MonitorRow>, A
     all(db, &format!("{SELECT} WHERE m.id IN (SELECT value FROM json_each(?1))"), &args![list]).await
 }
 
-/// One page of monitors, by id, optionally of one project.
-pub async fn list(db: &D1Database, project: Option<i64>, after_id: i64, limit: u32) -> Result<Vec<MonitorRow>, AppError> {
-    let sql = format!("{SELECT} WHERE m.id > ?1 AND (?2 IS NULL OR m.project_id = ?2) ORDER BY m.id LIMIT ?3");
-    all(db, &sql, &args![after_id, project, limit]).await
+/// One page of `user_id`'s monitors, by id, optionally of one project.
+pub async fn list(db: &D1Database, user_id: i64, project: Option<i64>, after_id: i64, limit: u32) -> Result<Vec<MonitorRow>, AppError> {
+    let sql = format!(
+        "{SELECT} WHERE m.id > ?1 AND (?2 IS NULL OR m.project_id = ?2) \
+         AND m.project_id IN (SELECT id FROM projects WHERE owner_id = ?4) ORDER BY m.id LIMIT ?3"
+    );
+    all(db, &sql, &args![after_id, project, limit, user_id]).await
 }
 
-/// Deletes a monitor and (by cascade) its checks and incidents. Returns whether it existed.
-pub async fn delete(db: &D1Database, id: i64) -> Result<bool, AppError> {
+/// A project's monitors by id, for its public status page (the page decides visibility).
+pub async fn in_project(db: &D1Database, project_id: i64, limit: u32) -> Result<Vec<MonitorRow>, AppError> {
+    all(db, &format!("{SELECT} WHERE m.project_id = ?1 ORDER BY m.id LIMIT ?2"), &args![project_id, limit]).await
+}
+
+/// Deletes one of `user_id`'s monitors and (by cascade) its checks and incidents. Returns
+/// whether it existed.
+pub async fn delete(db: &D1Database, user_id: i64, id: i64) -> Result<bool, AppError> {
     #[derive(Deserialize)]
     struct Gone {
         #[allow(dead_code)]
         id: i64,
     }
-    let gone: Option<Gone> = first(db, "DELETE FROM monitors WHERE id = ?1 RETURNING id", &args![id]).await?;
+    let gone: Option<Gone> = first(db, "DELETE FROM monitors WHERE id = ?1 AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2) RETURNING id", &args![id, user_id]).await?;
     Ok(gone.is_some())
 }
 
@@ -247,15 +284,6 @@ pub async fn reserve_due(db: &D1Database, slot: i64) -> Result<Vec<MonitorRow>, 
         &args![slot],
     )
     .await
-}
-
-pub async fn project_exists(db: &D1Database, id: i64) -> Result<bool, AppError> {
-    #[derive(Deserialize)]
-    struct One {
-        #[allow(dead_code)]
-        id: i64,
-    }
-    Ok(first::<One>(db, "SELECT id FROM projects WHERE id = ?1", &args![id]).await?.is_some())
 }
 
 /// Used by health: the cheapest query that proves D1 answers.

@@ -1,0 +1,163 @@
+//! Accounts: login, API tokens, users and the caller's own profile.
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use worker::Response;
+
+use super::{json, Ctx, Page};
+use crate::core::auth::{self, Scope, Scopes, DUMMY_HASH, PASSWORD_ITERATIONS};
+use crate::core::input::{self, FieldError};
+use crate::entropy;
+use crate::error::{AppError, Context};
+use crate::store::accounts::{self, NewTokenRow, TokenView, UserView};
+
+const NAME_MAX: usize = 100;
+/// Longest lifetime a token may be given; `null`/absent means it never expires.
+const MAX_TOKEN_DAYS: u32 = 3650;
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    name: Option<String>,
+    scopes: Option<Vec<String>>,
+    expires_in_days: Option<u32>,
+}
+
+impl TokenRequest {
+    fn validate(&self, default_name: &str) -> Result<(String, Scopes, Option<u32>), FieldError> {
+        let name = self.name.clone().unwrap_or_else(|| default_name.to_string());
+        if name.trim().is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+            return Err(FieldError::new("name", format!("must be 1 to {NAME_MAX} printable characters")));
+        }
+        let scopes = match &self.scopes {
+            None => Scopes::ALL,
+            Some(list) => Scopes::parse(list)?,
+        };
+        if let Some(days) = self.expires_in_days {
+            if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+                return Err(FieldError::new("expires_in_days", format!("must be between 1 and {MAX_TOKEN_DAYS}")));
+            }
+        }
+        Ok((name.trim().to_string(), scopes, self.expires_in_days))
+    }
+}
+
+/// A new token: the secret appears here and never again.
+#[derive(Serialize)]
+struct Created {
+    token: String,
+    #[serde(flatten)]
+    view: TokenView,
+    user: UserView,
+}
+
+async fn issue(ctx: &Ctx, user: UserView, req: &TokenRequest, default_name: &str) -> Result<Response, AppError> {
+    let (name, scopes, days) = req.validate(default_name)?;
+    let new = auth::new_token(&entropy::bytes::<32>()?);
+    let row = NewTokenRow {
+        user_id: user.id,
+        name: &name,
+        prefix: &new.prefix,
+        hash: &new.hash,
+        scopes,
+        expires_at: days.map(|d| ctx.now + i64::from(d) * 86_400_000),
+    };
+    let row = accounts::insert_token(&ctx.db()?, &row, ctx.now).await?;
+    let mut response = json(201, &Created { token: new.secret, view: row.into(), user })?;
+    // The body holds a secret: no cache anywhere may keep it.
+    let _ = response.headers_mut().set("cache-control", "no-store");
+    Ok(response)
+}
+
+/// `POST /api/auth/token`: username + password -> a new token (public route).
+pub async fn login(mut ctx: Ctx) -> Result<Response, AppError> {
+    #[derive(Deserialize)]
+    struct Login {
+        username: Option<String>,
+        password: Option<String>,
+        #[serde(flatten)]
+        token: TokenRequest,
+    }
+    let body = ctx.json_body().await?;
+    let map = input::parse_object(&body, &["username", "password", "name", "scopes", "expires_in_days"])?;
+    let login: Login = input::typed(Value::Object(map))?;
+    let username = login.username.as_deref().ok_or_else(|| FieldError::new("username", "is required"))?;
+    let password = login.password.as_deref().ok_or_else(|| FieldError::new("password", "is required"))?;
+    let user = if username.len() <= auth::USERNAME_MAX { accounts::user_by_name(&ctx.db()?, username).await? } else { None };
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    // Always run the KDF once, whether or not the user exists or has a password.
+    let ok = auth::verify_password(password, stored.as_deref().unwrap_or(DUMMY_HASH)) && stored.is_some();
+    let Some(user) = user.filter(|_| ok) else {
+        worker::console_warn!("login failed for a username of {} characters", username.chars().count());
+        return Err(AppError::Unauthorized);
+    };
+    issue(&ctx, user.into(), &login.token, "login").await
+}
+
+pub async fn list_tokens(ctx: Ctx) -> Result<Response, AppError> {
+    let q = ctx.query(&["limit", "cursor"])?;
+    let limit = q.limit()?;
+    let rows = accounts::tokens(&ctx.db()?, ctx.user_id()?, q.id("cursor")?.unwrap_or(0), limit).await?;
+    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    json(200, &Page { items: rows.into_iter().map(TokenView::from).collect(), next_cursor })
+}
+
+pub async fn create_token(mut ctx: Ctx) -> Result<Response, AppError> {
+    let body = ctx.json_body().await?;
+    let req: TokenRequest = input::typed(Value::Object(input::parse_object(&body, &["name", "scopes", "expires_in_days"])?))?;
+    let user = me_row(&ctx).await?;
+    issue(&ctx, user, &req, "api").await
+}
+
+pub async fn revoke_token(ctx: Ctx) -> Result<Response, AppError> {
+    let id = ctx.id("id")?;
+    if !accounts::delete_token(&ctx.db()?, ctx.user_id()?, id).await? {
+        return Err(AppError::NotFound(format!("token {id}")));
+    }
+    Ok(Response::empty().context("empty response")?.with_status(204))
+}
+
+async fn me_row(ctx: &Ctx) -> Result<UserView, AppError> {
+    let id = ctx.user_id()?;
+    accounts::user(&ctx.db()?, id).await?.map(UserView::from).ok_or(AppError::Unauthorized)
+}
+
+/// `GET /api/me`: who this token belongs to and what it may do.
+pub async fn me(ctx: Ctx) -> Result<Response, AppError> {
+    #[derive(Serialize)]
+    struct Me {
+        #[serde(flatten)]
+        user: UserView,
+        scopes: Vec<Scope>,
+    }
+    let scopes = ctx.principal.map(|p| p.scopes.list()).unwrap_or_default();
+    json(200, &Me { user: me_row(&ctx).await?, scopes })
+}
+
+pub async fn list_users(ctx: Ctx) -> Result<Response, AppError> {
+    let q = ctx.query(&["limit", "cursor"])?;
+    let limit = q.limit()?;
+    let rows = accounts::users(&ctx.db()?, q.id("cursor")?.unwrap_or(0), limit).await?;
+    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    json(200, &Page { items: rows.into_iter().map(UserView::from).collect(), next_cursor })
+}
+
+/// `POST /api/users` (admin): a user who can then log in with the password.
+pub async fn create_user(mut ctx: Ctx) -> Result<Response, AppError> {
+    #[derive(Deserialize)]
+    struct NewUser {
+        username: Option<String>,
+        password: Option<String>,
+        #[serde(default)]
+        is_admin: bool,
+    }
+    let body = ctx.json_body().await?;
+    let new: NewUser = input::typed(Value::Object(input::parse_object(&body, &["username", "password", "is_admin"])?))?;
+    let username = new.username.ok_or_else(|| FieldError::new("username", "is required"))?;
+    auth::validate_username(&username)?;
+    let password = new.password.ok_or_else(|| FieldError::new("password", "is required"))?;
+    auth::validate_password(&password)?;
+    let hash = auth::hash_password(&password, &entropy::bytes()?, PASSWORD_ITERATIONS);
+    let row = accounts::insert_user(&ctx.db()?, &username, &hash, new.is_admin, ctx.now).await?;
+    let mut response = json(201, &UserView::from(row))?;
+    let _ = response.headers_mut().set("location", "/api/users");
+    Ok(response)
+}

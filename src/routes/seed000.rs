@@ -1,0 +1,253 @@
+//! Seed 000's API (a Flask monitor), kept so its users can switch without changing scripts:
+//! same paths, same `{category, data, message}` envelope. Unlike the seed, every target of
+//! `POST /status` is monitored, not only the first.
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json as j, Map, Value};
+use worker::Response;
+
+use super::{api::target_project, json, Ctx};
+use crate::core::input::{self, FieldError};
+use crate::core::monitor::MonitorSpec;
+use crate::error::{AppError, Context};
+use crate::store::{all, monitors, projects};
+use crate::args;
+
+/// What `max_batch_size` for the checks queue says in wrangler.toml (a test keeps them equal).
+pub const CHECKS_BATCH_SIZE: u32 = 100;
+/// The seed's interval: targets are hit every 300 seconds.
+const SEED_INTERVAL_SECONDS: u32 = 300;
+const MAX_TARGETS: usize = 50;
+
+fn envelope(status: u16, category: &str, data: Value, message: &str) -> Result<Response, AppError> {
+    json(status, &j!({ "category": category, "data": data, "message": message }))
+}
+
+/// `POST /status` `{"targets": [{title, endpoint, expected_http_code}]}` -> 201. Re-posting a
+/// target with the same title updates that monitor instead of adding a second one.
+pub async fn create_targets(mut ctx: Ctx) -> Result<Response, AppError> {
+    let body = ctx.json_body().await?;
+    let doc = input::parse_object(&body, &["targets"])?;
+    let targets = match doc.get("targets") {
+        Some(Value::Array(t)) if !t.is_empty() && t.len() <= MAX_TARGETS => t.clone(),
+        Some(Value::Array(_)) => return Err(FieldError::new("targets", format!("must hold 1 to {MAX_TARGETS} targets")).into()),
+        _ => return Err(FieldError::new("targets", "is required: an array of {title, endpoint, expected_http_code}").into()),
+    };
+    let db = ctx.db()?;
+    let project_id = target_project(&ctx, &db, None).await?;
+    let user = ctx.user_id()?;
+    let project = projects::owned(&db, user, project_id).await?.ok_or_else(|| AppError::NotFound(format!("project {project_id}")))?;
+    let mut specs = Vec::new();
+    let mut names = BTreeSet::new();
+    for (i, t) in targets.iter().enumerate() {
+        let spec = target_spec(t, project_id, ctx.config.target_policy).map_err(|e| match e.field {
+            Some(f) => FieldError::new(&format!("targets[{i}].{f}"), e.message),
+            None => FieldError::new(&format!("targets[{i}]"), e.message),
+        })?;
+        if !names.insert(spec.name.clone()) {
+            return Err(FieldError::new(&format!("targets[{i}].title"), "appears twice (targets are matched by title)").into());
+        }
+        specs.push(spec);
+    }
+    let mut batch = Vec::new();
+    for spec in &specs {
+        batch.extend(monitors::upsert_by_name(&db, user, &project.slug, spec, ctx.now)?);
+    }
+    db.batch(batch).await.context("creating targets")?;
+    let rows = monitors::list(&db, user, Some(project_id), 0, 1000).await?;
+    let created: Vec<Value> = rows
+        .iter()
+        .filter(|r| names.contains(&r.name))
+        .map(|r| j!({ "monitor_id": r.id, "title": r.name, "endpoint": r.url, "check_interval_seconds": r.check_interval_seconds }))
+        .collect();
+    envelope(201, "success", Value::Array(created), &format!("{} target(s) are monitored", specs.len()))
+}
+
+fn target_spec(t: &Value, project_id: i64, policy: crate::core::ssrf::TargetPolicy) -> Result<MonitorSpec, FieldError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Target {
+        title: Option<String>,
+        endpoint: Option<String>,
+        expected_http_code: Option<u16>,
+    }
+    let Value::Object(map) = t else { return Err(FieldError::body("must be an object")) };
+    let allowed = ["title", "endpoint", "expected_http_code"];
+    if let Some(k) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(FieldError::new(k, "unknown field (allowed: title, endpoint, expected_http_code)"));
+    }
+    let target: Target = input::typed(t.clone())?;
+    let endpoint = target.endpoint.filter(|e| !e.trim().is_empty()).ok_or_else(|| FieldError::new("endpoint", "is required"))?;
+    let mut spec = Map::new();
+    spec.insert("name".into(), Value::String(target.title.filter(|t| !t.trim().is_empty()).unwrap_or_else(|| endpoint.clone())));
+    spec.insert("url".into(), Value::String(endpoint));
+    spec.insert("expected_status_codes".into(), j!([target.expected_http_code.unwrap_or(200)]));
+    spec.insert("check_interval_seconds".into(), j!(SEED_INTERVAL_SECONDS));
+    MonitorSpec::from_map(spec, project_id, policy).map_err(|e| match e.field.as_deref() {
+        Some("url") => FieldError::new("endpoint", e.message),
+        Some("name") => FieldError::new("title", e.message),
+        Some("expected_status_codes") | Some("expected_status_codes[0]") => FieldError::new("expected_http_code", e.message),
+        _ => e,
+    })
+}
+
+#[derive(Deserialize)]
+struct Latest {
+    id: i64,
+    name: String,
+    url: String,
+    expected_status_codes: String,
+    started_at: Option<String>,
+    status: Option<String>,
+    http_status: Option<i64>,
+    latency_ms: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct SeedStatus {
+    monitor_id: i64,
+    title: String,
+    endpoint: String,
+    expected_response: Value,
+    actual_response: Option<i64>,
+    elapsed: Option<String>,
+    is_up: bool,
+    is_down: bool,
+    status: Option<String>,
+    timestamp: Option<String>,
+}
+
+/// `GET /status`: the latest result of every target (the seed answered one; this answers all).
+pub async fn latest_status(ctx: Ctx) -> Result<Response, AppError> {
+    ctx.query(&[])?;
+    let rows: Vec<Latest> = all(
+        &ctx.db()?,
+        "SELECT m.id, m.name, m.url, m.expected_status_codes, c.started_at, c.status, c.http_status, c.latency_ms \
+         FROM monitors m LEFT JOIN checks c ON c.monitor_id = m.id \
+           AND c.slot = (SELECT max(slot) FROM checks WHERE monitor_id = m.id) \
+         WHERE m.project_id IN (SELECT id FROM projects WHERE owner_id = ?1) ORDER BY m.id LIMIT 200",
+        &args![ctx.user_id()?],
+    )
+    .await?;
+    let data: Vec<SeedStatus> = rows
+        .into_iter()
+        .map(|r| {
+            let codes: Value = serde_json::from_str(&r.expected_status_codes).unwrap_or(Value::Null);
+            let expected = match &codes {
+                Value::Array(a) if a.len() == 1 => a[0].clone(),
+                other => other.clone(),
+            };
+            SeedStatus {
+                monitor_id: r.id,
+                title: r.name,
+                endpoint: r.url,
+                expected_response: expected,
+                actual_response: r.http_status,
+                elapsed: r.latency_ms.map(|ms| format!("{:.2} seconds", ms as f64 / 1000.0)),
+                is_up: r.status.as_deref() == Some("UP"),
+                is_down: r.status.as_deref().is_some_and(|s| s != "UP"),
+                status: r.status,
+                // The seed's "2023-01-24 12:32:41" (UTC).
+                timestamp: r.started_at.map(|t| t.get(..19).unwrap_or(&t).replace('T', " ")),
+            }
+        })
+        .collect();
+    let message = if data.is_empty() { "No targets yet: POST /status to add some" } else { "Success get the response" };
+    envelope(200, "success", serde_json::to_value(data).unwrap_or(Value::Null), message)
+}
+
+/// `GET /status/queue`: how the checks queue is consumed, and what is waiting.
+pub async fn queue_status(ctx: Ctx) -> Result<Response, AppError> {
+    #[derive(Deserialize, Serialize)]
+    struct Waiting {
+        due_now: i64,
+        checks_last_minute: i64,
+    }
+    ctx.query(&[])?;
+    let slot = ctx.now.div_euclid(1000);
+    let waiting: Option<Waiting> = crate::store::first(
+        &ctx.db()?,
+        "SELECT (SELECT count(*) FROM monitors WHERE is_active = 1 AND next_check_at <= ?1 \
+            AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)) AS due_now, \
+         (SELECT count(*) FROM checks WHERE slot >= ?1 - 60 \
+            AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?2))) AS checks_last_minute",
+        &args![slot, ctx.user_id()?],
+    )
+    .await?;
+    let waiting = waiting.unwrap_or(Waiting { due_now: 0, checks_last_minute: 0 });
+    envelope(
+        200,
+        "success",
+        j!({
+            "queue_size": CHECKS_BATCH_SIZE,
+            "worker_thread": ctx.config.check_concurrency,
+            "queue_status": waiting.due_now > 0,
+            "due_now": waiting.due_now,
+            "checks_last_minute": waiting.checks_last_minute,
+        }),
+        "Success get the response",
+    )
+}
+
+/// `POST /status/queue`: on Workers the batch size is `max_batch_size` in wrangler.toml and the
+/// concurrency the `CHECK_CONCURRENCY` var, both fixed per deployment. The body is validated,
+/// then the request is refused with what to change instead, rather than pretending.
+pub async fn set_queue(mut ctx: Ctx) -> Result<Response, AppError> {
+    #[derive(Deserialize)]
+    struct Wanted {
+        worker_thread: Option<u32>,
+        queue_size: Option<u32>,
+    }
+    let body = ctx.json_body().await?;
+    let wanted: Wanted = input::typed(Value::Object(input::parse_object(&body, &["worker_thread", "queue_size"])?))?;
+    if wanted.worker_thread.is_some_and(|n| n > 6) {
+        return Err(FieldError::new("worker_thread", "must be 0 to 6 (Workers allow 6 open connections per invocation)").into());
+    }
+    if wanted.queue_size.is_some_and(|n| n > 100) {
+        return Err(FieldError::new("queue_size", "must be 0 to 100 (the Queues batch limit)").into());
+    }
+    let field = if wanted.worker_thread.is_some() { "worker_thread" } else { "queue_size" };
+    Err(AppError::Conflict(FieldError::new(
+        field,
+        format!(
+            "is a deployment setting here: set CHECK_CONCURRENCY (now {}) or max_batch_size in wrangler.toml (now {CHECKS_BATCH_SIZE}), then run wrangler deploy",
+            ctx.config.check_concurrency
+        ),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::ssrf::TargetPolicy;
+
+    #[test]
+    fn batch_size_matches_wrangler_toml() {
+        let toml = include_str!("../../wrangler.toml");
+        let checks = toml.split("[[queues.consumers]]").skip(1).find(|s| s.trim_start().starts_with("queue = \"vigil-checks\"")).expect("checks consumer");
+        let line = checks.lines().find(|l| l.trim_start().starts_with("max_batch_size")).expect("max_batch_size");
+        assert_eq!(line.split('=').nth(1).unwrap().trim().parse::<u32>().unwrap(), CHECKS_BATCH_SIZE);
+    }
+
+    #[test]
+    fn targets_become_monitor_specs() {
+        let policy = TargetPolicy { allow_private: false };
+        let s = target_spec(&j!({"title": "Hit the Google!", "endpoint": "https://google.com", "expected_http_code": 204}), 3, policy).unwrap();
+        assert_eq!((s.name.as_str(), s.url.as_str(), s.expected_status_codes.clone(), s.check_interval_seconds, s.project_id), ("Hit the Google!", "https://google.com", vec![204], 300, 3));
+        let s = target_spec(&j!({"endpoint": "https://example.com/x"}), 3, policy).unwrap();
+        assert_eq!((s.name.as_str(), s.expected_status_codes.clone()), ("https://example.com/x", vec![200]));
+        let cases = [
+            (j!({"title": "x"}), Some("endpoint")),
+            (j!({"endpoint": ""}), Some("endpoint")),
+            (j!({"endpoint": "ftp://x"}), Some("endpoint")),
+            (j!({"endpoint": "https://a.example", "expected_http_code": "200"}), Some("expected_http_code")),
+            (j!({"endpoint": "https://a.example", "expected_http_code": 42}), Some("expected_http_code")),
+            (j!({"endpoint": "https://a.example", "url": "x"}), Some("url")),
+            (j!("x"), None),
+        ];
+        for (t, field) in cases {
+            assert_eq!(target_spec(&t, 3, policy).unwrap_err().field.as_deref(), field, "{t}");
+        }
+    }
+}

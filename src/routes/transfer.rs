@@ -1,0 +1,282 @@
+//! `GET /api/export` and `POST /api/import`: the caller's whole configuration (projects, their
+//! monitors and notification endpoints) as one JSON document that round-trips. Import is
+//! idempotent: projects match by slug, monitors and endpoints by name within their project;
+//! it is validated whole before anything is written, then written in one D1 batch.
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::{json as j, Map, Value};
+use worker::Response;
+
+use super::{json, Ctx};
+use crate::core::input::{self, FieldError};
+use crate::core::monitor::MonitorSpec;
+use crate::core::project::{slugify, validate_slug, ProjectSpec, SLUG_MAX};
+use crate::core::time::iso;
+use crate::error::{AppError, Context};
+use crate::store::{monitors, projects};
+
+pub const FORMAT_VERSION: u64 = 1;
+/// One import is one D1 batch; these keep it well inside D1's per-batch limits.
+const MAX_PROJECTS: usize = 50;
+const MAX_MONITORS: usize = 300;
+
+pub async fn export(ctx: Ctx) -> Result<Response, AppError> {
+    ctx.query(&[])?;
+    let (db, user) = (ctx.db()?, ctx.user_id()?);
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = projects::list(&db, user, after, 200).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for p in page {
+            let mut monitors_out = Vec::new();
+            let mut after_m = 0;
+            loop {
+                let rows = monitors::list(&db, user, Some(p.id), after_m, 200).await?;
+                let Some(last) = rows.last() else { break };
+                after_m = last.id;
+                for row in &rows {
+                    let mut value = serde_json::to_value(row.spec()?).context_json()?;
+                    if let Value::Object(map) = &mut value {
+                        map.remove("project");
+                    }
+                    monitors_out.push(value);
+                }
+            }
+            out.push(j!({
+                "name": p.name, "slug": p.slug, "public": p.public != 0,
+                "monitors": monitors_out,
+            }));
+        }
+    }
+    let doc = j!({ "vigil_export": FORMAT_VERSION, "exported_at": iso(ctx.now), "projects": out });
+    let mut response = json(200, &doc)?;
+    let _ = response.headers_mut().set("content-disposition", "attachment; filename=\"vigil-export.json\"");
+    Ok(response)
+}
+
+/// One project of an import document, validated.
+struct ProjectPlan {
+    spec: ProjectSpec,
+    monitors: Vec<MonitorSpec>,
+}
+
+#[derive(Serialize, Default)]
+struct Counts {
+    created: u32,
+    updated: u32,
+}
+
+#[derive(Serialize, Default)]
+struct Report {
+    projects: Counts,
+    monitors: Counts,
+    /// Slugs taken by another account and renamed (only with `rename_taken_slugs=true`).
+    renamed: Vec<(String, String)>,
+}
+
+pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
+    let q = ctx.query(&["rename_taken_slugs"])?;
+    let rename = match q.text("rename_taken_slugs") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(FieldError::new("rename_taken_slugs", "must be true or false").into()),
+    };
+    let body = ctx.json_body().await?;
+    let mut plans = parse(&body, ctx.config.target_policy)?;
+    let (db, user) = (ctx.db()?, ctx.user_id()?);
+    let mut report = Report::default();
+
+    // Slugs are global (they are status page URLs): one owned by another account either fails
+    // the import (409, naming it) or, when asked, gets the first free `-N` suffix.
+    let wanted: Vec<String> = plans.iter().map(|p| p.spec.slug.clone()).collect();
+    let owners = projects::slug_owners(&db, &wanted).await?;
+    for (i, plan) in plans.iter_mut().enumerate() {
+        let Some((_, owner)) = owners.iter().find(|(s, _)| *s == plan.spec.slug) else {
+            report.projects.created += 1;
+            continue;
+        };
+        if *owner == user {
+            report.projects.updated += 1;
+            continue;
+        }
+        if !rename {
+            return Err(AppError::Conflict(FieldError::new(
+                &format!("projects[{i}].slug"),
+                "is taken by another account; change it, or import with ?rename_taken_slugs=true",
+            )));
+        }
+        let candidates: Vec<String> = (2..=50).map(|n| suffixed(&plan.spec.slug, n)).collect();
+        let taken = projects::slug_owners(&db, &candidates).await?;
+        let free = candidates
+            .into_iter()
+            .find(|c| !taken.iter().any(|(s, _)| s == c) && !wanted.contains(c))
+            .ok_or_else(|| AppError::Conflict(FieldError::new(&format!("projects[{i}].slug"), "is taken, and so are its -2 .. -50 variants")))?;
+        report.renamed.push((plan.spec.slug.clone(), free.clone()));
+        plan.spec.slug = free;
+        report.projects.created += 1;
+    }
+
+    let mut batch = Vec::new();
+    for plan in &plans {
+        batch.push(projects::upsert_statement(&db, user, &plan.spec, ctx.now)?);
+        let existing: BTreeSet<String> = match projects::by_slug_owned(&db, user, &plan.spec.slug).await? {
+            Some(p) => monitors::list(&db, user, Some(p.id), 0, 1000).await?.into_iter().map(|m| m.name).collect(),
+            None => BTreeSet::new(),
+        };
+        for m in &plan.monitors {
+            if existing.contains(m.name.trim()) {
+                report.monitors.updated += 1;
+            } else {
+                report.monitors.created += 1;
+            }
+            batch.extend(monitors::upsert_by_name(&db, user, &plan.spec.slug, m, ctx.now)?);
+        }
+    }
+    if !batch.is_empty() {
+        db.batch(batch).await.context("import batch")?;
+    }
+    json(200, &report)
+}
+
+fn suffixed(slug: &str, n: u32) -> String {
+    let suffix = format!("-{n}");
+    let keep: String = slug.chars().take(SLUG_MAX - suffix.len()).collect();
+    format!("{}{suffix}", keep.trim_end_matches('-'))
+}
+
+/// The document, validated whole: every error names its path (`projects[1].monitors[0].url`).
+fn parse(body: &str, policy: crate::core::ssrf::TargetPolicy) -> Result<Vec<ProjectPlan>, FieldError> {
+    let doc = input::parse_object(body, &["vigil_export", "exported_at", "projects"])?;
+    match doc.get("vigil_export") {
+        None => {}
+        Some(v) if v.as_u64() == Some(FORMAT_VERSION) => {}
+        Some(_) => return Err(FieldError::new("vigil_export", format!("unsupported format version (this vigil reads {FORMAT_VERSION})"))),
+    }
+    let Some(Value::Array(list)) = doc.get("projects") else {
+        return Err(FieldError::new("projects", "is required: an array of projects"));
+    };
+    if list.len() > MAX_PROJECTS {
+        return Err(FieldError::new("projects", format!("at most {MAX_PROJECTS} projects per import")));
+    }
+    let mut plans = Vec::new();
+    let mut slugs = BTreeSet::new();
+    let mut monitor_total = 0;
+    for (i, p) in list.iter().enumerate() {
+        let at = |e: FieldError| prefixed(&format!("projects[{i}]"), e);
+        let Value::Object(p) = p else { return Err(FieldError::new(&format!("projects[{i}]"), "must be an object")) };
+        let mut fields = Map::new();
+        let mut monitor_values = Vec::new();
+        for (k, v) in p {
+            match k.as_str() {
+                "monitors" => match v {
+                    Value::Array(a) => monitor_values = a.clone(),
+                    _ => return Err(at(FieldError::new("monitors", "must be an array"))),
+                },
+                "notification_endpoints" => match v {
+                    Value::Array(a) if a.is_empty() => {}
+                    _ => return Err(at(FieldError::new("notification_endpoints", "not supported by this version yet"))),
+                },
+                "name" | "slug" | "public" => {
+                    fields.insert(k.clone(), v.clone());
+                }
+                other => return Err(at(FieldError::new(other, "unknown field (allowed: name, slug, public, monitors, notification_endpoints)"))),
+            }
+        }
+        if !fields.contains_key("slug") {
+            if let Some(name) = fields.get("name").and_then(Value::as_str) {
+                fields.insert("slug".into(), Value::String(slugify(name)));
+            }
+        }
+        let spec = ProjectSpec::from_map(fields).map_err(at)?;
+        validate_slug(&spec.slug).map_err(at)?;
+        if !slugs.insert(spec.slug.clone()) {
+            return Err(at(FieldError::new("slug", "appears twice in this document")));
+        }
+        monitor_total += monitor_values.len();
+        if monitor_total > MAX_MONITORS {
+            return Err(FieldError::new("projects", format!("at most {MAX_MONITORS} monitors per import")));
+        }
+        let mut names = BTreeSet::new();
+        let mut monitors = Vec::new();
+        for (k, m) in monitor_values.into_iter().enumerate() {
+            let at = |e: FieldError| prefixed(&format!("projects[{i}].monitors[{k}]"), e);
+            let Value::Object(map) = m else { return Err(at(FieldError::body("must be an object"))) };
+            if map.contains_key("project") {
+                return Err(at(FieldError::new("project", "not allowed here: a monitor belongs to the project it is listed under")));
+            }
+            // The real project id is only known inside the batch; 1 is a placeholder for validation.
+            let spec = MonitorSpec::from_map(map, 1, policy).map_err(at)?;
+            if !names.insert(spec.name.trim().to_string()) {
+                return Err(at(FieldError::new("name", "appears twice in this project (import matches monitors by name)")));
+            }
+            monitors.push(spec);
+        }
+        plans.push(ProjectPlan { spec, monitors });
+    }
+    Ok(plans)
+}
+
+fn prefixed(path: &str, e: FieldError) -> FieldError {
+    match e.field {
+        Some(f) => FieldError::new(&format!("{path}.{f}"), e.message),
+        None => FieldError::new(path, e.message),
+    }
+}
+
+trait JsonContext<T> {
+    fn context_json(self) -> Result<T, AppError>;
+}
+
+impl<T> JsonContext<T> for Result<T, serde_json::Error> {
+    fn context_json(self) -> Result<T, AppError> {
+        self.map_err(|e| AppError::Internal(format!("encoding export: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::ssrf::TargetPolicy;
+
+    const POLICY: TargetPolicy = TargetPolicy { allow_private: false };
+
+    #[test]
+    fn import_documents_validate_with_paths() {
+        let ok = r#"{"vigil_export":1,"projects":[{"name":"Shop","monitors":[{"name":"home","url":"https://example.com"}]}]}"#;
+        let plans = parse(ok, POLICY).unwrap();
+        assert_eq!((plans[0].spec.slug.as_str(), plans[0].monitors.len()), ("shop", 1));
+        let cases: &[(&str, &str)] = &[
+            (r#"{}"#, "projects"),
+            (r#"{"projects":{}}"#, "projects"),
+            (r#"{"vigil_export":2,"projects":[]}"#, "vigil_export"),
+            (r#"{"projects":[],"extra":1}"#, "extra"),
+            (r#"{"projects":[5]}"#, "projects[0]"),
+            (r#"{"projects":[{"slug":"x"}]}"#, "projects[0].name"),
+            (r#"{"projects":[{"name":"a","owner":2}]}"#, "projects[0].owner"),
+            (r#"{"projects":[{"name":"a","slug":"BAD"}]}"#, "projects[0].slug"),
+            (r#"{"projects":[{"name":"a"},{"name":"A"}]}"#, "projects[1].slug"),
+            (r#"{"projects":[{"name":"a","monitors":3}]}"#, "projects[0].monitors"),
+            (r#"{"projects":[{"name":"a","monitors":[{"url":"ftp://x"}]}]}"#, "projects[0].monitors[0].url"),
+            (r#"{"projects":[{"name":"a","monitors":[{"url":"https://a.example","timeout_seconds":99}]}]}"#, "projects[0].monitors[0].timeout_seconds"),
+            (r#"{"projects":[{"name":"a","monitors":[{"url":"https://a.example","project":3}]}]}"#, "projects[0].monitors[0].project"),
+            (r#"{"projects":[{"name":"a","monitors":[{"name":"x","url":"https://a.example"},{"name":"x","url":"https://b.example"}]}]}"#, "projects[0].monitors[1].name"),
+            (r#"{"projects":[{"name":"a","monitors":["x"]}]}"#, "projects[0].monitors[0]"),
+        ];
+        for (body, field) in cases {
+            let err = parse(body, POLICY).err().unwrap_or_else(|| panic!("accepted {body}"));
+            assert_eq!(err.field.as_deref(), Some(*field), "{body}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn taken_slugs_get_suffixes_within_bounds() {
+        assert_eq!(suffixed("shop", 2), "shop-2");
+        let long = "a".repeat(SLUG_MAX);
+        let s = suffixed(&long, 12);
+        assert_eq!(s.len(), SLUG_MAX);
+        assert!(s.ends_with("-12") && validate_slug(&s).is_ok());
+    }
+}

@@ -1,0 +1,168 @@
+//! Users and API tokens.
+use serde::{Deserialize, Serialize};
+use worker::D1Database;
+
+use super::{all, first, unique_as_conflict};
+use crate::args;
+use crate::core::auth::Scopes;
+use crate::core::time::{iso, EpochMs};
+use crate::error::AppError;
+
+/// Who is calling: the user behind a token (or behind ADMIN_TOKEN: the built-in admin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: i64,
+    pub is_admin: bool,
+    pub scopes: Scopes,
+}
+
+/// The built-in admin from migration 0004; ADMIN_TOKEN authenticates as this user.
+pub const ADMIN_USER_ID: i64 = 1;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: Option<String>,
+    pub is_admin: i64,
+    pub created_at: String,
+}
+
+/// A user as the API shows it: never the hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub is_admin: bool,
+    pub created_at: String,
+}
+
+impl From<UserRow> for UserView {
+    fn from(r: UserRow) -> Self {
+        Self { id: r.id, username: r.username, is_admin: r.is_admin != 0, created_at: r.created_at }
+    }
+}
+
+pub async fn user_by_name(db: &D1Database, username: &str) -> Result<Option<UserRow>, AppError> {
+    first(db, "SELECT * FROM users WHERE username = ?1", &args![username]).await
+}
+
+pub async fn user(db: &D1Database, id: i64) -> Result<Option<UserRow>, AppError> {
+    first(db, "SELECT * FROM users WHERE id = ?1", &args![id]).await
+}
+
+pub async fn users(db: &D1Database, after_id: i64, limit: u32) -> Result<Vec<UserRow>, AppError> {
+    all(db, "SELECT * FROM users WHERE id > ?1 ORDER BY id LIMIT ?2", &args![after_id, limit]).await
+}
+
+pub async fn insert_user(db: &D1Database, username: &str, password_hash: &str, is_admin: bool, now: EpochMs) -> Result<UserRow, AppError> {
+    first(
+        db,
+        "INSERT INTO users (username, password_hash, is_admin, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING *",
+        &args![username, password_hash, is_admin, iso(now)],
+    )
+    .await
+    .map_err(|e| unique_as_conflict(e, "username", "is taken"))?
+    .ok_or_else(|| AppError::Internal("insert user returned no row".into()))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub expires_at: Option<String>,
+}
+
+/// A token as the API lists it: its visible prefix, never the secret or its hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: Vec<crate::core::auth::Scope>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub expires_at: Option<String>,
+}
+
+impl From<TokenRow> for TokenView {
+    fn from(r: TokenRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            prefix: r.prefix,
+            scopes: Scopes::from_db(&r.scopes).list(),
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            expires_at: r.expires_at,
+        }
+    }
+}
+
+const TOKEN_COLUMNS: &str = "id, user_id, name, prefix, scopes, created_at, last_used_at, expires_at";
+
+pub struct NewTokenRow<'a> {
+    pub user_id: i64,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub hash: &'a str,
+    pub scopes: Scopes,
+    pub expires_at: Option<EpochMs>,
+}
+
+pub async fn insert_token(db: &D1Database, t: &NewTokenRow<'_>, now: EpochMs) -> Result<TokenRow, AppError> {
+    first(
+        db,
+        &format!(
+            "INSERT INTO api_tokens (user_id, name, prefix, token_hash, scopes, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING {TOKEN_COLUMNS}"
+        ),
+        &args![t.user_id, t.name, t.prefix, t.hash, t.scopes.to_db(), iso(now), t.expires_at.map(iso)],
+    )
+    .await?
+    .ok_or_else(|| AppError::Internal("insert token returned no row".into()))
+}
+
+pub async fn tokens(db: &D1Database, user_id: i64, after_id: i64, limit: u32) -> Result<Vec<TokenRow>, AppError> {
+    all(
+        db,
+        &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"),
+        &args![user_id, after_id, limit],
+    )
+    .await
+}
+
+/// Revokes one of the user's tokens. False when there is no such token of theirs.
+pub async fn delete_token(db: &D1Database, user_id: i64, id: i64) -> Result<bool, AppError> {
+    #[derive(Deserialize)]
+    struct Gone {
+        #[allow(dead_code)]
+        id: i64,
+    }
+    let gone: Option<Gone> = first(db, "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2 RETURNING id", &args![id, user_id]).await?;
+    Ok(gone.is_some())
+}
+
+/// The caller behind a token secret's hash, if the token exists and has not expired. The same
+/// statement stamps `last_used_at`, so authenticating costs one round trip.
+pub async fn authenticate(db: &D1Database, token_hash: &str, now: EpochMs) -> Result<Option<Principal>, AppError> {
+    #[derive(Deserialize)]
+    struct Hit {
+        user_id: i64,
+        scopes: String,
+        is_admin: Option<i64>,
+    }
+    let hit: Option<Hit> = first(
+        db,
+        "UPDATE api_tokens SET last_used_at = ?2 WHERE token_hash = ?1 AND (expires_at IS NULL OR expires_at > ?2) \
+         RETURNING user_id, scopes, (SELECT is_admin FROM users u WHERE u.id = user_id) AS is_admin",
+        &args![token_hash, iso(now)],
+    )
+    .await?;
+    Ok(hit.map(|h| Principal { user_id: h.user_id, is_admin: h.is_admin.unwrap_or(0) != 0, scopes: Scopes::from_db(&h.scopes) }))
+}

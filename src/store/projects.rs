@@ -1,0 +1,226 @@
+//! Projects (the tenant boundary), their maintenance windows and the dashboard summary. Every
+//! read here takes the caller's user id: another user's project simply does not exist.
+use serde::{Deserialize, Serialize};
+use worker::{D1Database, D1PreparedStatement};
+
+use super::{all, first, stmt, unique_as_conflict};
+use crate::args;
+use crate::core::project::{MaintenanceSpec, ProjectSpec};
+use crate::core::time::{iso, EpochMs};
+use crate::error::AppError;
+
+/// `owner_id IN` this subquery is how every tenant-scoped statement filters.
+pub const OWNED: &str = "SELECT id FROM projects WHERE owner_id = ?";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProjectRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub public: i64,
+    pub owner_id: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectView {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub public: bool,
+    pub created_at: String,
+    pub status_page: String,
+}
+
+impl From<ProjectRow> for ProjectView {
+    fn from(r: ProjectRow) -> Self {
+        Self { status_page: format!("/status/{}", r.slug), id: r.id, name: r.name, slug: r.slug, public: r.public != 0, created_at: r.created_at }
+    }
+}
+
+impl ProjectRow {
+    pub fn spec(&self) -> ProjectSpec {
+        ProjectSpec { name: self.name.clone(), slug: self.slug.clone(), public: self.public != 0 }
+    }
+}
+
+const COLUMNS: &str = "id, slug, name, public, owner_id, created_at";
+
+/// The project if `user_id` owns it.
+pub async fn owned(db: &D1Database, user_id: i64, id: i64) -> Result<Option<ProjectRow>, AppError> {
+    first(db, &format!("SELECT {COLUMNS} FROM projects WHERE id = ?1 AND owner_id = ?2"), &args![id, user_id]).await
+}
+
+pub async fn by_slug_owned(db: &D1Database, user_id: i64, slug: &str) -> Result<Option<ProjectRow>, AppError> {
+    first(db, &format!("SELECT {COLUMNS} FROM projects WHERE slug = ?1 AND owner_id = ?2"), &args![slug, user_id]).await
+}
+
+pub async fn list(db: &D1Database, user_id: i64, after_id: i64, limit: u32) -> Result<Vec<ProjectRow>, AppError> {
+    all(db, &format!("SELECT {COLUMNS} FROM projects WHERE owner_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"), &args![user_id, after_id, limit]).await
+}
+
+pub async fn insert(db: &D1Database, user_id: i64, spec: &ProjectSpec, now: EpochMs) -> Result<ProjectRow, AppError> {
+    first(
+        db,
+        &format!("INSERT INTO projects (slug, name, public, owner_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING {COLUMNS}"),
+        &args![spec.slug.as_str(), spec.name.trim(), spec.public, user_id, iso(now)],
+    )
+    .await
+    .map_err(slug_taken)?
+    .ok_or_else(|| AppError::Internal("insert project returned no row".into()))
+}
+
+pub async fn update(db: &D1Database, user_id: i64, id: i64, spec: &ProjectSpec) -> Result<Option<ProjectRow>, AppError> {
+    first(
+        db,
+        &format!("UPDATE projects SET slug = ?1, name = ?2, public = ?3 WHERE id = ?4 AND owner_id = ?5 RETURNING {COLUMNS}"),
+        &args![spec.slug.as_str(), spec.name.trim(), spec.public, id, user_id],
+    )
+    .await
+    .map_err(slug_taken)
+}
+
+/// Deletes a project and, by cascade, its monitors, checks, incidents, endpoints and windows.
+pub async fn delete(db: &D1Database, user_id: i64, id: i64) -> Result<bool, AppError> {
+    #[derive(Deserialize)]
+    struct Gone {
+        #[allow(dead_code)]
+        id: i64,
+    }
+    let gone: Option<Gone> = first(db, "DELETE FROM projects WHERE id = ?1 AND owner_id = ?2 RETURNING id", &args![id, user_id]).await?;
+    Ok(gone.is_some())
+}
+
+/// Slugs are unique across all users (they are public URLs), so the message does not say whose.
+fn slug_taken(e: AppError) -> AppError {
+    unique_as_conflict(e, "slug", "is taken; choose another")
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MaintenanceRow {
+    pub id: i64,
+    #[serde(rename(serialize = "project"))]
+    pub project_id: i64,
+    #[serde(rename(serialize = "monitor"))]
+    pub monitor_id: Option<i64>,
+    pub title: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub created_at: String,
+}
+
+const MAINTENANCE_COLUMNS: &str = "id, project_id, monitor_id, title, starts_at, ends_at, created_at";
+
+pub async fn insert_maintenance(db: &D1Database, project_id: i64, spec: &MaintenanceSpec, now: EpochMs) -> Result<MaintenanceRow, AppError> {
+    first(
+        db,
+        &format!(
+            "INSERT INTO maintenance_windows (project_id, monitor_id, title, starts_at, ends_at, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING {MAINTENANCE_COLUMNS}"
+        ),
+        &args![project_id, spec.monitor_id, spec.title.as_str(), spec.starts_iso(), spec.ends_iso(), iso(now)],
+    )
+    .await?
+    .ok_or_else(|| AppError::Internal("insert maintenance returned no row".into()))
+}
+
+/// The user's windows, newest start first; `current` keeps only those not over at `now`.
+pub async fn maintenance(
+    db: &D1Database,
+    user_id: i64,
+    project: Option<i64>,
+    current_at: Option<EpochMs>,
+    before_id: Option<i64>,
+    limit: u32,
+) -> Result<Vec<MaintenanceRow>, AppError> {
+    all(
+        db,
+        &format!(
+            "SELECT {MAINTENANCE_COLUMNS} FROM maintenance_windows WHERE project_id IN ({}) \
+             AND (?2 IS NULL OR project_id = ?2) AND (?3 IS NULL OR ends_at >= ?3) AND (?4 IS NULL OR id < ?4) \
+             ORDER BY id DESC LIMIT ?5",
+            OWNED.replace('?', "?1")
+        ),
+        &args![user_id, project, current_at.map(iso), before_id, limit],
+    )
+    .await
+}
+
+pub async fn delete_maintenance(db: &D1Database, user_id: i64, id: i64) -> Result<bool, AppError> {
+    #[derive(Deserialize)]
+    struct Gone {
+        #[allow(dead_code)]
+        id: i64,
+    }
+    let sql = format!("DELETE FROM maintenance_windows WHERE id = ?1 AND project_id IN ({}) RETURNING id", OWNED.replace('?', "?2"));
+    Ok(first::<Gone>(db, &sql, &args![id, user_id]).await?.is_some())
+}
+
+/// Counts for the dashboard: monitors by state, open incidents, 24 h check counts.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Summary {
+    pub projects: i64,
+    pub monitors: i64,
+    pub paused: i64,
+    pub up: i64,
+    pub down: i64,
+    pub timeout: i64,
+    pub bot_detected: i64,
+    pub unknown: i64,
+    pub open_incidents: i64,
+    pub checks_24h: i64,
+    pub up_checks_24h: i64,
+}
+
+pub async fn summary(db: &D1Database, user_id: i64, since_slot: i64) -> Result<Summary, AppError> {
+    let owned = OWNED.replace('?', "?1");
+    let sql = format!(
+        "WITH mine AS (SELECT * FROM monitors WHERE project_id IN ({owned})) SELECT \
+         (SELECT count(*) FROM projects WHERE owner_id = ?1) AS projects, \
+         (SELECT count(*) FROM mine) AS monitors, \
+         (SELECT count(*) FROM mine WHERE is_active = 0) AS paused, \
+         (SELECT count(*) FROM mine WHERE is_active = 1 AND status = 'UP') AS up, \
+         (SELECT count(*) FROM mine WHERE is_active = 1 AND status = 'DOWN') AS down, \
+         (SELECT count(*) FROM mine WHERE is_active = 1 AND status = 'TIMEOUT') AS timeout, \
+         (SELECT count(*) FROM mine WHERE is_active = 1 AND status = 'BOT_DETECTED') AS bot_detected, \
+         (SELECT count(*) FROM mine WHERE is_active = 1 AND status IS NULL) AS unknown, \
+         (SELECT count(*) FROM incidents WHERE resolved_at IS NULL AND monitor_id IN (SELECT id FROM mine)) AS open_incidents, \
+         (SELECT count(*) FROM checks WHERE slot >= ?2 AND monitor_id IN (SELECT id FROM mine)) AS checks_24h, \
+         (SELECT count(*) FROM checks WHERE slot >= ?2 AND status = 'UP' AND monitor_id IN (SELECT id FROM mine)) AS up_checks_24h"
+    );
+    Ok(first(db, &sql, &args![user_id, since_slot]).await?.unwrap_or_default())
+}
+
+/// The ids of the user's projects, oldest first (at most `limit`).
+pub async fn ids(db: &D1Database, user_id: i64, limit: u32) -> Result<Vec<i64>, AppError> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: i64,
+    }
+    let rows: Vec<Id> = all(db, "SELECT id FROM projects WHERE owner_id = ?1 ORDER BY id LIMIT ?2", &args![user_id, limit]).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Import's project upsert, for the caller's batch: insert, or update the caller's own project
+/// of that slug. (A slug owned by someone else is caught before the batch is built.)
+pub fn upsert_statement(db: &D1Database, user_id: i64, spec: &ProjectSpec, now: EpochMs) -> Result<D1PreparedStatement, AppError> {
+    stmt(
+        db,
+        "INSERT INTO projects (slug, name, public, owner_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (slug) DO UPDATE SET name = excluded.name, public = excluded.public WHERE projects.owner_id = excluded.owner_id",
+        &args![spec.slug.as_str(), spec.name.trim(), spec.public, user_id, iso(now)],
+    )
+}
+
+/// Who owns each of these slugs (those that exist).
+pub async fn slug_owners(db: &D1Database, slugs: &[String]) -> Result<Vec<(String, i64)>, AppError> {
+    #[derive(Deserialize)]
+    struct Owner {
+        slug: String,
+        owner_id: i64,
+    }
+    let list = serde_json::to_string(slugs).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<Owner> = all(db, "SELECT slug, owner_id FROM projects WHERE slug IN (SELECT value FROM json_each(?1))", &args![list]).await?;
+    Ok(rows.into_iter().map(|o| (o.slug, o.owner_id)).collect())
+}
+
