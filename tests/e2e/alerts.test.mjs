@@ -358,3 +358,67 @@ test('the endpoints API validates, never shows a secret twice, rotates, paginate
   await removeAll(a.id, b.id);
   assert.ok(!vigil.logs().includes(a.secret) && !vigil.logs().includes(rotated.body.secret) && !vigil.logs().includes('re_test_key'), 'no secret in the logs');
 });
+
+test('maintenance windows: alerts held; an incident still open when the window ends alerts then, once', async () => {
+  rx.program('/hook/maint', [200]);
+  const hook = await endpoint({ name: 'maint hook', kind: 'webhook', url: rx.url('/hook/maint') });
+  const window = async (m, endsInMs) => {
+    const r = await vigil.api('POST', '/api/maintenance-windows', {
+      monitor: m.id, title: 'deploy', starts_at: new Date(Date.now() - 60_000).toISOString(), ends_at: new Date(Date.now() + endsInMs).toISOString(),
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return r.body;
+  };
+  // Opened and resolved inside a long window: nothing is sent at all.
+  const quiet = await monitor('quiet', 'quiet');
+  await window(quiet, 600_000);
+  await goDown(quiet, 'quiet');
+  await recover(quiet, 'quiet');
+  // Opened inside a short window, still open after it: alerts when the window ends.
+  const late = await monitor('late', 'late');
+  const w = await window(late, 6_000);
+  const incident = await goDown(late, 'late');
+  const suppressed = await vigil.waitFor(async () => {
+    const log = await deliveriesOf(hook.id);
+    return log.length >= 3 && log;
+  }, { what: 'three suppressed events logged' });
+  assert.ok(suppressed.every((d) => d.outcome === 'suppressed' && d.attempt === 0), JSON.stringify(suppressed));
+  assert.deepEqual(suppressed.map((d) => d.event).sort(), ['incident.opened', 'incident.opened', 'incident.resolved']);
+  await vigil.tick(); // the window is still on: nothing released
+  await sleep(1500);
+  assert.equal(rx.requests('/hook/maint').length, 0, 'nothing sent during maintenance');
+
+  await sleep(Math.max(0, Date.parse(w.ends_at) - Date.now()) + 200);
+  await vigil.tick();
+  const [req] = await vigil.waitFor(() => rx.requests('/hook/maint').length >= 1 && rx.requests('/hook/maint'), { what: 'released alert' });
+  const body = JSON.parse(req.body);
+  assert.equal(body.type, 'incident.opened');
+  assert.equal(body.data.incident.id, incident.id);
+  assert.equal(verifyWebhook(req, hook.secret).standard, true);
+  await vigil.tick(); // a second sweep releases nothing more
+  await recover(late, 'late');
+  await vigil.waitFor(() => rx.requests('/hook/maint').length >= 2, { what: 'resolved after the window' });
+  await sleep(2000);
+  assert.deepEqual(rx.requests('/hook/maint').map(typeOf), ['incident.opened', 'incident.resolved'], 'quiet sent nothing; late once each');
+  await removeAll(hook.id);
+});
+
+test("another user's endpoints answer 404 and cannot be listed, tested or written", async () => {
+  const mine = await endpoint({ name: 'private', kind: 'webhook', url: rx.url('/hook/private') });
+  assert.equal((await vigil.api('POST', '/api/users', { username: 'eve', password: 'eve-password-123' })).status, 201);
+  const login = await vigil.api('POST', '/api/auth/token', { username: 'eve', password: 'eve-password-123' }, { token: null });
+  assert.equal(login.status, 201, JSON.stringify(login.body));
+  const eve = (method, path, body) => vigil.api(method, path, body, { token: login.body.token });
+  for (const [method, path, body] of [['GET', `/api/notification-endpoints/${mine.id}`], ['PATCH', `/api/notification-endpoints/${mine.id}`, { name: 'x' }],
+    ['DELETE', `/api/notification-endpoints/${mine.id}`], ['POST', `/api/notification-endpoints/${mine.id}/test`],
+    ['GET', `/api/notification-endpoints/${mine.id}/deliveries`]]) {
+    assert.equal((await eve(method, path, body)).status, 404, `${method} ${path}`);
+  }
+  assert.deepEqual((await eve('GET', '/api/notification-endpoints')).body.items, []);
+  const steal = await eve('POST', '/api/notification-endpoints', { project: 1, name: 'steal', kind: 'webhook', url: rx.url('/hook/x') });
+  assert.equal(steal.status, 400);
+  assert.equal(steal.body.field, 'project');
+  assert.equal(rx.requests('/hook/private').length, 0);
+  assert.equal((await vigil.api('GET', `/api/notification-endpoints/${mine.id}`)).body.name, 'private', 'untouched');
+  await removeAll(mine.id);
+});
