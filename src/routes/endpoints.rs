@@ -5,10 +5,9 @@ use serde_json::json;
 use worker::{MessageBuilder, Response};
 
 use super::{json, Ctx, Page};
-use crate::alerts;
+use crate::alerts::{self, AlertMessage};
 use crate::bindings::ALERTS_QUEUE;
 use crate::core::input::FieldError;
-use crate::store::checks::EventRef;
 use super::api::target_project;
 use crate::core::endpoint::{self, EndpointSpec, Kind};
 use crate::core::input;
@@ -124,16 +123,17 @@ pub async fn send_pending_emails(ctx: Ctx) -> Result<Response, AppError> {
     json(200, &json!({ "category": category, "data": report, "message": message }))
 }
 
-/// Test hook (VIGIL_TEST_HOOKS=true only): puts the given incident events on the alerts queue
-/// verbatim, so a test can deliver one event twice and see the receiver get it once.
+/// Test hook (VIGIL_TEST_HOOKS=true only): puts the given alert messages (incident events or
+/// delivery sends) on the alerts queue verbatim, in one batch, so a test can deliver one twice,
+/// even to concurrent handlers, and see the receiver get it once.
 pub async fn enqueue_raw_events(mut ctx: Ctx) -> Result<Response, AppError> {
     if !ctx.config.test_hooks {
         return Err(AppError::NotFound("route /__test/alert-events".into()));
     }
     let body = ctx.json_body().await?;
-    let events: Vec<EventRef> = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected an array of incident events: {e}")))?;
+    let messages: Vec<AlertMessage> = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected an array of alert messages: {e}")))?;
     let queue = ctx.env.queue(ALERTS_QUEUE).context("alerts queue binding")?;
-    let count = events.len();
-    queue.send_batch(events.into_iter().map(|e| MessageBuilder::new(e).build()).collect::<Vec<_>>()).await.context("sending test events")?;
+    let count = messages.len();
+    queue.send_batch(messages.into_iter().map(|m| MessageBuilder::new(m).build()).collect::<Vec<_>>()).await.context("sending test messages")?;
     json(202, &json!({ "queued": count }))
 }

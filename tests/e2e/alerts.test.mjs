@@ -359,6 +359,21 @@ test('the endpoints API validates, never shows a secret twice, rotates, paginate
   assert.ok(!vigil.logs().includes(a.secret) && !vigil.logs().includes(rotated.body.secret) && !vigil.logs().includes('re_test_key'), 'no secret in the logs');
 });
 
+test('the same delivery message handled three times at once sends one request', async () => {
+  rx.program('/hook/race', [{ status: 200, delayMs: 800 }]); // a slow answer widens the race
+  const hook = await endpoint({ name: 'race', kind: 'webhook', url: rx.url('/hook/race') });
+  const t = await vigil.api('POST', `/api/notification-endpoints/${hook.id}/test`);
+  assert.equal(t.status, 202);
+  const send = { message_id: t.body.message_id, endpoint_id: hook.id, recipient: '' };
+  // One batch: the consumer handles these concurrently, racing the queued original for the claim.
+  assert.equal((await vigil.api('POST', '/__test/alert-events', [send, send, send])).status, 202);
+  await vigil.waitFor(() => rx.requests('/hook/race').length >= 1, { what: 'the test webhook' });
+  await sleep(3000);
+  assert.equal(rx.requests('/hook/race').length, 1, 'one request for four copies of the message');
+  assert.deepEqual((await deliveriesOf(hook.id)).map((d) => d.outcome), ['delivered']);
+  await removeAll(hook.id);
+});
+
 test('maintenance windows: alerts held; an incident still open when the window ends alerts then, once', async () => {
   rx.program('/hook/maint', [200]);
   const hook = await endpoint({ name: 'maint hook', kind: 'webhook', url: rx.url('/hook/maint') });
