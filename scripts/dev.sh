@@ -35,7 +35,9 @@ BASE="http://127.0.0.1:$PORT"
 for _ in $(seq 1 180); do curl -sf "$BASE/health" > /dev/null && break; sleep 1; done
 curl -sf "$BASE/health" > /dev/null || { log "the worker did not come up"; exit 1; }
 
-node scripts/seed-demo.mjs "$BASE" "$TOKEN" "http://127.0.0.1:$DEMO_PORT"
+grep -q '^DEMO_PASSWORD=' .dev.vars || echo "DEMO_PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> .dev.vars
+DEMO_PASSWORD="$(sed -n 's/^DEMO_PASSWORD=//p' .dev.vars)"
+DEMO_TOKEN="$(node scripts/seed-demo.mjs "$BASE" "$TOKEN" "http://127.0.0.1:$DEMO_PORT" "$DEMO_PASSWORD" | tee /dev/stderr | tail -n 1)"
 
 # Fire the cron at the start of every minute, like Cloudflare does.
 (
@@ -49,8 +51,11 @@ pids+=($!)
 cat <<INFO
 
   vigil is running at $BASE
-  API token:   $TOKEN
-  Try:         curl -H "Authorization: Bearer $TOKEN" $BASE/api/monitors
+  Demo user:   demo / $DEMO_PASSWORD   (in .dev.vars)
+  Demo token:  $DEMO_TOKEN
+  Try:         curl -H "Authorization: Bearer $DEMO_TOKEN" $BASE/api/monitors
+  Status page: $BASE/status/demo
+  Admin token: $TOKEN   (ADMIN_TOKEN: creates users with POST /api/users)
   Demo target: http://127.0.0.1:$DEMO_PORT (checked every minute)
   Stop:        Ctrl-C
 

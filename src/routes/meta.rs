@@ -42,3 +42,100 @@ pub async fn openapi(_ctx: Ctx) -> Result<Response, AppError> {
 }
 
 pub const OPENAPI: &str = include_str!("../openapi.json");
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value;
+
+    use super::{OPENAPI, ROUTES};
+
+    const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+    fn doc() -> Value {
+        serde_json::from_str(OPENAPI).expect("src/openapi.json is not valid JSON")
+    }
+
+    /// `/api/monitors/:id/run` -> `/api/monitors/{id}/run`.
+    fn openapi_path(route: &str) -> String {
+        route.split('/').map(|s| s.strip_prefix(':').map_or_else(|| s.to_string(), |p| format!("{{{p}}}"))).collect::<Vec<_>>().join("/")
+    }
+
+    /// (path, method) of every route the document must describe: all but the `/__test/` hooks.
+    fn served() -> BTreeSet<(String, String)> {
+        ROUTES
+            .iter()
+            .filter(|r| !r.path.starts_with("/__test/"))
+            .map(|r| (openapi_path(r.path), super::super::method_name(&r.method).to_ascii_lowercase()))
+            .collect()
+    }
+
+    /// (path, method, pending) of every documented operation.
+    fn documented() -> Vec<(String, String, bool)> {
+        let doc = doc();
+        let paths = doc["paths"].as_object().expect("paths is an object");
+        let mut out = Vec::new();
+        for (path, item) in paths {
+            let item = item.as_object().unwrap_or_else(|| panic!("{path} is not an object"));
+            for (method, op) in item.iter().filter(|(m, _)| METHODS.contains(&m.as_str())) {
+                out.push((path.clone(), method.clone(), op["x-vigil-pending"] == Value::Bool(true)));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn document_is_openapi_3_1() {
+        let doc = doc();
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert!(doc["info"]["title"].is_string() && doc["info"]["version"].is_string());
+        assert_eq!(doc["components"]["securitySchemes"]["bearerAuth"]["scheme"], "bearer");
+    }
+
+    #[test]
+    fn every_route_is_documented() {
+        let documented: BTreeSet<(String, String)> = documented().into_iter().map(|(p, m, _)| (p, m)).collect();
+        let missing: Vec<_> = served().into_iter().filter(|r| !documented.contains(r)).collect();
+        assert!(missing.is_empty(), "routes missing from src/openapi.json: {missing:?}");
+    }
+
+    /// The document describes nothing that is not served, except operations marked
+    /// `x-vigil-pending: true` (specified, being built).
+    #[test]
+    fn every_documented_operation_is_served() {
+        let served = served();
+        let ghosts: Vec<_> = documented().into_iter().filter(|(p, m, pending)| !pending && !served.contains(&(p.clone(), m.clone()))).collect();
+        assert!(ghosts.is_empty(), "src/openapi.json documents routes that ROUTES does not have: {ghosts:?}");
+    }
+
+    #[test]
+    fn public_routes_need_no_auth_and_the_rest_do() {
+        let doc = doc();
+        for r in ROUTES.iter().filter(|r| !r.path.starts_with("/__test/")) {
+            let (path, method) = (openapi_path(r.path), super::super::method_name(&r.method).to_ascii_lowercase());
+            let op = &doc["paths"][&path][&method];
+            let public = op["security"].as_array().is_some_and(|s| s.is_empty());
+            assert_eq!(public, r.access == super::super::Access::Public, "security of {method} {path}");
+        }
+    }
+
+    #[test]
+    fn refs_resolve() {
+        let doc = doc();
+        let mut stack = vec![&doc];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::Object(map) => {
+                    if let Some(Value::String(r)) = map.get("$ref") {
+                        let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("external $ref {r}"));
+                        assert!(doc.pointer(pointer).is_some(), "dangling $ref {r}");
+                    }
+                    stack.extend(map.values());
+                }
+                Value::Array(items) => stack.extend(items),
+                _ => {}
+            }
+        }
+    }
+}

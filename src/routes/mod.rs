@@ -130,6 +130,12 @@ fn match_path(pattern: &'static str, path: &str) -> Option<Vec<(&'static str, St
 
 pub async fn dispatch(req: Request, env: Env) -> Response {
     let path = req.path();
+    // worker maps methods it does not know (QUERY, PROPFIND, ...) to GET; answer those 405
+    // instead of serving them as reads.
+    if !KNOWN_METHODS.contains(&req.inner().method().to_ascii_uppercase().as_str()) {
+        let allowed: Vec<&'static str> = ROUTES.iter().filter(|r| match_path(r.path, &path).is_some()).map(|r| method_name(&r.method)).collect();
+        return if allowed.is_empty() { AppError::NotFound(format!("route {path}")) } else { AppError::MethodNotAllowed(allowed) }.into_response();
+    }
     // HEAD is GET without a body (the runtime drops it), so status checkers and curl -I work.
     let method = match req.method() {
         Method::Head => Method::Get,
@@ -160,6 +166,8 @@ pub async fn dispatch(req: Request, env: Env) -> Response {
         AppError::MethodNotAllowed(allowed).into_response()
     }
 }
+
+const KNOWN_METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"];
 
 fn method_name(m: &Method) -> &'static str {
     match m {

@@ -286,6 +286,51 @@ pub async fn reserve_due(db: &D1Database, slot: i64) -> Result<Vec<MonitorRow>, 
     .await
 }
 
+/// A monitor and its latest check, if any (seed 000's `GET /status`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Latest {
+    pub id: i64,
+    pub name: String,
+    pub url: String,
+    pub expected_status_codes: String,
+    pub started_at: Option<String>,
+    pub status: Option<String>,
+    pub http_status: Option<i64>,
+    pub latency_ms: Option<i64>,
+}
+
+pub async fn latest_results(db: &D1Database, user_id: i64, limit: u32) -> Result<Vec<Latest>, AppError> {
+    all(
+        db,
+        "SELECT m.id, m.name, m.url, m.expected_status_codes, c.started_at, c.status, c.http_status, c.latency_ms \
+         FROM monitors m LEFT JOIN checks c ON c.monitor_id = m.id \
+           AND c.slot = (SELECT max(slot) FROM checks WHERE monitor_id = m.id) \
+         WHERE m.project_id IN (SELECT id FROM projects WHERE owner_id = ?1) ORDER BY m.id LIMIT ?2",
+        &args![user_id, limit],
+    )
+    .await
+}
+
+/// What the checks queue has to do for a user: monitors due now, checks in the last minute.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Waiting {
+    pub due_now: i64,
+    pub checks_last_minute: i64,
+}
+
+pub async fn waiting(db: &D1Database, user_id: i64, slot: i64) -> Result<Waiting, AppError> {
+    Ok(first(
+        db,
+        "SELECT (SELECT count(*) FROM monitors WHERE is_active = 1 AND next_check_at <= ?1 \
+            AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)) AS due_now, \
+         (SELECT count(*) FROM checks WHERE slot >= ?1 - 60 \
+            AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?2))) AS checks_last_minute",
+        &args![slot, user_id],
+    )
+    .await?
+    .unwrap_or_default())
+}
+
 /// Used by health: the cheapest query that proves D1 answers.
 pub async fn ping(db: &D1Database) -> Result<(), AppError> {
     run(db, "SELECT 1", &[]).await

@@ -127,6 +127,10 @@ test('unknown routes and ids are 404, wrong methods 405', async () => {
   const r = await vigil.api('PUT', '/api/monitors', {});
   assert.equal(r.status, 405);
   assert.match(r.headers.get('allow'), /GET/);
+  // A method the runtime does not know is not served as a GET.
+  const odd = await vigil.api('QUERY', '/api/monitors');
+  assert.equal(odd.status, 405);
+  assert.match(odd.headers.get('allow'), /GET/);
 });
 
 test('test hooks answer 404 unless VIGIL_TEST_HOOKS is set', async () => {
