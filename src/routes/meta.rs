@@ -15,8 +15,12 @@ pub async fn overview(_ctx: Ctx) -> Result<Response, AppError> {
             "service": "vigil",
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Uptime monitoring on Cloudflare's edge",
-            "links": { "health": "/health", "monitors": "/api/monitors", "checks": "/api/checks", "incidents": "/api/incidents" },
-            "auth": "API routes need `Authorization: Bearer <token>`",
+            "links": {
+                "openapi": "/openapi.json", "health": "/health", "login": "/api/auth/token",
+                "dashboard": "/api/dashboard/summary", "projects": "/api/projects", "monitors": "/api/monitors",
+                "checks": "/api/checks", "incidents": "/api/incidents", "export": "/api/export",
+            },
+            "auth": "API routes need `Authorization: Bearer <token>`: log in with POST /api/auth/token {username, password}",
             "routes": routes,
         }),
     )
