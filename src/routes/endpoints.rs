@@ -35,7 +35,7 @@ struct WithSecret {
     secret: String,
 }
 
-fn new_secret() -> Result<String, AppError> {
+pub(super) fn new_secret() -> Result<String, AppError> {
     Ok(webhook::generate_secret(&entropy::bytes::<32>()?))
 }
 

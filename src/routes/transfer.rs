@@ -1,5 +1,6 @@
 //! `GET /api/export` and `POST /api/import`: the caller's whole configuration (projects, their
-//! monitors and notification endpoints) as one JSON document that round-trips. Import is
+//! monitors and notification endpoints; signing secrets only with `include_secrets=true`) as
+//! one JSON document that round-trips. Import is
 //! idempotent: projects match by slug, monitors and endpoints by name within their project;
 //! it is validated whole before anything is written, then written in one D1 batch.
 use std::collections::BTreeSet;
@@ -9,20 +10,28 @@ use serde_json::{json as j, Map, Value};
 use worker::Response;
 
 use super::{json, Ctx};
+use crate::core::endpoint::{self, EndpointSpec, Kind};
 use crate::core::input::{self, FieldError};
+use crate::core::webhook;
 use crate::core::monitor::MonitorSpec;
 use crate::core::project::{slugify, validate_slug, ProjectSpec, SLUG_MAX};
 use crate::core::time::iso;
 use crate::error::{AppError, Context};
-use crate::store::{monitors, projects};
+use crate::store::{endpoints, monitors, projects};
 
 pub const FORMAT_VERSION: u64 = 1;
 /// One import is one D1 batch; these keep it well inside D1's per-batch limits.
 const MAX_PROJECTS: usize = 50;
 const MAX_MONITORS: usize = 300;
+const MAX_ENDPOINTS_PER_PROJECT: usize = 50;
 
 pub async fn export(ctx: Ctx) -> Result<Response, AppError> {
-    ctx.query(&[])?;
+    let q = ctx.query(&["include_secrets"])?;
+    let include_secrets = match q.text("include_secrets") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(FieldError::new("include_secrets", "must be true or false").into()),
+    };
     let (db, user) = (ctx.db()?, ctx.user_id()?);
     let mut out = Vec::new();
     let mut after = 0;
@@ -45,9 +54,29 @@ pub async fn export(ctx: Ctx) -> Result<Response, AppError> {
                     monitors_out.push(value);
                 }
             }
+            let mut endpoints_out = Vec::new();
+            let mut after_e = 0;
+            loop {
+                let rows = endpoints::list(&db, user, Some(p.id), after_e, 200).await?;
+                let Some(last) = rows.last() else { break };
+                after_e = last.id;
+                for row in &rows {
+                    let mut value = serde_json::to_value(row.spec()?).context_json()?;
+                    if let Value::Object(map) = &mut value {
+                        map.remove("project");
+                        // Signing secrets leave only when asked for (to move endpoints without
+                        // re-configuring every receiver).
+                        if let (true, Some(secret)) = (include_secrets, &row.secret) {
+                            map.insert("secret".into(), Value::String(secret.clone()));
+                        }
+                    }
+                    endpoints_out.push(value);
+                }
+            }
             out.push(j!({
                 "name": p.name, "slug": p.slug, "public": p.public != 0,
                 "monitors": monitors_out,
+                "notification_endpoints": endpoints_out,
             }));
         }
     }
@@ -61,6 +90,8 @@ pub async fn export(ctx: Ctx) -> Result<Response, AppError> {
 struct ProjectPlan {
     spec: ProjectSpec,
     monitors: Vec<MonitorSpec>,
+    /// With the secret the document carried, if any.
+    endpoints: Vec<(EndpointSpec, Option<String>)>,
 }
 
 #[derive(Serialize, Default)]
@@ -73,6 +104,7 @@ struct Counts {
 struct Report {
     projects: Counts,
     monitors: Counts,
+    notification_endpoints: Counts,
     /// Slugs taken by another account and renamed (only with `rename_taken_slugs=true`).
     renamed: Vec<(String, String)>,
 }
@@ -122,9 +154,12 @@ pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
     let mut batch = Vec::new();
     for plan in &plans {
         batch.push(projects::upsert_statement(&db, user, &plan.spec, ctx.now)?);
-        let existing: BTreeSet<String> = match projects::by_slug_owned(&db, user, &plan.spec.slug).await? {
-            Some(p) => monitors::list(&db, user, Some(p.id), 0, 1000).await?.into_iter().map(|m| m.name).collect(),
-            None => BTreeSet::new(),
+        let (existing, existing_endpoints): (BTreeSet<String>, BTreeSet<String>) = match projects::by_slug_owned(&db, user, &plan.spec.slug).await? {
+            Some(p) => (
+                monitors::list(&db, user, Some(p.id), 0, 1000).await?.into_iter().map(|m| m.name).collect(),
+                endpoints::list(&db, user, Some(p.id), 0, 1000).await?.into_iter().map(|e| e.name).collect(),
+            ),
+            None => (BTreeSet::new(), BTreeSet::new()),
         };
         for m in &plan.monitors {
             if existing.contains(m.name.trim()) {
@@ -133,6 +168,15 @@ pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
                 report.monitors.created += 1;
             }
             batch.extend(monitors::upsert_by_name(&db, user, &plan.spec.slug, m, ctx.now)?);
+        }
+        for (e, secret) in &plan.endpoints {
+            if existing_endpoints.contains(e.name.trim()) {
+                report.notification_endpoints.updated += 1;
+            } else {
+                report.notification_endpoints.created += 1;
+            }
+            let fresh = if e.kind == Kind::Webhook { Some(super::endpoints::new_secret()?) } else { None };
+            batch.push(endpoints::upsert_statement(&db, user, &plan.spec.slug, e, secret.as_deref(), fresh.as_deref(), ctx.now)?);
         }
     }
     if !batch.is_empty() {
@@ -169,6 +213,7 @@ fn parse(body: &str, policy: crate::core::ssrf::TargetPolicy) -> Result<Vec<Proj
         let Value::Object(p) = p else { return Err(FieldError::new(&format!("projects[{i}]"), "must be an object")) };
         let mut fields = Map::new();
         let mut monitor_values = Vec::new();
+        let mut endpoint_values = Vec::new();
         for (k, v) in p {
             match k.as_str() {
                 "monitors" => match v {
@@ -176,8 +221,8 @@ fn parse(body: &str, policy: crate::core::ssrf::TargetPolicy) -> Result<Vec<Proj
                     _ => return Err(at(FieldError::new("monitors", "must be an array"))),
                 },
                 "notification_endpoints" => match v {
-                    Value::Array(a) if a.is_empty() => {}
-                    _ => return Err(at(FieldError::new("notification_endpoints", "not supported by this version yet"))),
+                    Value::Array(a) => endpoint_values = a.clone(),
+                    _ => return Err(at(FieldError::new("notification_endpoints", "must be an array"))),
                 },
                 "name" | "slug" | "public" => {
                     fields.insert(k.clone(), v.clone());
@@ -214,7 +259,38 @@ fn parse(body: &str, policy: crate::core::ssrf::TargetPolicy) -> Result<Vec<Proj
             }
             monitors.push(spec);
         }
-        plans.push(ProjectPlan { spec, monitors });
+        if endpoint_values.len() > MAX_ENDPOINTS_PER_PROJECT {
+            return Err(at(FieldError::new("notification_endpoints", format!("at most {MAX_ENDPOINTS_PER_PROJECT} per project"))));
+        }
+        let mut endpoint_names = BTreeSet::new();
+        let mut endpoints = Vec::new();
+        for (k, e) in endpoint_values.into_iter().enumerate() {
+            let at = |e: FieldError| prefixed(&format!("projects[{i}].notification_endpoints[{k}]"), e);
+            let Value::Object(mut map) = e else { return Err(at(FieldError::body("must be an object"))) };
+            if map.contains_key("project") {
+                return Err(at(FieldError::new("project", "not allowed here: an endpoint belongs to the project it is listed under")));
+            }
+            let secret = match map.remove("secret") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => {
+                    webhook::parse_secret(&s).map_err(|err| at(FieldError::new("secret", err.to_string())))?;
+                    Some(s.trim().to_string())
+                }
+                Some(_) => return Err(at(FieldError::new("secret", "must be a whsec_... string"))),
+            };
+            if let Some(k) = map.keys().find(|k| !endpoint::FIELDS.contains(&k.as_str())) {
+                return Err(at(FieldError::new(k, "unknown field")));
+            }
+            let spec = EndpointSpec::from_map(map, 1, policy).map_err(at)?;
+            if secret.is_some() && spec.kind != Kind::Webhook {
+                return Err(at(FieldError::new("secret", "only webhook endpoints have a secret")));
+            }
+            if !endpoint_names.insert(spec.name.trim().to_string()) {
+                return Err(at(FieldError::new("name", "appears twice in this project (import matches endpoints by name)")));
+            }
+            endpoints.push((spec, secret));
+        }
+        plans.push(ProjectPlan { spec, monitors, endpoints });
     }
     Ok(plans)
 }
@@ -248,6 +324,13 @@ mod tests {
         let ok = r#"{"vigil_export":1,"projects":[{"name":"Shop","monitors":[{"name":"home","url":"https://example.com"}]}]}"#;
         let plans = parse(ok, POLICY).unwrap();
         assert_eq!((plans[0].spec.slug.as_str(), plans[0].monitors.len()), ("shop", 1));
+        let with_endpoints = r#"{"projects":[{"name":"Shop","notification_endpoints":[
+            {"name":"hook","kind":"webhook","url":"https://hooks.example/x","secret":"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"},
+            {"name":"ops","kind":"email","recipients":["ops@example.com"]}]}]}"#;
+        let plans = parse(with_endpoints, POLICY).unwrap();
+        assert_eq!(plans[0].endpoints.len(), 2);
+        assert_eq!(plans[0].endpoints[0].1.as_deref(), Some("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"));
+        assert_eq!((plans[0].endpoints[1].0.kind, plans[0].endpoints[1].1.clone()), (Kind::Email, None));
         let cases: &[(&str, &str)] = &[
             (r#"{}"#, "projects"),
             (r#"{"projects":{}}"#, "projects"),
@@ -264,6 +347,13 @@ mod tests {
             (r#"{"projects":[{"name":"a","monitors":[{"url":"https://a.example","project":3}]}]}"#, "projects[0].monitors[0].project"),
             (r#"{"projects":[{"name":"a","monitors":[{"name":"x","url":"https://a.example"},{"name":"x","url":"https://b.example"}]}]}"#, "projects[0].monitors[1].name"),
             (r#"{"projects":[{"name":"a","monitors":["x"]}]}"#, "projects[0].monitors[0]"),
+            (r#"{"projects":[{"name":"a","notification_endpoints":{}}]}"#, "projects[0].notification_endpoints"),
+            (r#"{"projects":[{"name":"a","notification_endpoints":[{"name":"h","kind":"webhook"}]}]}"#, "projects[0].notification_endpoints[0].url"),
+            (r#"{"projects":[{"name":"a","notification_endpoints":[{"name":"h","kind":"webhook","url":"https://h.example","secret":"whsec_short"}]}]}"#, "projects[0].notification_endpoints[0].secret"),
+            (r#"{"projects":[{"name":"a","notification_endpoints":[{"name":"m","kind":"email","recipients":["a@b.example"],"secret":"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"}]}]}"#, "projects[0].notification_endpoints[0].secret"),
+            (r#"{"projects":[{"name":"a","notification_endpoints":[{"name":"h","kind":"webhook","url":"https://h.example","project":1}]}]}"#, "projects[0].notification_endpoints[0].project"),
+            (r#"{"projects":[{"name":"a","notification_endpoints":[{"name":"h","kind":"webhook","url":"https://h.example","colour":1}]}]}"#, "projects[0].notification_endpoints[0].colour"),
+            (r#"{"projects":[{"name":"a","notification_endpoints":[{"name":"h","kind":"webhook","url":"https://h.example"},{"name":"h","kind":"webhook","url":"https://i.example"}]}]}"#, "projects[0].notification_endpoints[1].name"),
         ];
         for (body, field) in cases {
             let err = parse(body, POLICY).err().unwrap_or_else(|| panic!("accepted {body}"));

@@ -178,6 +178,37 @@ pub async fn list(db: &D1Database, user_id: i64, project: Option<i64>, after: i6
     .await
 }
 
+/// Import's upsert by name, for the caller's batch. The project is found by slug inside SQL (it
+/// may be created earlier in the same batch). `secret` replaces the secret when given; a new
+/// webhook (or one turned into a webhook) without one gets `fresh_secret`.
+pub fn upsert_statement(
+    db: &D1Database,
+    user_id: i64,
+    slug: &str,
+    spec: &EndpointSpec,
+    secret: Option<&str>,
+    fresh_secret: Option<&str>,
+    now: EpochMs,
+) -> Result<D1PreparedStatement, AppError> {
+    let (recipients, events) = spec_args(spec);
+    // `WHERE true` lets SQLite tell the upsert clause from a join condition after a SELECT.
+    stmt(
+        db,
+        "INSERT INTO notification_endpoints (project_id, name, kind, url, secret, recipients, provider, events, reminder_minutes, is_active, created_at, updated_at) \
+         SELECT (SELECT id FROM projects WHERE slug = ?12 AND owner_id = ?13), ?2, ?3, ?4, COALESCE(?5, ?14), ?6, ?7, ?8, ?9, ?10, ?11, ?11 WHERE true \
+         ON CONFLICT (project_id, name) DO UPDATE SET kind = excluded.kind, url = excluded.url, \
+           secret = CASE WHEN excluded.kind = 'webhook' THEN COALESCE(?5, notification_endpoints.secret, ?14) ELSE NULL END, \
+           recipients = excluded.recipients, provider = excluded.provider, events = excluded.events, \
+           reminder_minutes = excluded.reminder_minutes, is_active = excluded.is_active, \
+           disabled_reason = CASE WHEN excluded.is_active = 1 THEN NULL ELSE notification_endpoints.disabled_reason END, \
+           updated_at = excluded.updated_at",
+        &args![
+            None::<i64>, spec.name.trim(), spec.kind.as_str(), spec.url.clone(), secret, recipients, spec.provider.clone(), events,
+            spec.reminder_minutes, spec.is_active, iso(now), slug, user_id, fresh_secret
+        ],
+    )
+}
+
 /// The active endpoints of a project, for fan-out.
 pub async fn active_of_project(db: &D1Database, project_id: i64) -> Result<Vec<EndpointRow>, AppError> {
     all(db, &format!("SELECT {COLUMNS} FROM notification_endpoints WHERE project_id = ?1 AND is_active = 1 ORDER BY id"), &args![project_id]).await

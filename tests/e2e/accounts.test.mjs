@@ -102,6 +102,17 @@ test('a full journey: project, monitors, list, patch, delete, export, import int
   assert.equal((await alice('DELETE', `/api/monitors/${created[2].id}`)).status, 204);
   assert.equal((await alice('GET', `/api/monitors/${created[2].id}`)).status, 404);
 
+  const hook = await alice('POST', '/api/notification-endpoints', {
+    name: 'ops hook', kind: 'webhook', url: target.url('/ok'), events: ['incident.resolved'],
+  });
+  assert.equal(hook.status, 201, JSON.stringify(hook.body));
+  assert.match(hook.body.secret, /^whsec_/);
+  secretsSeen.add(hook.body.secret); // shown once; later only in an export that asks for it
+  const mail = await alice('POST', '/api/notification-endpoints', {
+    name: 'ops mail', kind: 'email', recipients: ['ops@example.com'], is_active: false,
+  });
+  assert.equal(mail.status, 201, JSON.stringify(mail.body));
+
   const mw = await alice('POST', '/api/maintenance-windows', {
     monitor: created[0].id, title: 'Deploy', starts_at: '2030-01-01T10:00:00Z', ends_at: '2030-01-01T11:00:00Z',
   });
@@ -128,25 +139,35 @@ test('a full journey: project, monitors, list, patch, delete, export, import int
   assert.equal(proj.slug, 'alice-shop');
   assert.deepEqual(proj.monitors.map((m) => m.name), ['home', 'api v2']);
   assert.equal(proj.monitors[0].project, undefined);
+  assert.deepEqual(proj.notification_endpoints.map((e) => [e.name, e.kind, e.secret]), [['ops hook', 'webhook', undefined], ['ops mail', 'email', undefined]]);
+  assert.ok(!JSON.stringify(exported.body).includes(hook.body.secret), 'no signing secret unless asked');
+  const withSecrets = (await alice('GET', '/api/export?include_secrets=true')).body;
+  assert.equal(withSecrets.projects[0].notification_endpoints[0].secret, hook.body.secret);
 
   // Bob imports it. The slug is Alice's, so without consent it is a 409 naming it...
   problem(await bob('POST', '/api/import', exported.body), 409, 'projects[0].slug', 'slug taken');
   assert.equal((await bob('GET', '/api/projects')).body.items.length, 0, 'nothing written');
   // ...and with rename it lands under the first free variant.
-  const imported = await bob('POST', '/api/import?rename_taken_slugs=true', exported.body);
+  const imported = await bob('POST', '/api/import?rename_taken_slugs=true', withSecrets);
   assert.equal(imported.status, 200, JSON.stringify(imported.body));
   assert.deepEqual(imported.body.projects, { created: 1, updated: 0 });
   assert.deepEqual(imported.body.monitors, { created: 2, updated: 0 });
+  assert.deepEqual(imported.body.notification_endpoints, { created: 2, updated: 0 });
   assert.deepEqual(imported.body.renamed, [['alice-shop', 'alice-shop-2']]);
-  const bobsExport = (await bob('GET', '/api/export')).body;
-  assert.deepEqual(comparable(bobsExport), comparable(exported.body), 'round trip');
+  const bobsExport = (await bob('GET', '/api/export?include_secrets=true')).body;
+  assert.deepEqual(comparable(bobsExport), comparable(withSecrets), 'round trip, signing secret included');
   assert.equal(bobsExport.projects[0].slug, 'alice-shop-2');
 
   // Importing the same document again changes nothing but says "updated".
   const again = await bob('POST', '/api/import', bobsExport);
   assert.deepEqual(again.body.monitors, { created: 0, updated: 2 });
-  assert.deepEqual(comparable((await bob('GET', '/api/export')).body), comparable(exported.body));
+  assert.deepEqual(again.body.notification_endpoints, { created: 0, updated: 2 });
+  assert.deepEqual(comparable((await bob('GET', '/api/export?include_secrets=true')).body), comparable(withSecrets));
   assert.equal((await bob('GET', '/api/monitors')).body.items.length, 2, 'no duplicates');
+  assert.equal((await bob('GET', '/api/notification-endpoints')).body.items.length, 2, 'no duplicate endpoints');
+  // An export without secrets imports too: existing secrets are kept, not cleared.
+  assert.equal((await bob('POST', '/api/import', (await bob('GET', '/api/export')).body)).status, 200);
+  assert.equal((await bob('GET', '/api/export?include_secrets=true')).body.projects[0].notification_endpoints[0].secret, hook.body.secret);
 });
 
 test('isolation: another user\'s ids answer 404, and lists never show them', async () => {
@@ -315,7 +336,7 @@ test('malformed requests are 4xx problems and change nothing', async () => {
 test('no secret appears in any later response or in the logs', async () => {
   const alice = as(await login('alice'));
   const everything = [];
-  for (const path of ['/api/me', '/api/tokens', '/api/projects', '/api/monitors', '/api/export', '/api/dashboard/summary', '/api/maintenance-windows']) {
+  for (const path of ['/api/me', '/api/tokens', '/api/projects', '/api/monitors', '/api/export', '/api/dashboard/summary', '/api/maintenance-windows', '/api/notification-endpoints']) {
     const r = await alice('GET', path);
     assert.equal(r.status, 200, path);
     everything.push(JSON.stringify(r.body));
