@@ -194,6 +194,7 @@ impl EventContext {
                 // every attempt of it carries the same bytes.
                 resolved_at: if kind == EventKind::IncidentResolved { self.resolved_at.as_deref().and_then(parse_iso) } else { None },
                 cause: Some(self.cause.clone()),
+                reminder: None,
             }),
             check,
         }
