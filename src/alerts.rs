@@ -637,8 +637,9 @@ struct DueReminder {
 /// Who gets reminders (README "Alerts"): an open incident, not in a maintenance window; an
 /// active endpoint with `reminder_minutes` whose `events` include `incident.opened`; and only
 /// where the opened alert was delivered (per email recipient, and only recipients still on
-/// the list). Reminder k is due at opened_at + k * N; the last condition skips the rows whose
-/// current reminder already has its send row (`reminder::message_id`, rebuilt here in SQL: a
+/// the list; found by its message id, `webhook::message_id`, so through alert_sends' key).
+/// Reminder k is due at opened_at + k * N; the last condition skips the rows whose current
+/// reminder already has its send row (`reminder::message_id`, rebuilt here in SQL: a
 /// mismatch would only make a row come back each tick, never send twice, since the insert is
 /// keyed on the id Rust builds). opened_ms is the same epoch ms `parse_iso` gives (ISO text
 /// with milliseconds, rounded back from julianday).
@@ -653,7 +654,8 @@ const DUE_REMINDERS: &str = "WITH open AS ( \
      FROM open i JOIN monitors m ON m.id = i.monitor_id JOIN projects p ON p.id = m.project_id \
      JOIN notification_endpoints e ON e.project_id = p.id AND e.is_active = 1 AND e.reminder_minutes > 0 \
        AND EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = 'incident.opened') \
-     JOIN alert_sends o ON o.incident_id = i.id AND o.endpoint_id = e.id AND o.event = 'incident.opened' AND o.state = 'delivered' \
+     JOIN alert_sends o ON o.message_id = 'msg_' || i.id || '_' || i.opened_ms || '_incident_opened' \
+       AND o.endpoint_id = e.id AND o.state = 'delivered' \
        AND (o.recipient = '' OR o.recipient IN (SELECT value FROM json_each(COALESCE(e.recipients, '[]')))) \
      LEFT JOIN checks c ON c.monitor_id = m.id AND c.slot = (SELECT MAX(slot) FROM checks WHERE monitor_id = m.id) \
      WHERE CAST(?1 AS INTEGER) - i.opened_ms >= e.reminder_minutes * CAST(?2 AS INTEGER) \
