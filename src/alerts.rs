@@ -26,6 +26,7 @@ use crate::bindings::{AlertConfig, Config, ALERTS_QUEUE, DB};
 use crate::clock;
 use crate::core::email::{self, EmailContent, Mailbox, Provider};
 use crate::core::endpoint::Kind;
+use crate::core::reminder::{self, ReminderInfo};
 use crate::core::schedule::SEND_BATCH_MAX;
 use crate::core::ssrf;
 use crate::core::status::CheckStatus;
@@ -194,6 +195,7 @@ impl EventContext {
                 // every attempt of it carries the same bytes.
                 resolved_at: if kind == EventKind::IncidentResolved { self.resolved_at.as_deref().and_then(parse_iso) } else { None },
                 cause: Some(self.cause.clone()),
+                reminder: None,
             }),
             check,
         }
@@ -216,15 +218,10 @@ fn sends_for(info: &EventInfo, message_id: &str, incident_id: Option<i64>, endpo
             incident_id,
             payload,
         };
+        let payload = render(spec.kind, info, config, event_at);
         match spec.kind {
-            Kind::Webhook => out.push(new(String::new(), webhook::payload(info, event_at))),
+            Kind::Webhook => out.push(new(String::new(), payload)),
             Kind::Email => {
-                let page = config.public_base_url.as_ref().map(|base| format!("{base}/status/{}", info.project.slug));
-                let content = email::render(info, page.as_deref());
-                let payload = serde_json::json!({
-                    "subject": content.subject, "text": content.text, "html": content.html, "category": content.category,
-                })
-                .to_string();
                 for recipient in spec.recipients.unwrap_or_default() {
                     out.push(new(recipient, payload.clone()));
                 }
@@ -232,6 +229,22 @@ fn sends_for(info: &EventInfo, message_id: &str, incident_id: Option<i64>, endpo
         }
     }
     out
+}
+
+/// The stored bytes of one send: the webhook JSON body, or the rendered email as
+/// `{subject, text, html, category}`.
+fn render(kind: Kind, info: &EventInfo, config: &AlertConfig, event_at: EpochMs) -> String {
+    match kind {
+        Kind::Webhook => webhook::payload(info, event_at),
+        Kind::Email => {
+            let page = config.public_base_url.as_ref().map(|base| format!("{base}/status/{}", info.project.slug));
+            let content = email::render(info, page.as_deref());
+            serde_json::json!({
+                "subject": content.subject, "text": content.text, "html": content.html, "category": content.category,
+            })
+            .to_string()
+        }
+    }
 }
 
 /// One incident event: find the endpoints that want it, create their sends (once), enqueue
@@ -319,6 +332,12 @@ pub async fn deliver(db: &D1Database, config: &Config, s: &SendRef, now: EpochMs
         });
     };
     let attempt = claimed.attempts;
+    if claimed.event == reminder::EVENT && !incident_open(db, claimed.incident_id).await? {
+        // Resolved since the reminder was created (or deleted): "still down" would be wrong.
+        let log = Attempt { send: s, incident_id: claimed.incident_id, event: &claimed.event, attempt, outcome: "skipped", http_status: None, error: Some("not sent: the incident resolved".into()), latency_ms: None };
+        db.batch(vec![deliveries::log(db, &log, now)?, deliveries::settle(db, s, attempt, "failed", now, now)?]).await.context("recording skipped reminder")?;
+        return Ok((Next::Ack, Some("skipped")));
+    }
     let endpoint = endpoints::get(db, s.endpoint_id).await?;
     let prepared = match &endpoint {
         None => return Ok((Next::Ack, None)), // deleted: its sends went with it
@@ -367,6 +386,12 @@ pub async fn deliver(db: &D1Database, config: &Config, s: &SendRef, now: EpochMs
         _ => Next::Ack,
     };
     Ok((next, Some(name)))
+}
+
+async fn incident_open(db: &D1Database, incident_id: Option<i64>) -> Result<bool, AppError> {
+    let Some(id) = incident_id else { return Ok(false) };
+    let row: Option<serde_json::Value> = first(db, "SELECT 1 AS open FROM incidents WHERE id = ?1 AND resolved_at IS NULL", &args![id]).await?;
+    Ok(row.is_some())
 }
 
 /// A request ready to fetch.
@@ -572,5 +597,143 @@ pub async fn sweep(env: &Env, db: &D1Database, now: EpochMs) -> Result<(usize, u
     let stuck = deliveries::stuck(db, now, STUCK_GRACE_MS).await?;
     let resent = stuck.len();
     enqueue_sends(env, stuck).await?;
+    if let Err(e) = remind(env, db, &Config::from_env(env).alerts, now).await {
+        worker::console_error!("alert reminders: {e:?}");
+    }
     Ok((released.len(), resent))
+}
+
+// ---------------------------------------------------------------------------------------
+// Reminders
+
+/// Reminders created per tick at most; the rest are due on the next tick (each candidate row
+/// is due and unsent, so the backlog drains).
+const REMINDERS_PER_TICK: u32 = 50;
+
+/// One (open incident, endpoint, recipient) whose current reminder is due and not yet created,
+/// with what the reminder says (the monitor's latest check).
+#[derive(Debug, Deserialize)]
+struct DueReminder {
+    incident_id: i64,
+    opened_at: String,
+    cause: String,
+    monitor_id: i64,
+    monitor_name: String,
+    monitor_url: String,
+    project_id: i64,
+    project_slug: String,
+    project_name: String,
+    endpoint_id: i64,
+    endpoint_kind: String,
+    recipient: String,
+    reminder_minutes: i64,
+    check_status: Option<String>,
+    http_status: Option<i64>,
+    latency_ms: Option<i64>,
+    failure_type: Option<String>,
+    check_started_at: Option<String>,
+}
+
+/// Who gets reminders (README "Alerts"): an open incident, not in a maintenance window; an
+/// active endpoint with `reminder_minutes` whose `events` include `incident.opened`; and only
+/// where the opened alert was delivered (per email recipient, and only recipients still on
+/// the list; found by its message id, `webhook::message_id`, so through alert_sends' key).
+/// Reminder k is due at opened_at + k * N; the last condition skips the rows whose current
+/// reminder already has its send row (`reminder::message_id`, rebuilt here in SQL: a
+/// mismatch would only make a row come back each tick, never send twice, since the insert is
+/// keyed on the id Rust builds). opened_ms is the same epoch ms `parse_iso` gives (ISO text
+/// with milliseconds, rounded back from julianday).
+const DUE_REMINDERS: &str = "WITH open AS ( \
+       SELECT i.id, i.monitor_id, i.opened_at, i.cause, \
+              CAST(ROUND((julianday(i.opened_at) - 2440587.5) * 86400000.0) AS INTEGER) AS opened_ms \
+       FROM incidents i WHERE i.resolved_at IS NULL) \
+     SELECT i.id AS incident_id, i.opened_at, i.cause, m.id AS monitor_id, m.name AS monitor_name, m.url AS monitor_url, \
+       p.id AS project_id, p.slug AS project_slug, p.name AS project_name, \
+       e.id AS endpoint_id, e.kind AS endpoint_kind, o.recipient, e.reminder_minutes, \
+       c.status AS check_status, c.http_status, c.latency_ms, c.failure_type, c.started_at AS check_started_at \
+     FROM open i JOIN monitors m ON m.id = i.monitor_id JOIN projects p ON p.id = m.project_id \
+     JOIN notification_endpoints e ON e.project_id = p.id AND e.is_active = 1 AND e.reminder_minutes > 0 \
+       AND EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = 'incident.opened') \
+     JOIN alert_sends o ON o.message_id = 'msg_' || i.id || '_' || i.opened_ms || '_incident_opened' \
+       AND o.endpoint_id = e.id AND o.state = 'delivered' \
+       AND (o.recipient = '' OR o.recipient IN (SELECT value FROM json_each(COALESCE(e.recipients, '[]')))) \
+     LEFT JOIN checks c ON c.monitor_id = m.id AND c.slot = (SELECT MAX(slot) FROM checks WHERE monitor_id = m.id) \
+     WHERE CAST(?1 AS INTEGER) - i.opened_ms >= e.reminder_minutes * CAST(?2 AS INTEGER) \
+       AND NOT EXISTS (SELECT 1 FROM maintenance_windows w WHERE w.project_id = p.id \
+         AND (w.monitor_id IS NULL OR w.monitor_id = m.id) AND w.starts_at <= ?3 AND w.ends_at > ?3) \
+       AND NOT EXISTS (SELECT 1 FROM alert_sends r WHERE r.endpoint_id = e.id AND r.recipient = o.recipient \
+         AND r.message_id = 'msg_' || i.id || '_' || i.opened_ms || '_incident_reminder_' \
+           || ((CAST(?1 AS INTEGER) - i.opened_ms) / (e.reminder_minutes * CAST(?2 AS INTEGER)))) \
+     ORDER BY i.opened_at, e.id LIMIT ?4";
+
+/// Creates the sends of the reminders due now, in one statement, and enqueues the ones it
+/// created. Two ticks in one period build the same message ids, so the second creates nothing.
+pub async fn remind(env: &Env, db: &D1Database, config: &AlertConfig, now: EpochMs) -> Result<usize, AppError> {
+    let unit_ms = i64::from(config.reminder_unit_seconds) * 1000;
+    let due: Vec<DueReminder> = all(db, DUE_REMINDERS, &args![now, unit_ms, iso(now), REMINDERS_PER_TICK]).await?;
+    let mut rows = Vec::new();
+    for d in &due {
+        let Some(new) = reminder_send(d, config, now) else { continue };
+        rows.push(serde_json::json!({ "m": new.send.message_id, "e": new.send.endpoint_id, "r": new.send.recipient, "i": new.incident_id, "p": new.payload }));
+    }
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    // The incident is checked again here: it may have resolved since the select.
+    let created: Vec<SendRef> = all(
+        db,
+        "INSERT OR IGNORE INTO alert_sends (message_id, endpoint_id, recipient, event, incident_id, payload, next_attempt_at, created_at, updated_at) \
+         SELECT json_extract(j.value, '$.m'), json_extract(j.value, '$.e'), json_extract(j.value, '$.r'), ?2, json_extract(j.value, '$.i'), \
+                json_extract(j.value, '$.p'), ?3, ?4, ?4 \
+         FROM json_each(?1) j JOIN incidents i ON i.id = json_extract(j.value, '$.i') AND i.resolved_at IS NULL \
+         RETURNING message_id, endpoint_id, recipient",
+        &args![serde_json::Value::Array(rows).to_string(), reminder::EVENT, now, iso(now)],
+    )
+    .await?;
+    let n = created.len();
+    if n > 0 {
+        worker::console_log!("alert reminders: {n} created");
+    }
+    enqueue_sends(env, created).await?;
+    Ok(n)
+}
+
+/// The send of the reminder due now for one row, rendered once; `None` if nothing is due
+/// (the SQL and `reminder::due` agree, so this is a guard, not a filter).
+fn reminder_send(d: &DueReminder, config: &AlertConfig, now: EpochMs) -> Option<NewSend> {
+    let opened_at = parse_iso(&d.opened_at)?;
+    let every_minutes = u32::try_from(d.reminder_minutes).ok()?;
+    let interval = reminder::interval_ms(every_minutes, config.reminder_unit_seconds)?;
+    let number = reminder::due(opened_at, interval, now)?;
+    let due_at = reminder::due_at(opened_at, interval, number);
+    let kind = Kind::parse(&d.endpoint_kind)?;
+    let check = match (&d.check_status, &d.check_started_at) {
+        (Some(status), Some(at)) => CheckStatus::parse(status).map(|status| CheckInfo {
+            status,
+            http_status: d.http_status.and_then(|s| u16::try_from(s).ok()),
+            latency_ms: d.latency_ms.and_then(|l| u32::try_from(l).ok()),
+            failure_type: d.failure_type.clone(),
+            started_at: parse_iso(at).unwrap_or(0),
+        }),
+        _ => None,
+    };
+    let info = EventInfo {
+        kind: EventKind::IncidentReminder,
+        project: ProjectInfo { id: d.project_id, slug: d.project_slug.clone(), name: d.project_name.clone() },
+        monitor: Some(MonitorInfo { id: d.monitor_id, name: d.monitor_name.clone(), url: d.monitor_url.clone() }),
+        incident: Some(IncidentInfo {
+            id: d.incident_id,
+            opened_at,
+            resolved_at: None,
+            cause: Some(d.cause.clone()),
+            reminder: Some(ReminderInfo { number, due_at, every_minutes }),
+        }),
+        check,
+    };
+    Some(NewSend {
+        send: SendRef { message_id: reminder::message_id(d.incident_id, opened_at, number), endpoint_id: d.endpoint_id, recipient: d.recipient.clone() },
+        event: reminder::EVENT.to_string(),
+        incident_id: Some(d.incident_id),
+        payload: render(kind, &info, config, due_at),
+    })
 }

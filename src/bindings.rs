@@ -43,6 +43,9 @@ pub struct AlertConfig {
     /// `ALERT_MAX_ATTEMPTS`: attempts per (event, endpoint, recipient) before dead-lettering.
     /// At most 6: the alerts queue's `max_retries = 5` redelivers a message 6 times in all.
     pub max_attempts: u32,
+    /// `ALERT_REMINDER_UNIT_SECONDS`: the length of one `reminder_minutes` minute. 60; tests
+    /// only shrink it (1-60) so reminders come every few seconds.
+    pub reminder_unit_seconds: u32,
     /// `PUBLIC_BASE_URL`: where the status pages are served, for links in alerts.
     pub public_base_url: Option<String>,
     /// `EMAIL_PROVIDER`: the provider of email endpoints that do not name one.
@@ -97,6 +100,7 @@ impl Config {
                 timeout_seconds: number("ALERT_TIMEOUT_SECONDS", 10, (1, 30)),
                 backoff_base_seconds: number("ALERT_BACKOFF_BASE_SECONDS", BACKOFF_BASE_S, (1, 3600)),
                 max_attempts: number("ALERT_MAX_ATTEMPTS", 5, (1, 6)),
+                reminder_unit_seconds: number("ALERT_REMINDER_UNIT_SECONDS", 60, (1, 60)),
                 public_base_url: var("PUBLIC_BASE_URL").map(|u| u.trim().trim_end_matches('/').to_string()).filter(|u| !u.is_empty()),
                 email_provider: var("EMAIL_PROVIDER").and_then(|p| Provider::parse(&p)),
                 email_from: var("EMAIL_FROM").map(|f| f.trim().to_string()).filter(|f| !f.is_empty()),

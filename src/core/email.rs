@@ -101,6 +101,31 @@ pub fn render(event: &EventInfo, status_page_url: Option<&str>) -> EmailContent 
             };
             (subject, format!("{monitor_name} is {state}"), Tone::Bad)
         }
+        EventKind::IncidentReminder => {
+            let label = event.check.as_ref().map_or("DOWN", |c| status_label(c.status));
+            let open = event.incident.as_ref().and_then(|i| i.reminder.map(|r| (r, r.open_seconds(i.opened_at))));
+            let subject = match &open {
+                Some((_, secs)) => format!("[vigil] STILL {label}: {} for {}", subject_part(monitor_name), human_duration(*secs)),
+                None => format!("[vigil] STILL {label}: {}", subject_part(monitor_name)),
+            };
+            monitor_rows(&mut rows, event, project);
+            if let Some(inc) = &event.incident {
+                rows.push(("Down since", format!("{} (incident #{})", human_time(inc.opened_at), inc.id)));
+                if let Some((r, secs)) = &open {
+                    rows.push(("Down for", format!("{} ({secs} s) as of {}", human_duration(*secs), human_time(r.due_at))));
+                    rows.push(("Reminder", format!("#{} (every {} min until it recovers)", r.number, r.every_minutes)));
+                }
+                if let Some(cause) = &inc.cause {
+                    rows.push(("Cause", cause.clone()));
+                }
+            }
+            check_rows(&mut rows, event);
+            let headline = match &open {
+                Some((_, secs)) => format!("{monitor_name} is STILL {label}, for {}", human_duration(*secs)),
+                None => format!("{monitor_name} is STILL {label}"),
+            };
+            (subject, headline, Tone::Bad)
+        }
         EventKind::IncidentResolved => {
             let duration = event.incident.as_ref().and_then(|i| i.duration_seconds()).map(human_duration);
             let subject = match &duration {
@@ -602,6 +627,7 @@ mod tests {
                 opened_at: OPENED_AT,
                 resolved_at: None,
                 cause: Some("status 503 not in [200]".into()),
+                reminder: None,
             }),
             check: Some(CheckInfo {
                 status: CheckStatus::Down,
@@ -664,6 +690,41 @@ mod tests {
         let long = "x".repeat(500);
         let s = render(&opened(&long), None).subject;
         assert!(s.chars().count() < 200 && s.contains('…'), "{s}");
+    }
+
+    fn reminder(name: &str, number: u32, every_minutes: u32) -> EventInfo {
+        let mut e = opened(name);
+        e.kind = EventKind::IncidentReminder;
+        let due_at = OPENED_AT + i64::from(number * every_minutes) * 60_000;
+        e.incident.as_mut().unwrap().reminder = Some(crate::core::reminder::ReminderInfo { number, due_at, every_minutes });
+        let check = e.check.as_mut().unwrap();
+        check.started_at = due_at - 20_000;
+        check.latency_ms = Some(2_345);
+        e
+    }
+
+    #[test]
+    fn reminders_say_still_down_since_when_for_how_long_and_the_last_check() {
+        let cases = [
+            (1, 5, "[vigil] STILL DOWN: Main API for 5m", "Main API is STILL DOWN, for 5m."),
+            (3, 30, "[vigil] STILL DOWN: Main API for 1h 30m", "Main API is STILL DOWN, for 1h 30m."),
+            (2, 1440, "[vigil] STILL DOWN: Main API for 2d", "Main API is STILL DOWN, for 2d."),
+        ];
+        for (number, every, subject, headline) in cases {
+            let c = render(&reminder("Main API", number, every), Some("https://status.example.com/status/acme"));
+            assert_eq!(c.subject, subject);
+            assert!(c.text.starts_with(headline), "{}", c.text);
+            assert_eq!(c.category, "vigil-incident-reminder");
+            for needle in ["Down since:", "Down for:", &format!("Reminder:    #{number} (every {every} min"), "Last check:", "HTTP status: 503", "Latency:     2345 ms", "https://status.example.com/status/acme"] {
+                assert!(c.text.contains(needle), "{needle:?} in {}", c.text);
+            }
+            assert!(c.html.contains("STILL DOWN") && c.html.contains("2345 ms"), "{}", c.html);
+        }
+        let mut timeout = reminder("Main API", 1, 5);
+        timeout.check.as_mut().unwrap().status = CheckStatus::Timeout;
+        assert_eq!(render(&timeout, None).subject, "[vigil] STILL TIMEOUT: Main API for 5m");
+        // Same input, same bytes: every retry of a reminder is identical.
+        assert_eq!(render(&reminder("x", 2, 5), None), render(&reminder("x", 2, 5), None));
     }
 
     #[test]

@@ -177,9 +177,18 @@ impl EndpointSpec {
         Ok(())
     }
 
-    /// Whether this endpoint wants `event` (tests always go out).
+    /// Whether this endpoint wants `event`. Tests always go out. `incident.reminder` is not
+    /// subscribed to on its own: an endpoint gets reminders when it has `reminder_minutes`
+    /// and wants `incident.opened` (a reminder repeats the opened alert; an endpoint that
+    /// never hears of openings should not hear "still down" either).
     pub fn wants(&self, event: &str) -> bool {
-        event == EventKind::Test.as_str() || self.events.iter().any(|e| e == event)
+        if event == EventKind::Test.as_str() {
+            return true;
+        }
+        if event == EventKind::IncidentReminder.as_str() {
+            return self.reminder_minutes.is_some() && self.wants(EventKind::IncidentOpened.as_str());
+        }
+        self.events.iter().any(|e| e == event)
     }
 }
 
@@ -266,6 +275,24 @@ mod tests {
 
     fn hook() -> EndpointSpec {
         EndpointSpec::create(r#"{"project":1,"name":"ops","kind":"webhook","url":"https://hooks.example.com/x"}"#, 1, OPEN).unwrap()
+    }
+
+    #[test]
+    fn reminders_go_to_endpoints_with_reminder_minutes_that_want_openings() {
+        let cases: &[(&str, bool)] = &[
+            (r#"{"reminder_minutes":5}"#, true),
+            (r#"{"reminder_minutes":5,"events":["incident.opened"]}"#, true),
+            (r#"{"reminder_minutes":5,"events":["incident.resolved"]}"#, false), // never told it opened
+            (r#"{}"#, false),                                                    // reminders off
+            (r#"{"reminder_minutes":null}"#, false),
+        ];
+        for (patch, want) in cases {
+            let s = hook().patch(patch, OPEN).unwrap().spec;
+            assert_eq!(s.wants("incident.reminder"), *want, "{patch}");
+        }
+        // Not subscribable on its own: the rule above decides.
+        let r = EndpointSpec::create(r#"{"project":1,"name":"x","kind":"webhook","url":"https://h.example.com/","events":["incident.reminder"]}"#, 1, OPEN);
+        assert_eq!(r.unwrap_err().field.as_deref(), Some("events[0]"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod input; // JSON request bodies -> typed values, with the offending field 
 pub mod lcg; // deterministic pseudo-random numbers for sample data and property tests
 pub mod monitor; // the monitor model, defaults and validation
 pub mod project; // projects and maintenance windows: validated request bodies
+pub mod reminder; // reminders while an incident stays open: due number, due time, message id
 pub mod retry; // which attempts to retry and urllib3's backoff schedule
 pub mod schedule; // tick slots, due-ness, check ids, queue job messages
 pub mod ssrf; // which URLs may be fetched, and each redirect hop

@@ -40,17 +40,20 @@ pub const MAX_DELAY_S: u32 = 3600;
 pub enum EventKind {
     IncidentOpened,
     IncidentResolved,
+    /// Still open: sent every `reminder_minutes` to endpoints that have them (`core::reminder`).
+    IncidentReminder,
     /// A manual "send a test" from `POST /api/notification-endpoints/{id}/test`.
     Test,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 3] = [Self::IncidentOpened, Self::IncidentResolved, Self::Test];
+    pub const ALL: [EventKind; 4] = [Self::IncidentOpened, Self::IncidentResolved, Self::IncidentReminder, Self::Test];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::IncidentOpened => "incident.opened",
             Self::IncidentResolved => "incident.resolved",
+            Self::IncidentReminder => super::reminder::EVENT,
             Self::Test => "test",
         }
     }
@@ -88,6 +91,9 @@ pub struct IncidentInfo {
     pub resolved_at: Option<EpochMs>,
     /// The failure_type of the check that opened it.
     pub cause: Option<String>,
+    /// Set on reminders only: which one, and when it fell due. Not part of the payload (the
+    /// shape is the same for every incident event); the payload's `timestamp` is its `due_at`.
+    pub reminder: Option<super::reminder::ReminderInfo>,
 }
 
 impl IncidentInfo {
@@ -574,6 +580,7 @@ mod tests {
                 opened_at: 1_795_238_700_123,
                 resolved_at: None,
                 cause: Some("status 503 not in [200]".into()),
+                reminder: None,
             }),
             check: Some(CheckInfo {
                 status: CheckStatus::Down,

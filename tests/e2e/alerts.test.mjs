@@ -22,6 +22,8 @@ before(async () => {
       ALERT_BACKOFF_BASE_SECONDS: '1',
       ALERT_TIMEOUT_SECONDS: '2',
       ALERT_MAX_ATTEMPTS: '5',
+      // Test-only: a reminder "minute" lasts 1 s, so reminder_minutes: 5 reminds every 5 s.
+      ALERT_REMINDER_UNIT_SECONDS: '1',
       PUBLIC_BASE_URL: 'https://status.example.com',
       EMAIL_PROVIDER: 'mailtrap',
       EMAIL_FROM: 'Vigil Alerts <alerts@example.com>',
@@ -416,6 +418,76 @@ test('maintenance windows: alerts held; an incident still open when the window e
   await sleep(2000);
   assert.deepEqual(rx.requests('/hook/maint').map(typeOf), ['incident.opened', 'incident.resolved'], 'quiet sent nothing; late once each');
   await removeAll(hook.id);
+});
+
+test('reminders: every N (scaled) minutes while open, once per period however often the cron fires, none after resolve', async () => {
+  rx.program('/hook/remind', [200]);
+  rx.program('/hook/quiet', [200]);
+  rx.program('/mail/api/send', [200]);
+  const unit = 1000; // ALERT_REMINDER_UNIT_SECONDS above
+  const hook = await endpoint({ name: 'remind hook', kind: 'webhook', url: rx.url('/hook/remind'), reminder_minutes: 5 });
+  const quiet = await endpoint({ name: 'no reminders', kind: 'webhook', url: rx.url('/hook/quiet') });
+  const mail = await endpoint({ name: 'remind mail', kind: 'email', recipients: ['remind@example.com'], reminder_minutes: 5 });
+  // Wants reminders but not openings: by the rule it gets none.
+  const closedOnly = await endpoint({ name: 'resolved only', kind: 'webhook', url: rx.url('/hook/resolved-only'), events: ['incident.resolved'], reminder_minutes: 5 });
+  const mailsTo = () => rx.requests('/mail/api/send').filter((r) => JSON.parse(r.body).to[0].email === 'remind@example.com');
+  const reminders = (path) => rx.requests(path).filter((r) => typeOf(r) === 'incident.reminder');
+
+  const m = await monitor('reminded', 'reminded');
+  const incident = await goDown(m, 'reminded');
+  const opened = Date.parse(incident.opened_at);
+  await vigil.waitFor(async () => (await deliveriesOf(hook.id)).some((d) => d.outcome === 'delivered')
+    && (await deliveriesOf(mail.id)).some((d) => d.outcome === 'delivered'), { what: 'opened alerts delivered' });
+  const until = (k) => sleep(Math.max(0, opened + k * 5 * unit + 300 - Date.now()));
+
+  // Period 1, then period 2: two ticks at once and one after, each time.
+  for (const k of [1, 2]) {
+    await until(k);
+    await Promise.all([vigil.tick(), vigil.tick()]);
+    await vigil.tick();
+    await vigil.waitFor(() => reminders('/hook/remind').length >= k && mailsTo().filter((r) => JSON.parse(r.body).category === 'vigil-incident-reminder').length >= k,
+      { what: `reminder ${k} at the webhook and the mailbox` });
+    await sleep(1500); // a duplicate would arrive within this
+    assert.equal(reminders('/hook/remind').length, k, `one reminder per period (after period ${k})`);
+  }
+  const got = reminders('/hook/remind');
+  assert.deepEqual(got.map((r) => r.headers['webhook-id']), [1, 2].map((k) => `msg_${incident.id}_${opened}_incident_reminder_${k}`));
+  for (const [i, r] of got.entries()) {
+    assert.deepEqual(verifyWebhook(r, hook.secret), { standard: true, seed003: true, fresh: true });
+    const body = JSON.parse(r.body);
+    assert.deepEqual(Object.keys(body), ['type', 'timestamp', 'data']);
+    assert.deepEqual(Object.keys(body.data), ['project', 'monitor', 'incident', 'check']);
+    assert.equal(body.type, 'incident.reminder');
+    assert.equal(Date.parse(body.timestamp), opened + (i + 1) * 5 * unit, 'timestamp: when the reminder fell due');
+    assert.equal(body.data.incident.id, incident.id);
+    assert.equal(body.data.incident.resolved_at, null);
+    assert.equal(body.data.check.status, 'DOWN');
+    assert.equal(body.data.check.http_status, 500);
+    assert.ok(r.at >= opened + (i + 1) * 5 * unit, 'not before it was due');
+  }
+  const mails = mailsTo().filter((r) => JSON.parse(r.body).category === 'vigil-incident-reminder').map((r) => JSON.parse(r.body));
+  assert.equal(mails.length, 2);
+  assert.match(mails[0].subject, /^\[vigil\] STILL DOWN: reminded for \d+s$/);
+  assert.match(mails[0].text, /Down since:/);
+  assert.match(mails[0].text, /Reminder: +#1 \(every 5 min/);
+  assert.match(mails[0].text, /HTTP status: +500/);
+  assert.match(mails[0].text, /Latency: +\d+ ms/);
+  assert.equal(rx.requests('/hook/quiet').map(typeOf).join(), 'incident.opened', 'no reminders without reminder_minutes');
+  assert.equal(reminders('/hook/resolved-only').length, 0, 'no reminders without incident.opened');
+  const log = await deliveriesOf(hook.id);
+  assert.deepEqual(log.filter((d) => d.event === 'incident.reminder').map((d) => [d.outcome, d.incident_id]),
+    [['delivered', incident.id], ['delivered', incident.id]]);
+
+  // Resolved: nothing more, however many periods pass and ticks fire.
+  await recover(m, 'reminded');
+  await vigil.waitFor(() => rx.requests('/hook/remind').some((r) => typeOf(r) === 'incident.resolved'), { what: 'resolved webhook' });
+  await until(4);
+  await Promise.all([vigil.tick(), vigil.tick()]);
+  await sleep(2000);
+  assert.equal(reminders('/hook/remind').length, 2, 'no reminder after resolve');
+  assert.equal(mailsTo().filter((r) => JSON.parse(r.body).category === 'vigil-incident-reminder').length, 2);
+  assert.deepEqual(rx.requests('/hook/remind').map(typeOf), ['incident.opened', 'incident.reminder', 'incident.reminder', 'incident.resolved']);
+  await removeAll(hook.id, quiet.id, mail.id, closedOnly.id);
 });
 
 test("another user's endpoints answer 404 and cannot be listed, tested or written", async () => {
