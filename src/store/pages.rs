@@ -65,12 +65,28 @@ pub struct DataVersion {
     pub last_checked_at: Option<String>,
     pub monitors: i64,
     pub changed: Option<String>,
+    /// Maintenance windows are shown on the page: adding or deleting one must rebuild it.
+    #[serde(default)]
+    pub windows: i64,
+    #[serde(default)]
+    pub window_changed: Option<String>,
+    /// A renamed project must not be revalidated with its old name.
+    #[serde(default)]
+    pub project_name: Option<String>,
 }
 
 impl DataVersion {
     /// An ETag-safe token that changes whenever a check is recorded or a monitor is edited.
     pub fn tag(&self) -> String {
-        let text = format!("{}|{}|{}", self.last_checked_at.as_deref().unwrap_or(""), self.monitors, self.changed.as_deref().unwrap_or(""));
+        let text = format!(
+            "{}|{}|{}|{}|{}|{}",
+            self.last_checked_at.as_deref().unwrap_or(""),
+            self.monitors,
+            self.changed.as_deref().unwrap_or(""),
+            self.windows,
+            self.window_changed.as_deref().unwrap_or(""),
+            self.project_name.as_deref().unwrap_or("")
+        );
         // FNV-1a: a short stable fingerprint, not a security boundary.
         let hash = text.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
         format!("{hash:016x}")
@@ -81,9 +97,13 @@ impl DataVersion {
 pub async fn data_version(db: &D1Database, project_id: i64) -> Result<DataVersion, AppError> {
     Ok(first(
         db,
-        "SELECT max(last_checked_at) AS last_checked_at, count(*) AS monitors, max(updated_at) AS changed FROM monitors WHERE project_id = ?1",
+        "SELECT max(last_checked_at) AS last_checked_at, count(*) AS monitors, max(updated_at) AS changed, \
+         (SELECT count(*) FROM maintenance_windows WHERE project_id = ?1) AS windows, \
+         (SELECT max(created_at) FROM maintenance_windows WHERE project_id = ?1) AS window_changed, \
+         (SELECT name FROM projects WHERE id = ?1) AS project_name \
+         FROM monitors WHERE project_id = ?1",
         &args![project_id],
     )
     .await?
-    .unwrap_or(DataVersion { last_checked_at: None, monitors: 0, changed: None }))
+    .unwrap_or(DataVersion { last_checked_at: None, monitors: 0, changed: None, windows: 0, window_changed: None, project_name: None }))
 }

@@ -14,7 +14,8 @@ const secretsSeen = new Set(); // every secret we were shown once; none may reap
 
 before(async () => {
   target = await startTarget();
-  vigil = await startVigil({ logLevel: 'log' });
+  // A 1 s page cache, so the status-page test below sees revalidation without long waits.
+  vigil = await startVigil({ logLevel: 'log', vars: { STATUS_CACHE_SECONDS: '1' } });
   for (const [username, password] of Object.entries(PASSWORDS)) {
     const r = await vigil.api('POST', '/api/users', { username, password });
     assert.equal(r.status, 201, JSON.stringify(r.body));
@@ -331,6 +332,33 @@ test('malformed requests are 4xx problems and change nothing', async () => {
   problem(await rawAs('/api/import', JSON.stringify({ projects: [{ name: big }] }), 'application/json'), 413, undefined, 'body over 64 KiB');
   problem(await rawAs(`/api/monitors/999999`, '{}', 'application/json', 'PATCH'), 404, undefined, 'patch unknown id');
   assert.equal(await snapshot(), beforeState, 'the database is unchanged');
+});
+
+test('API changes reach the cached public status page: a new window, a renamed or hidden project', async () => {
+  const alice = as(await login('alice'));
+  const p = (await alice('POST', '/api/projects', { name: 'Page Test', slug: 'page-test' })).body;
+  await alice('POST', '/api/monitors', { project: p.id, name: 'site', url: target.url('/ok') });
+  const view = async () => {
+    await new Promise((r) => setTimeout(r, 1200)); // past the 1 s freshness window
+    const r = await fetch(`${vigil.base}/status/page-test`);
+    return { status: r.status, cache: r.headers.get('x-vigil-cache'), html: await r.text() };
+  };
+  assert.equal((await view()).status, 200);
+  assert.equal((await view()).cache, 'REVALIDATED', 'nothing changed: the cached copy is reused');
+  const now = Date.now();
+  const w = await alice('POST', '/api/maintenance-windows', {
+    project: p.id, title: 'Database upgrade', starts_at: new Date(now - 60_000).toISOString(), ends_at: new Date(now + 3_600_000).toISOString(),
+  });
+  assert.equal(w.status, 201);
+  const withWindow = await view();
+  assert.equal(withWindow.cache, 'MISS');
+  assert.match(withWindow.html, /Database upgrade/);
+  assert.equal((await alice('PATCH', `/api/projects/${p.id}`, { name: 'Renamed Shop' })).status, 200);
+  assert.match((await view()).html, /Renamed Shop/);
+  assert.equal((await alice('DELETE', `/api/maintenance-windows/${w.body.id}`)).status, 204);
+  assert.doesNotMatch((await view()).html, /Database upgrade/);
+  assert.equal((await alice('PATCH', `/api/projects/${p.id}`, { public: false })).status, 200);
+  assert.equal((await view()).status, 404, 'a private project has no public page');
 });
 
 test('no secret appears in any later response or in the logs', async () => {
