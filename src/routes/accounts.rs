@@ -132,6 +132,32 @@ pub async fn me(ctx: Ctx) -> Result<Response, AppError> {
     json(200, &Me { user: me_row(&ctx).await?, scopes })
 }
 
+/// `PATCH /api/me {password, current_password}`: change one's own password. The current one is
+/// required when there is one (the built-in admin has none until it sets one with ADMIN_TOKEN).
+/// Existing tokens stay valid; revoke them with `DELETE /api/tokens/{id}`.
+pub async fn patch_me(mut ctx: Ctx) -> Result<Response, AppError> {
+    #[derive(Deserialize)]
+    struct Change {
+        password: Option<String>,
+        current_password: Option<String>,
+    }
+    let body = ctx.json_body().await?;
+    let change: Change = input::typed(Value::Object(input::parse_object(&body, &["password", "current_password"])?))?;
+    let password = change.password.ok_or_else(|| FieldError::new("password", "is required"))?;
+    auth::validate_password(&password)?;
+    let db = ctx.db()?;
+    let user = accounts::user(&db, ctx.user_id()?).await?.ok_or(AppError::Unauthorized)?;
+    if let Some(stored) = &user.password_hash {
+        let current = change.current_password.ok_or_else(|| FieldError::new("current_password", "is required to change a password"))?;
+        if !auth::verify_password(&current, stored) {
+            return Err(FieldError::new("current_password", "does not match").into());
+        }
+    }
+    let hash = auth::hash_password(&password, &entropy::bytes()?, PASSWORD_ITERATIONS);
+    accounts::set_password(&db, user.id, &hash).await?;
+    json(200, &UserView::from(user))
+}
+
 pub async fn list_users(ctx: Ctx) -> Result<Response, AppError> {
     let q = ctx.query(&["limit", "cursor"])?;
     let limit = q.limit()?;

@@ -60,6 +60,7 @@ pub static ROUTES: &[Route] = &[
     // Accounts
     route!(Post "/api/auth/token" Public => accounts::login),
     route!(Get "/api/me" Read => accounts::me),
+    route!(Patch "/api/me" Write => accounts::patch_me),
     route!(Get "/api/tokens" Read => accounts::list_tokens),
     route!(Post "/api/tokens" Write => accounts::create_token),
     route!(Delete "/api/tokens/:id" Write => accounts::revoke_token),

@@ -66,6 +66,10 @@ pub async fn insert_user(db: &D1Database, username: &str, password_hash: &str, i
     .ok_or_else(|| AppError::Internal("insert user returned no row".into()))
 }
 
+pub async fn set_password(db: &D1Database, user_id: i64, password_hash: &str) -> Result<(), AppError> {
+    super::run(db, "UPDATE users SET password_hash = ?2 WHERE id = ?1", &args![user_id, password_hash]).await
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct TokenRow {
     pub id: i64,

@@ -361,6 +361,24 @@ test('API changes reach the cached public status page: a new window, a renamed o
   assert.equal((await view()).status, 404, 'a private project has no public page');
 });
 
+test('passwords change only with the current one; the admin can set its first one with ADMIN_TOKEN', async () => {
+  const alice = as(await login('alice'));
+  problem(await alice('PATCH', '/api/me', { password: 'new-alice-password' }), 400, 'current_password', 'no current password');
+  problem(await alice('PATCH', '/api/me', { password: 'new-alice-password', current_password: 'wrong-one-here' }), 400, 'current_password', 'wrong current password');
+  problem(await alice('PATCH', '/api/me', { password: 'short', current_password: PASSWORDS.alice }), 400, 'password', 'too short');
+  const changed = await alice('PATCH', '/api/me', { password: 'new-alice-password', current_password: PASSWORDS.alice });
+  assert.equal(changed.status, 200, JSON.stringify(changed.body));
+  const old = PASSWORDS.alice;
+  PASSWORDS.alice = 'new-alice-password';
+  problem(await vigil.api('POST', '/api/auth/token', { username: 'alice', password: old }, { token: null }), 401, undefined, 'old password');
+  await login('alice');
+  PASSWORDS.alice_old = old; // still checked by the secrets test below
+  assert.equal((await vigil.api('PATCH', '/api/me', { password: 'admin-password-1' })).status, 200, 'admin via ADMIN_TOKEN');
+  PASSWORDS.admin = 'admin-password-1';
+  const adminLogin = await login('admin');
+  assert.equal((await as(adminLogin)('GET', '/api/users')).status, 200, 'a logged-in admin manages users');
+});
+
 test('no secret appears in any later response or in the logs', async () => {
   const alice = as(await login('alice'));
   const everything = [];
