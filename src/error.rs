@@ -23,6 +23,8 @@ pub enum AppError {
     TooLarge(usize),
     /// 415: a body that is not JSON.
     UnsupportedMediaType,
+    /// 429: too many failed logins; retry after this many seconds.
+    TooManyRequests(u32),
     /// 500: our fault. The detail is logged, never sent.
     Internal(String),
 }
@@ -55,6 +57,7 @@ impl AppError {
             Self::NotFound(_) => 404,
             Self::MethodNotAllowed(_) => 405,
             Self::UnsupportedMediaType => 415,
+            Self::TooManyRequests(_) => 429,
             Self::Internal(_) => 500,
         }
     }
@@ -69,6 +72,7 @@ impl AppError {
             Self::NotFound(_) => "Not found",
             Self::MethodNotAllowed(_) => "Method not allowed",
             Self::UnsupportedMediaType => "Unsupported media type",
+            Self::TooManyRequests(_) => "Too many requests",
             Self::Internal(_) => "Internal error",
         }
     }
@@ -89,6 +93,7 @@ impl AppError {
             Self::NotFound(what) => body["detail"] = json!(format!("{what} not found")),
             Self::MethodNotAllowed(allowed) => body["detail"] = json!(format!("allowed: {}", allowed.join(", "))),
             Self::UnsupportedMediaType => body["detail"] = json!("send the body as application/json"),
+            Self::TooManyRequests(after) => body["detail"] = json!(format!("too many failed logins for this username; try again in {after} s")),
             Self::Internal(detail) => {
                 worker::console_error!("internal error: {detail}");
                 body["detail"] = json!("something went wrong on our side; it has been logged");
@@ -101,6 +106,9 @@ impl AppError {
         let _ = headers.set("content-type", "application/problem+json");
         if let Self::MethodNotAllowed(allowed) = &self {
             let _ = headers.set("allow", &allowed.join(", "));
+        }
+        if let Self::TooManyRequests(after) = &self {
+            let _ = headers.set("retry-after", &after.to_string());
         }
         if status == 401 {
             let _ = headers.set("www-authenticate", "Bearer");

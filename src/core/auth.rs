@@ -168,6 +168,17 @@ pub fn validate_password(password: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Failed logins allowed per username within one window before logins for it are refused.
+pub const LOGIN_MAX_FAILURES: u32 = 10;
+pub const LOGIN_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// Seconds until logins for a username are accepted again, if it is locked now. A window
+/// starts at its first failure; once it is over, the count starts again.
+pub fn login_locked_for(failures: u32, window_start: i64, now: i64) -> Option<u32> {
+    let ends = window_start + LOGIN_WINDOW_MS;
+    (failures >= LOGIN_MAX_FAILURES && now < ends).then(|| ((ends - now + 999) / 1000) as u32)
+}
+
 /// `Authorization: Bearer <secret>` or `Token <secret>` (seed 003's scheme) -> the secret.
 pub fn bearer(header: &str) -> Option<&str> {
     let (scheme, rest) = header.trim().split_once(' ')?;
@@ -280,6 +291,21 @@ mod tests {
         ];
         for (header, want) in cases {
             assert_eq!(bearer(header), want, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn login_lockout_window() {
+        let start = 1_000_000;
+        let cases = [
+            (9, start + 1, None),
+            (10, start + 1, Some(900)),
+            (10, start + LOGIN_WINDOW_MS - 1, Some(1)),
+            (10, start + LOGIN_WINDOW_MS, None),
+            (50, start + 60_000, Some(840)),
+        ];
+        for (failures, now, want) in cases {
+            assert_eq!(login_locked_for(failures, start, now), want, "{failures} at {now}");
         }
     }
 

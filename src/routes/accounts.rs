@@ -81,14 +81,28 @@ pub async fn login(mut ctx: Ctx) -> Result<Response, AppError> {
     let login: Login = input::typed(Value::Object(map))?;
     let username = login.username.as_deref().ok_or_else(|| FieldError::new("username", "is required"))?;
     let password = login.password.as_deref().ok_or_else(|| FieldError::new("password", "is required"))?;
-    let user = if username.len() <= auth::USERNAME_MAX { accounts::user_by_name(&ctx.db()?, username).await? } else { None };
+    if username.is_empty() || username.len() > auth::USERNAME_MAX {
+        return Err(FieldError::new("username", format!("must be 1 to {} characters", auth::USERNAME_MAX)).into());
+    }
+    let db = ctx.db()?;
+    // Password guessing is throttled per username (existing or not, so the answer reveals
+    // nothing), before the expensive derivation runs.
+    let throttle_key = username.to_lowercase();
+    if let Some((failures, window_start)) = accounts::login_failures(&db, &throttle_key).await? {
+        if let Some(after) = auth::login_locked_for(failures, window_start, ctx.now) {
+            return Err(AppError::TooManyRequests(after));
+        }
+    }
+    let user = accounts::user_by_name(&db, username).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     // Always run the KDF once, whether or not the user exists or has a password.
     let ok = auth::verify_password(password, stored.as_deref().unwrap_or(DUMMY_HASH)) && stored.is_some();
     let Some(user) = user.filter(|_| ok) else {
+        accounts::record_login_failure(&db, &throttle_key, ctx.now, auth::LOGIN_WINDOW_MS).await?;
         worker::console_warn!("login failed for a username of {} characters", username.chars().count());
         return Err(AppError::Unauthorized);
     };
+    accounts::clear_login_failures(&db, &throttle_key).await?;
     issue(&ctx, user.into(), &login.token, "login").await
 }
 

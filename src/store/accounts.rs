@@ -66,6 +66,34 @@ pub async fn insert_user(db: &D1Database, username: &str, password_hash: &str, i
     .ok_or_else(|| AppError::Internal("insert user returned no row".into()))
 }
 
+/// Failed logins for a (lower-cased) username in its current window: (failures, window start).
+pub async fn login_failures(db: &D1Database, username: &str) -> Result<Option<(u32, i64)>, AppError> {
+    #[derive(Deserialize)]
+    struct Row {
+        failures: i64,
+        window_start: i64,
+    }
+    let row: Option<Row> = first(db, "SELECT failures, window_start FROM login_failures WHERE username = ?1", &args![username]).await?;
+    Ok(row.map(|r| (r.failures.max(0) as u32, r.window_start)))
+}
+
+/// Counts a failed login; a window older than `window_ms` starts over at 1.
+pub async fn record_login_failure(db: &D1Database, username: &str, now: EpochMs, window_ms: i64) -> Result<(), AppError> {
+    super::run(
+        db,
+        "INSERT INTO login_failures (username, window_start, failures) VALUES (?1, ?2, 1) \
+         ON CONFLICT (username) DO UPDATE SET \
+           failures = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE failures + 1 END, \
+           window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END",
+        &args![username, now, window_ms],
+    )
+    .await
+}
+
+pub async fn clear_login_failures(db: &D1Database, username: &str) -> Result<(), AppError> {
+    super::run(db, "DELETE FROM login_failures WHERE username = ?1", &args![username]).await
+}
+
 pub async fn set_password(db: &D1Database, user_id: i64, password_hash: &str) -> Result<(), AppError> {
     super::run(db, "UPDATE users SET password_hash = ?2 WHERE id = ?1", &args![user_id, password_hash]).await
 }

@@ -379,6 +379,22 @@ test('passwords change only with the current one; the admin can set its first on
   assert.equal((await as(adminLogin)('GET', '/api/users')).status, 200, 'a logged-in admin manages users');
 });
 
+test('password guessing is throttled per username, existing or not', async () => {
+  assert.equal((await vigil.api('POST', '/api/users', { username: 'dave', password: 'dave-password-1' })).status, 201);
+  for (const username of ['dave', 'no-such-user']) {
+    for (let i = 0; i < 10; i++) {
+      const r = await vigil.api('POST', '/api/auth/token', { username, password: `guess-${i}-guess` }, { token: null });
+      assert.equal(r.status, 401, `${username} guess ${i}`);
+    }
+    const locked = await vigil.api('POST', '/api/auth/token', { username, password: 'dave-password-1' }, { token: null });
+    problem(locked, 429, undefined, `${username} after 10 failures`);
+    const after = Number(locked.headers.get('retry-after'));
+    assert.ok(after > 800 && after <= 900, `retry-after ${after}`);
+  }
+  // Another username is unaffected, and a success clears the count.
+  await login('bob');
+});
+
 test('no secret appears in any later response or in the logs', async () => {
   const alice = as(await login('alice'));
   const everything = [];
