@@ -174,16 +174,7 @@ impl EventContext {
     /// it is built.
     fn info(&self) -> EventInfo {
         let kind = self.kind();
-        let check = match (&self.check_status, &self.check_started_at) {
-            (Some(status), Some(at)) => CheckStatus::parse(status).map(|status| CheckInfo {
-                status,
-                http_status: self.http_status.and_then(|s| u16::try_from(s).ok()),
-                latency_ms: self.latency_ms.and_then(|l| u32::try_from(l).ok()),
-                failure_type: self.failure_type.clone(),
-                started_at: parse_iso(at).unwrap_or(0),
-            }),
-            _ => None,
-        };
+        let check = check_info(&self.check_status, &self.check_started_at, self.http_status, self.latency_ms, &self.failure_type);
         EventInfo {
             kind,
             project: ProjectInfo { id: self.project_id, slug: self.project_slug.clone(), name: self.project_name.clone() },
@@ -698,6 +689,25 @@ pub async fn remind(env: &Env, db: &D1Database, config: &AlertConfig, now: Epoch
     Ok(n)
 }
 
+/// A check row's columns (as both the event and the reminder queries alias them) as the
+/// alert's check; `None` when there is no readable check.
+fn check_info(
+    status: &Option<String>,
+    started_at: &Option<String>,
+    http_status: Option<i64>,
+    latency_ms: Option<i64>,
+    failure_type: &Option<String>,
+) -> Option<CheckInfo> {
+    let (Some(status), Some(at)) = (status, started_at) else { return None };
+    CheckStatus::parse(status).map(|status| CheckInfo {
+        status,
+        http_status: http_status.and_then(|s| u16::try_from(s).ok()),
+        latency_ms: latency_ms.and_then(|l| u32::try_from(l).ok()),
+        failure_type: failure_type.clone(),
+        started_at: parse_iso(at).unwrap_or(0),
+    })
+}
+
 /// The send of the reminder due now for one row, rendered once; `None` if nothing is due
 /// (the SQL and `reminder::due` agree, so this is a guard, not a filter).
 fn reminder_send(d: &DueReminder, config: &AlertConfig, now: EpochMs) -> Option<NewSend> {
@@ -707,16 +717,7 @@ fn reminder_send(d: &DueReminder, config: &AlertConfig, now: EpochMs) -> Option<
     let number = reminder::due(opened_at, interval, now)?;
     let due_at = reminder::due_at(opened_at, interval, number);
     let kind = Kind::parse(&d.endpoint_kind)?;
-    let check = match (&d.check_status, &d.check_started_at) {
-        (Some(status), Some(at)) => CheckStatus::parse(status).map(|status| CheckInfo {
-            status,
-            http_status: d.http_status.and_then(|s| u16::try_from(s).ok()),
-            latency_ms: d.latency_ms.and_then(|l| u32::try_from(l).ok()),
-            failure_type: d.failure_type.clone(),
-            started_at: parse_iso(at).unwrap_or(0),
-        }),
-        _ => None,
-    };
+    let check = check_info(&d.check_status, &d.check_started_at, d.http_status, d.latency_ms, &d.failure_type);
     let info = EventInfo {
         kind: EventKind::IncidentReminder,
         project: ProjectInfo { id: d.project_id, slug: d.project_slug.clone(), name: d.project_name.clone() },

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::Response;
 
-use super::{json, Ctx, Page};
+use super::{json, next_cursor, Ctx, Page};
 use crate::core::auth::{self, Scope, Scopes, DUMMY_HASH, PASSWORD_ITERATIONS};
 use crate::core::input::{self, FieldError};
 use crate::entropy;
@@ -110,7 +110,7 @@ pub async fn list_tokens(ctx: Ctx) -> Result<Response, AppError> {
     let q = ctx.query(&["limit", "cursor"])?;
     let limit = q.limit()?;
     let rows = accounts::tokens(&ctx.db()?, ctx.user_id()?, q.id("cursor")?.unwrap_or(0), limit).await?;
-    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    let next_cursor = next_cursor(&rows, limit, |r| r.id.to_string());
     json(200, &Page { items: rows.into_iter().map(TokenView::from).collect(), next_cursor })
 }
 
@@ -176,7 +176,7 @@ pub async fn list_users(ctx: Ctx) -> Result<Response, AppError> {
     let q = ctx.query(&["limit", "cursor"])?;
     let limit = q.limit()?;
     let rows = accounts::users(&ctx.db()?, q.id("cursor")?.unwrap_or(0), limit).await?;
-    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    let next_cursor = next_cursor(&rows, limit, |r| r.id.to_string());
     json(200, &Page { items: rows.into_iter().map(UserView::from).collect(), next_cursor })
 }
 

@@ -3,7 +3,7 @@ use serde::Serialize;
 use serde_json::Value;
 use worker::{D1Database, MessageBuilder, Response};
 
-use super::{json, Ctx, Page};
+use super::{json, next_cursor, Ctx, Page};
 use crate::bindings::CHECKS_QUEUE;
 use crate::core::input::{self, FieldError};
 use crate::core::monitor::{self, MonitorSpec};
@@ -67,7 +67,7 @@ pub async fn list_monitors(ctx: Ctx) -> Result<Response, AppError> {
     let limit = q.limit()?;
     let after = q.id("cursor")?.unwrap_or(0);
     let rows = monitors::list(&ctx.db()?, ctx.user_id()?, q.id("project")?, after, limit).await?;
-    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    let next_cursor = next_cursor(&rows, limit, |r| r.id.to_string());
     let items = rows.iter().map(|r| MonitorView::of(r, None)).collect::<Result<Vec<_>, _>>()?;
     json(200, &Page { items, next_cursor })
 }
@@ -145,7 +145,7 @@ pub async fn list_checks(ctx: Ctx) -> Result<Response, AppError> {
         .transpose()?;
     let filter = CheckFilter { owner: ctx.user_id()?, monitor: q.id("monitor")?, status, since: q.time("since")?, until: q.time("until")?, before, limit: q.limit()? };
     let rows = checks::list(&ctx.db()?, &filter).await?;
-    let next_cursor = (rows.len() == filter.limit as usize).then(|| rows.last().map(|r| check_id(r.monitor_id, r.slot))).flatten();
+    let next_cursor = next_cursor(&rows, filter.limit, |r| check_id(r.monitor_id, r.slot));
     json(200, &Page { items: rows.into_iter().map(CheckView::from).collect(), next_cursor })
 }
 
@@ -171,7 +171,7 @@ pub async fn list_incidents(ctx: Ctx) -> Result<Response, AppError> {
     let rows = incidents::list(&db, &filter).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut events = incidents::events_of(&db, &ids).await?;
-    let next_cursor = (rows.len() == filter.limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    let next_cursor = next_cursor(&rows, filter.limit, |r| r.id.to_string());
     let items = rows
         .into_iter()
         .map(|incident| {

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::json;
 use worker::{MessageBuilder, Response};
 
-use super::{json, Ctx, Page};
+use super::{json, next_cursor, Ctx, Page};
 use crate::alerts::{self, AlertMessage};
 use crate::bindings::ALERTS_QUEUE;
 use crate::core::input::FieldError;
@@ -44,7 +44,7 @@ pub async fn list(ctx: Ctx) -> Result<Response, AppError> {
     let limit = q.limit()?;
     let after = q.id("cursor")?.unwrap_or(0);
     let rows = endpoints::list(&ctx.db()?, ctx.user_id()?, q.id("project")?, after, limit).await?;
-    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    let next_cursor = next_cursor(&rows, limit, |r| r.id.to_string());
     let items = rows.iter().map(EndpointRow::view).collect::<Result<Vec<_>, _>>()?;
     json(200, &Page { items, next_cursor })
 }
@@ -108,7 +108,7 @@ pub async fn deliveries(ctx: Ctx) -> Result<Response, AppError> {
     let limit = q.limit()?;
     let row = load(&ctx).await?;
     let rows: Vec<DeliveryRow> = deliveries::list(&ctx.db()?, row.id, q.id("cursor")?, limit).await?;
-    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    let next_cursor = next_cursor(&rows, limit, |r| r.id.to_string());
     json(200, &Page { items: rows, next_cursor })
 }
 

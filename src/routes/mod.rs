@@ -305,6 +305,12 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, AppError> {
     Ok(Response::from_json(body).context("encoding JSON")?.with_status(status))
 }
 
+/// The cursor of the page after `rows`: the last row's key when the page is full (a shorter
+/// page is the last one).
+pub fn next_cursor<R>(rows: &[R], limit: u32, key: impl Fn(&R) -> String) -> Option<String> {
+    (rows.len() == limit as usize).then(|| rows.last().map(key)).flatten()
+}
+
 /// A list page: `{items, next_cursor}` (SPEC section 5).
 #[derive(Serialize)]
 pub struct Page<T: Serialize> {

@@ -2,7 +2,7 @@
 use serde::Serialize;
 use worker::Response;
 
-use super::{json, Ctx, Page};
+use super::{json, next_cursor, Ctx, Page};
 use crate::core::input::FieldError;
 use crate::core::project::{MaintenanceSpec, ProjectSpec};
 use crate::error::{AppError, Context};
@@ -18,7 +18,7 @@ pub async fn list(ctx: Ctx) -> Result<Response, AppError> {
     let q = ctx.query(&["limit", "cursor"])?;
     let limit = q.limit()?;
     let rows = projects::list(&ctx.db()?, ctx.user_id()?, q.id("cursor")?.unwrap_or(0), limit).await?;
-    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    let next_cursor = next_cursor(&rows, limit, |r| r.id.to_string());
     json(200, &Page { items: rows.into_iter().map(ProjectView::from).collect(), next_cursor })
 }
 
@@ -65,7 +65,7 @@ pub async fn list_maintenance(ctx: Ctx) -> Result<Response, AppError> {
     };
     let limit = q.limit()?;
     let rows = projects::maintenance(&ctx.db()?, ctx.user_id()?, q.id("project")?, current, q.id("cursor")?, limit).await?;
-    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    let next_cursor = next_cursor(&rows, limit, |r| r.id.to_string());
     json(200, &Page { items: rows, next_cursor })
 }
 

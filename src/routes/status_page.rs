@@ -15,7 +15,8 @@ use crate::core::time::{parse_iso, EpochMs};
 use crate::core::uptime::{day_start, hour_start, merged, rollup_range, RawCheck, Rollup, DAY_MS, HOUR_MS};
 use crate::error::{AppError, Context};
 use crate::store::monitors::{self, MonitorRow};
-use crate::store::pages::{self, PageIncident, PageMaintenance, ProjectRow};
+use crate::store::pages::{self, PageIncident, PageMaintenance};
+use crate::store::projects::ProjectRow;
 use crate::store::rollups::{self, Period};
 
 const TIMELINE_MS: i64 = 4 * HOUR_MS;

@@ -3,21 +3,15 @@
 use serde::Deserialize;
 use worker::D1Database;
 
+use super::projects::{ProjectRow, COLUMNS as PROJECT_COLUMNS};
 use super::{all, first};
 use crate::args;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct ProjectRow {
-    pub id: i64,
-    pub slug: String,
-    pub name: String,
-    pub public: i64,
-}
-
+/// A project by its public slug (the page decides whether it may be shown).
 pub async fn project_by_slug(db: &D1Database, slug: &str) -> Result<Option<ProjectRow>, AppError> {
-    first(db, "SELECT id, slug, name, public FROM projects WHERE slug = ?1", &args![slug]).await
+    first(db, &format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE slug = ?1"), &args![slug]).await
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -44,7 +44,7 @@ impl ProjectRow {
     }
 }
 
-const COLUMNS: &str = "id, slug, name, public, owner_id, created_at";
+pub const COLUMNS: &str = "id, slug, name, public, owner_id, created_at";
 
 /// The project if `user_id` owns it.
 pub async fn owned(db: &D1Database, user_id: i64, id: i64) -> Result<Option<ProjectRow>, AppError> {
