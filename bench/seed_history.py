@@ -7,7 +7,7 @@ DB_FILE is the .sqlite that `wrangler d1 migrations apply vigil --local --persis
 under DIR/v3/d1/miniflare-D1DatabaseObject/. The worker must not be running while this writes.
 
 What it writes, all in project 1 (`default`, public), in one transaction:
-  * N monitors, check_interval_seconds 60, created 91 days ago, rolled_up_until = the current
+  * N monitors, check_interval_seconds 60, created 91 days ago, rolled_up_until_ms = the current
     hour start (so the cron has nothing to recompute), current state = their last raw check;
   * hourly rollups for days x 24 hours before the current hour, and daily rollups for the last
     `days` UTC days (today partial), each day the exact merge of its hours, as the cron makes them;
@@ -381,12 +381,12 @@ def main():
             mon_rows.append((
                 m.id, 1, m.name, m.role, f"https://{m.name.split()[0].lower()}{m.id}.example.com/health",
                 m.limit, 60, 3, 1, iso(created_ms), iso(created_ms), lr[4], lr[5], fails, oks,
-                iso(lr[3]), lr[1] // 60 * 60 + 60, sum(1 for c in check_rows if c[0] == m.id), cur_hour,
+                iso(lr[3]), (lr[1] // 60 * 60 + 60) * 1000, sum(1 for c in check_rows if c[0] == m.id), cur_hour,
             ))
         db.executemany(
             "INSERT INTO monitors (id, project_id, name, role, url, expected_response_time_ms, check_interval_seconds, "
             "failure_threshold, recovery_threshold, created_at, updated_at, status, slow, consecutive_failures, "
-            "consecutive_successes, last_checked_at, next_check_at, state_version, rolled_up_until) "
+            "consecutive_successes, last_checked_at, next_check_ms, state_version, rolled_up_until_ms) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", mon_rows)
         db.executemany(
             "INSERT INTO rollups (monitor_id, period, start_ms, up, down, timeout, bot, slow, unknown_minutes, "

@@ -25,6 +25,10 @@ pub enum AppError {
     UnsupportedMediaType(Vec<&'static str>),
     /// 429: too many failed logins; retry after this many seconds.
     TooManyRequests(u32),
+    /// A constraint refused a write (made only by the store, from D1's error). The store's
+    /// callers turn the refusals they expect into what they mean (a 409 for a taken name, a
+    /// duplicate check); one that gets this far is our fault: 500, logged.
+    Refused(crate::store::Refusal, String),
     /// 500: our fault. The detail is logged, never sent.
     Internal(String),
 }
@@ -58,7 +62,7 @@ impl AppError {
             Self::MethodNotAllowed(_) => 405,
             Self::UnsupportedMediaType(_) => 415,
             Self::TooManyRequests(_) => 429,
-            Self::Internal(_) => 500,
+            Self::Refused(..) | Self::Internal(_) => 500,
         }
     }
 
@@ -73,7 +77,7 @@ impl AppError {
             Self::MethodNotAllowed(_) => "Method not allowed",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::TooManyRequests(_) => "Too many requests",
-            Self::Internal(_) => "Internal error",
+            Self::Refused(..) | Self::Internal(_) => "Internal error",
         }
     }
 
@@ -96,7 +100,7 @@ impl AppError {
                 body["detail"] = json!(format!("send the body as {}", accepted.join(" or ")));
             }
             Self::TooManyRequests(after) => body["detail"] = json!(format!("too many failed logins for this username; try again in {after} s")),
-            Self::Internal(detail) => {
+            Self::Refused(_, detail) | Self::Internal(detail) => {
                 worker::console_error!("internal error: {detail}");
                 body["detail"] = json!("something went wrong on our side; it has been logged");
             }

@@ -20,7 +20,7 @@ pub async fn upkeep(db: &D1Database, config: &Config, now: EpochMs) -> Result<us
     let rolled = roll_up(db, now).await?;
     rollups::prune(
         db,
-        (now - i64::from(config.raw_retention_days) * DAY_MS).div_euclid(1000),
+        now - i64::from(config.raw_retention_days) * DAY_MS,
         now - i64::from(config.hourly_retention_days) * DAY_MS,
         now - i64::from(config.daily_retention_days) * DAY_MS,
     )
@@ -33,12 +33,11 @@ async fn roll_up(db: &D1Database, now: EpochMs) -> Result<usize, AppError> {
     let due = rollups::due(db, current_hour, MONITORS_PER_TICK).await?;
     for m in &due {
         let created = parse_iso(&m.created_at).unwrap_or(now);
-        let from = if m.rolled_up_until > 0 { m.rolled_up_until } else { hour_start(created) };
+        let from = if m.rolled_up_until_ms > 0 { m.rolled_up_until_ms } else { hour_start(created) };
         let until = (from + MAX_HOURS_PER_PASS * HOUR_MS).min(current_hour);
         let interval = m.check_interval_seconds.clamp(60, 86_400) as u32;
-        let lookback_s = (from - 2 * i64::from(interval) * 1000).div_euclid(1000);
-        let checks: Vec<RawCheck> =
-            rollups::raw_checks(db, &[m.id], lookback_s, until.div_euclid(1000)).await?.into_iter().map(|(_, c)| c).collect();
+        let lookback = from - 2 * i64::from(interval) * 1000;
+        let checks: Vec<RawCheck> = rollups::raw_checks(db, &[m.id], lookback, until).await?.into_iter().map(|(_, c)| c).collect();
         let mut statements = Vec::new();
         let mut hours: BTreeMap<EpochMs, Rollup> = BTreeMap::new();
         let mut hour = from;
@@ -55,7 +54,7 @@ async fn roll_up(db: &D1Database, now: EpochMs) -> Result<usize, AppError> {
             let stored = rollups::of_monitors(db, &[m.id], Period::Hour, day).await?;
             let mut of_day: BTreeMap<EpochMs, Rollup> =
                 stored.into_iter().filter(|r| r.start_ms < day + DAY_MS).map(|r| (r.start_ms, r.rollup)).collect();
-            of_day.extend(hours.range(day..day + DAY_MS).map(|(k, v)| (*k, v.clone())));
+            of_day.extend(hours.range(day..day + DAY_MS).map(|(k, v)| (*k, *v)));
             statements.push(rollups::replace(db, m.id, Period::Day, day, &merged(of_day.values()))?);
         }
         statements.push(rollups::advance(db, m.id, until)?);

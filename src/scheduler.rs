@@ -8,8 +8,7 @@ use crate::history;
 use crate::core::schedule::{tick_slot, CheckJob, JobKind, SEND_BATCH_MAX};
 use crate::core::time::EpochMs;
 use crate::error::{AppError, Context};
-use crate::store::{incidents, monitors, run};
-use crate::args;
+use crate::store::{incidents, monitors};
 
 /// An outbox row older than this was left behind by a sender that died after its commit.
 const OUTBOX_GRACE_MS: i64 = 120_000;
@@ -53,9 +52,8 @@ async fn dispatch(env: &Env, db: &D1Database, jobs: Vec<CheckJob>, slot: i64) ->
     for (n, chunk) in jobs.chunks(SEND_BATCH_MAX).enumerate() {
         let messages: Vec<_> = chunk.iter().map(|job| MessageBuilder::new(job.clone()).build()).collect();
         if let Err(e) = queue.send_batch(messages).await {
-            let ids: Vec<i64> = jobs[n * SEND_BATCH_MAX..].iter().map(|j| j.monitor_id).collect();
-            let undispatched = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-            run(db, "UPDATE monitors SET next_check_at = ?1 WHERE id IN (SELECT value FROM json_each(?2))", &args![slot, undispatched]).await?;
+            let undispatched: Vec<i64> = jobs[n * SEND_BATCH_MAX..].iter().map(|j| j.monitor_id).collect();
+            monitors::make_due(db, &undispatched, slot).await?;
             return Err(AppError::Internal(format!("sending checks: {e}")));
         }
     }

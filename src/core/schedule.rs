@@ -1,5 +1,11 @@
 //! Scheduling: the cron tick's slot, what a queue job carries, and deterministic check ids.
-//! Times here are epoch seconds: the schedule works in whole seconds and D1 compares integers.
+//!
+//! Time (DESIGN.md §2): every instant is epoch milliseconds ([`EpochMs`]) and every integer
+//! time column says so (`next_check_ms`, `rolled_up_until_ms`, `start_ms`), with one
+//! exception: a check's *slot*, the whole epoch second it stands for. The slot is an identity
+//! (the checks table's key with the monitor, and the public check id `{monitor}-{slot}`),
+//! not a clock reading, so it stays in seconds and is always named `slot` (`opened_slot`,
+//! `check_slot`). Instants become slots only through the functions below.
 use serde::{Deserialize, Serialize};
 
 use super::time::EpochMs;
@@ -14,6 +20,27 @@ pub const SEND_BATCH_MAX: usize = 100;
 /// makes a second tick in the same minute find nothing due.
 pub fn tick_slot(now_ms: EpochMs) -> i64 {
     now_ms.div_euclid(1000 * TICK_SECONDS) * TICK_SECONDS
+}
+
+/// The slot of a check started at `ms` (manual runs and re-checks): the second it falls in.
+pub fn slot_of(ms: EpochMs) -> i64 {
+    ms.div_euclid(1000)
+}
+
+/// The first slot at or after the instant `ms`: `slot >= slot_at_or_after(t)` keeps the
+/// checks that stand for a time not before `t`, and `slot < slot_at_or_after(t)` those before it.
+pub fn slot_at_or_after(ms: EpochMs) -> i64 {
+    ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) != 0)
+}
+
+/// The last slot at or before the instant `ms`.
+pub fn slot_at_or_before(ms: EpochMs) -> i64 {
+    ms.div_euclid(1000)
+}
+
+/// The instant a slot stands for.
+pub fn slot_start_ms(slot: i64) -> EpochMs {
+    slot * 1000
 }
 
 /// When a monitor checked in `slot` is next due.
@@ -78,6 +105,24 @@ pub fn parse_check_id(id: &str) -> Option<(i64, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_to_slots() {
+        // (ms, slot_of, at_or_after, at_or_before)
+        let cases = [
+            (0, 0, 0, 0),
+            (1, 0, 1, 0),
+            (999, 0, 1, 0),
+            (1000, 1, 1, 1),
+            (1_795_238_700_123, 1_795_238_700, 1_795_238_701, 1_795_238_700),
+            (-1, -1, 0, -1),
+        ];
+        for (ms, of, after, before) in cases {
+            assert_eq!((slot_of(ms), slot_at_or_after(ms), slot_at_or_before(ms)), (of, after, before), "{ms}");
+            assert!(slot_start_ms(slot_at_or_after(ms)) >= ms && slot_start_ms(slot_at_or_before(ms)) <= ms, "{ms}");
+        }
+        assert_eq!(slot_start_ms(tick_slot(1_795_238_759_999)), 1_795_238_700_000);
+    }
 
     #[test]
     fn tick_slots_are_whole_minutes() {

@@ -7,7 +7,7 @@ use super::{json, next_cursor, require_owned, Ctx, Page};
 use crate::bindings::CHECKS_QUEUE;
 use crate::core::input::{self, FieldError};
 use crate::core::monitor::{self, MonitorSpec};
-use crate::core::schedule::{check_id, CheckJob, JobKind};
+use crate::core::schedule::{check_id, slot_of, CheckJob, JobKind};
 use crate::core::status::CheckStatus;
 use crate::error::{AppError, Context};
 use crate::store::checks::{self, CheckFilter, CheckView};
@@ -126,7 +126,7 @@ struct Accepted {
 pub async fn run_monitor(ctx: Ctx) -> Result<Response, AppError> {
     let id = ctx.id("id")?;
     let row = monitors::get_owned(&ctx.db()?, ctx.user_id()?, id).await?.ok_or_else(|| monitor_not_found(id))?;
-    let job = CheckJob { monitor_id: id, slot: ctx.now.div_euclid(1000), kind: JobKind::Manual, spec: Some(row.spec_json()?) };
+    let job = CheckJob { monitor_id: id, slot: slot_of(ctx.now), kind: JobKind::Manual, spec: Some(row.spec_json()?) };
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     let accepted = Accepted { check_id: job.check_id(), monitor_id: id, kind: job.kind, checks_url: format!("/api/checks?monitor={id}") };
     queue.send(MessageBuilder::new(job).build()).await.context("queueing a manual check")?;

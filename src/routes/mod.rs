@@ -298,10 +298,10 @@ impl Query {
         }
     }
 
-    /// An RFC 3339 time, returned as epoch seconds.
-    pub fn time(&self, name: &str) -> Result<Option<i64>, AppError> {
+    /// An RFC 3339 time, as epoch milliseconds (DESIGN.md §2).
+    pub fn time(&self, name: &str) -> Result<Option<EpochMs>, AppError> {
         self.text(name)
-            .map(|v| parse_iso(v).map(|ms| ms.div_euclid(1000)).ok_or_else(|| FieldError::new(name, "must be an RFC 3339 time like 2026-11-21T05:25:00Z").into()))
+            .map(|v| parse_iso(v).ok_or_else(|| FieldError::new(name, "must be an RFC 3339 time like 2026-11-21T05:25:00Z").into()))
             .transpose()
     }
 }

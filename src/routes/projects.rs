@@ -111,7 +111,7 @@ pub async fn summary(ctx: Ctx) -> Result<Response, AppError> {
     }
     ctx.query(&[])?;
     let (db, user) = (ctx.db()?, ctx.user_id()?);
-    let counts = projects::summary(&db, user, ctx.now.div_euclid(1000) - 86_400).await?;
+    let counts = projects::summary(&db, user, ctx.now - 86_400_000).await?;
     let uptime_24h = (counts.checks_24h > 0).then(|| (counts.up_checks_24h as f64 * 10_000.0 / counts.checks_24h as f64).round() / 100.0);
     let filter = IncidentFilter { owner: user, open: Some(true), limit: 20, ..Default::default() };
     let open_incidents_list = incidents::list(&db, &filter).await?;

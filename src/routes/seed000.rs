@@ -160,7 +160,7 @@ pub async fn latest_status(ctx: Ctx) -> Result<Response, AppError> {
 /// `GET /status/queue`: how the checks queue is consumed, and what is waiting.
 pub async fn queue_status(ctx: Ctx) -> Result<Response, AppError> {
     ctx.query(&[])?;
-    let waiting = monitors::waiting(&ctx.db()?, ctx.user_id()?, ctx.now.div_euclid(1000)).await?;
+    let waiting = monitors::waiting(&ctx.db()?, ctx.user_id()?, ctx.now).await?;
     envelope(
         200,
         "success",

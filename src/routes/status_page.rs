@@ -52,7 +52,7 @@ async fn load(ctx: &Ctx, project: ProjectRow, only: Option<i64>) -> Result<Histo
     let max_interval = rows.iter().map(|m| m.check_interval_seconds).max().unwrap_or(60);
     let raw_from = now - TIMELINE_MS - 2 * max_interval * 1000;
     let mut raw: BTreeMap<i64, Vec<RawCheck>> = BTreeMap::new();
-    for (id, check) in rollups::raw_checks(&db, &ids, raw_from.div_euclid(1000), now.div_euclid(1000) + 1).await? {
+    for (id, check) in rollups::raw_checks(&db, &ids, raw_from, now + 1).await? {
         raw.entry(id).or_default().push(check);
     }
     let day0 = day_start(now) - 89 * DAY_MS;
@@ -71,7 +71,7 @@ async fn load(ctx: &Ctx, project: ProjectRow, only: Option<i64>) -> Result<Histo
             let checks = raw.remove(&row.id).unwrap_or_default();
             let interval = row.check_interval_seconds.clamp(60, 86_400) as u32;
             // Hours not rolled up yet come live from raw checks (at most the last 4 hours).
-            let live_from = row.rolled_up_until.max(now - TIMELINE_MS);
+            let live_from = row.rolled_up_until_ms.max(now - TIMELINE_MS);
             let live = rollup_range(&checks, interval, live_from, now);
             let hours = hourly.remove(&row.id).unwrap_or_default();
             let mut days = daily.remove(&row.id).unwrap_or_default();

@@ -16,7 +16,7 @@ use crate::core::webhook;
 use crate::core::monitor::MonitorSpec;
 use crate::core::project::{slugify, validate_slug, ProjectSpec, SLUG_MAX};
 use crate::core::time::iso;
-use crate::error::{AppError, Context};
+use crate::error::AppError;
 use crate::store::{endpoints, monitors, projects};
 
 pub const FORMAT_VERSION: u64 = 1;
@@ -180,7 +180,7 @@ pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
         }
     }
     if !batch.is_empty() {
-        db.batch(batch).await.context("import batch")?;
+        crate::store::batch(&db, batch, "import batch").await?;
     }
     json(200, &report)
 }

@@ -3,14 +3,14 @@
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
-use super::{all, first, stmt, Refusal};
+use super::{all, first, stmt, Batch, Refusal};
 use crate::args;
 use crate::core::classify::Verdict;
 use crate::core::incident::{Step, Transition};
-use crate::core::schedule::{check_id, CheckJob};
+use crate::core::schedule::{check_id, slot_at_or_after, slot_at_or_before, CheckJob};
 use crate::core::status::CheckStatus;
 use crate::core::time::{iso, EpochMs};
-use crate::error::{AppError, Context};
+use crate::error::AppError;
 
 const INSERT_CHECK: &str = "INSERT INTO checks (monitor_id, slot, kind, started_at, status, slow, http_status, latency_ms, failure_type, attempts) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
@@ -81,7 +81,9 @@ pub async fn record(db: &D1Database, result: &CheckResult<'_>, step: &Step, read
     let CheckResult { job, started_at, attempts, verdict } = result;
     let status = verdict.status.as_str();
     let at = iso(*started_at);
-    let mut batch = vec![
+    let mut batch = Batch::new();
+    batch.push(
+        Write::Check,
         stmt(
             db,
             INSERT_CHECK,
@@ -98,6 +100,9 @@ pub async fn record(db: &D1Database, result: &CheckResult<'_>, step: &Step, read
                 *attempts
             ],
         )?,
+    );
+    batch.push(
+        Write::State,
         stmt(
             db,
             UPDATE_STATE,
@@ -111,43 +116,43 @@ pub async fn record(db: &D1Database, result: &CheckResult<'_>, step: &Step, read
                 read_version + 1
             ],
         )?,
-    ];
+    );
     let event_args = |event: IncidentEvent| args![job.monitor_id, event.as_str(), job.slot, at.clone()];
-    let event_index = match step.transition {
+    match step.transition {
         Transition::Open => {
             let cause = verdict.failure_type.clone().unwrap_or_else(|| status.to_string());
-            batch.push(stmt(db, OPEN_INCIDENT, &args![job.monitor_id, at.clone(), job.slot, cause, status])?);
-            batch.push(stmt(db, INSERT_EVENT, &event_args(IncidentEvent::Opened))?);
-            Some(3)
+            batch.push(Write::OpenIncident, stmt(db, OPEN_INCIDENT, &args![job.monitor_id, at.clone(), job.slot, cause, status])?);
+            batch.push(Write::Event, stmt(db, INSERT_EVENT, &event_args(IncidentEvent::Opened))?);
         }
         Transition::Resolve => {
-            batch.push(stmt(db, INSERT_EVENT, &event_args(IncidentEvent::Resolved))?);
-            batch.push(stmt(db, RESOLVE_INCIDENT, &args![job.monitor_id, at.clone(), status])?);
-            Some(2)
+            // The event first: it finds the incident by `resolved_at IS NULL`.
+            batch.push(Write::Event, stmt(db, INSERT_EVENT, &event_args(IncidentEvent::Resolved))?);
+            batch.push(Write::ResolveIncident, stmt(db, RESOLVE_INCIDENT, &args![job.monitor_id, at.clone(), status])?);
         }
         Transition::None if step.streaks.incident_open => {
-            batch.push(stmt(db, TOUCH_INCIDENT, &args![job.monitor_id, status])?);
-            None
+            batch.push(Write::TouchIncident, stmt(db, TOUCH_INCIDENT, &args![job.monitor_id, status])?);
         }
-        Transition::None => None,
-    };
-    let results = match db.batch(batch).await {
-        Ok(results) => results,
-        Err(e) => {
-            let message = e.to_string();
-            return match Refusal::of(&message) {
-                Some(Refusal::Unique) => Ok(Recorded::Duplicate),
-                Some(Refusal::StaleState) => Ok(Recorded::Stale),
-                Some(Refusal::ForeignKey) => Ok(Recorded::MonitorGone),
-                None => Err(AppError::Internal(format!("recording check {}: {message}", job.check_id()))),
-            };
-        }
-    };
-    let events = match event_index.and_then(|i| results.get(i)) {
-        Some(r) => r.results::<EventRef>().context("reading recorded incident event")?,
-        None => Vec::new(),
-    };
-    Ok(Recorded::New(events))
+        Transition::None => {}
+    }
+    match batch.run(db, &format!("recording check {}", job.check_id())).await {
+        Ok(results) => Ok(Recorded::New(results.rows::<EventRef>(Write::Event)?)),
+        Err(AppError::Refused(Refusal::Unique, _)) => Ok(Recorded::Duplicate),
+        Err(AppError::Refused(Refusal::StaleState, _)) => Ok(Recorded::Stale),
+        Err(AppError::Refused(Refusal::ForeignKey, _)) => Ok(Recorded::MonitorGone),
+        Err(e) => Err(e),
+    }
+}
+
+/// The statements of one recording batch, by what each does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Check,
+    State,
+    OpenIncident,
+    /// The outbox row; its `RETURNING` is the batch's only result that is read.
+    Event,
+    ResolveIncident,
+    TouchIncident,
 }
 
 /// A check row as the API shows it.
@@ -196,36 +201,51 @@ impl From<CheckRow> for CheckView {
     }
 }
 
-/// Filters of `GET /api/checks`. Times are epoch seconds of the slot.
+/// Filters of `GET /api/checks`. `since` and `until` are instants (epoch ms) compared with
+/// the check's slot.
 #[derive(Debug, Default)]
 pub struct CheckFilter {
     /// The caller: only checks of monitors in their projects.
     pub owner: i64,
     pub monitor: Option<i64>,
     pub status: Option<CheckStatus>,
-    pub since: Option<i64>,
-    pub until: Option<i64>,
+    pub since: Option<EpochMs>,
+    pub until: Option<EpochMs>,
     /// Keyset cursor: rows strictly before (slot, monitor_id) in the listing order.
     pub before: Option<(i64, i64)>,
     pub limit: u32,
 }
+
+/// The columns a [`CheckRow`] has, for every query that reads one.
+macro_rules! check_columns {
+    () => {
+        "monitor_id, slot, kind, started_at, status, slow, http_status, latency_ms, failure_type, attempts"
+    };
+}
+
+const LIST: &str = concat!(
+    "SELECT ",
+    check_columns!(),
+    " FROM checks WHERE (?1 IS NULL OR monitor_id = ?1) AND (?2 IS NULL OR status = ?2) \
+     AND (?3 IS NULL OR slot >= ?3) AND (?4 IS NULL OR slot <= ?4) \
+     AND (?5 IS NULL OR slot < ?5 OR (slot = ?5 AND monitor_id < ?6)) \
+     AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?8)) \
+     ORDER BY slot DESC, monitor_id DESC LIMIT ?7"
+);
+
+const LATEST: &str = concat!("SELECT ", check_columns!(), " FROM checks WHERE monitor_id = ?1 ORDER BY slot DESC LIMIT 1");
 
 /// Newest first, by (slot, monitor_id).
 pub async fn list(db: &D1Database, f: &CheckFilter) -> Result<Vec<CheckRow>, AppError> {
     let (cursor_slot, cursor_monitor) = f.before.map_or((None, None), |(s, m)| (Some(s), Some(m)));
     all(
         db,
-        "SELECT * FROM checks WHERE (?1 IS NULL OR monitor_id = ?1) AND (?2 IS NULL OR status = ?2) \
-         AND (?3 IS NULL OR slot >= ?3) AND (?4 IS NULL OR slot <= ?4) \
-         AND (?5 IS NULL OR slot < ?5 OR (slot = ?5 AND monitor_id < ?6)) \
-         AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?8)) \
-         ORDER BY slot DESC, monitor_id DESC LIMIT ?7",
-        &args![f.monitor, f.status.map(CheckStatus::as_str), f.since, f.until, cursor_slot, cursor_monitor, f.limit, f.owner],
+        LIST,
+        &args![f.monitor, f.status.map(CheckStatus::as_str), f.since.map(slot_at_or_after), f.until.map(slot_at_or_before), cursor_slot, cursor_monitor, f.limit, f.owner],
     )
     .await
 }
 
 pub async fn latest(db: &D1Database, monitor_id: i64) -> Result<Option<CheckRow>, AppError> {
-    first(db, "SELECT * FROM checks WHERE monitor_id = ?1 ORDER BY slot DESC LIMIT 1", &args![monitor_id]).await
+    first(db, LATEST, &args![monitor_id]).await
 }
-

@@ -39,26 +39,31 @@ pub struct IncidentFilter {
     pub limit: u32,
 }
 
+const LIST: &str = "SELECT id, monitor_id, opened_at, resolved_at, cause, last_status FROM incidents \
+     WHERE (?1 IS NULL OR monitor_id = ?1) \
+     AND (?2 IS NULL OR (?2 = 1 AND resolved_at IS NULL) OR (?2 = 0 AND resolved_at IS NOT NULL)) \
+     AND (?3 IS NULL OR id < ?3) \
+     AND monitor_id IN (SELECT id FROM monitors WHERE (?6 IS NULL OR project_id = ?6) \
+       AND project_id IN (SELECT id FROM projects WHERE owner_id = ?5)) \
+     ORDER BY id DESC LIMIT ?4";
+const OWNED_IDS: &str = "SELECT id FROM incidents WHERE id IN (SELECT value FROM json_each(?1)) \
+     AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?2))";
+const EVENTS_OF: &str = "SELECT incident_id, event, created_at, enqueued_at, received_count FROM incident_events \
+     WHERE incident_id IN (SELECT value FROM json_each(?1)) ORDER BY created_at";
+const MARK_ENQUEUED: &str = "UPDATE incident_events SET enqueued_at = ?3 WHERE incident_id = ?1 AND event = ?2 AND enqueued_at IS NULL";
+const UNSENT_OF_CHECK: &str = "SELECT incident_id, event, monitor_id, check_slot FROM incident_events \
+     WHERE monitor_id = ?1 AND check_slot = ?2 AND enqueued_at IS NULL";
+const UNSENT_BEFORE: &str = "SELECT incident_id, event, monitor_id, check_slot FROM incident_events \
+     WHERE enqueued_at IS NULL AND created_at < ?1 LIMIT 100";
+const MARK_RECEIVED: &str = "UPDATE incident_events SET received_count = received_count + 1 WHERE incident_id = ?1 AND event = ?2";
+
 /// Newest first.
 pub async fn list(db: &D1Database, f: &IncidentFilter) -> Result<Vec<IncidentRow>, AppError> {
-    all(
-        db,
-        "SELECT id, monitor_id, opened_at, resolved_at, cause, last_status FROM incidents \
-         WHERE (?1 IS NULL OR monitor_id = ?1) \
-         AND (?2 IS NULL OR (?2 = 1 AND resolved_at IS NULL) OR (?2 = 0 AND resolved_at IS NOT NULL)) \
-         AND (?3 IS NULL OR id < ?3) \
-         AND monitor_id IN (SELECT id FROM monitors WHERE (?6 IS NULL OR project_id = ?6) \
-           AND project_id IN (SELECT id FROM projects WHERE owner_id = ?5)) \
-         ORDER BY id DESC LIMIT ?4",
-        &args![f.monitor, f.open, f.before_id, f.limit, f.owner, f.project],
-    )
-    .await
+    all(db, LIST, &args![f.monitor, f.open, f.before_id, f.limit, f.owner, f.project]).await
 }
 
 /// Which of `ids` are incidents of monitors in `user_id`'s projects.
 pub async fn owned_ids(db: &D1Database, user_id: i64, ids: &[i64]) -> Result<Vec<i64>, AppError> {
-    const OWNED_IDS: &str = "SELECT id FROM incidents WHERE id IN (SELECT value FROM json_each(?1)) \
-         AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?2))";
     let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
     let rows: Vec<super::Id> = all(db, OWNED_IDS, &args![list, user_id]).await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
@@ -67,56 +72,28 @@ pub async fn owned_ids(db: &D1Database, user_id: i64, ids: &[i64]) -> Result<Vec
 /// The outbox rows of some incidents, for the API to show how far each event got.
 pub async fn events_of(db: &D1Database, incident_ids: &[i64]) -> Result<Vec<EventRow>, AppError> {
     let list = serde_json::to_string(incident_ids).unwrap_or_else(|_| "[]".into());
-    all(
-        db,
-        "SELECT incident_id, event, created_at, enqueued_at, received_count FROM incident_events \
-         WHERE incident_id IN (SELECT value FROM json_each(?1)) ORDER BY created_at",
-        &args![list],
-    )
-    .await
+    all(db, EVENTS_OF, &args![list]).await
 }
 
 /// Marks events as handed to the alerts queue.
 pub async fn mark_enqueued(db: &D1Database, events: &[EventRef], now: EpochMs) -> Result<(), AppError> {
     for e in events {
-        run(
-            db,
-            "UPDATE incident_events SET enqueued_at = ?3 WHERE incident_id = ?1 AND event = ?2 AND enqueued_at IS NULL",
-            &args![e.incident_id, e.event.as_str(), iso(now)],
-        )
-        .await?;
+        run(db, MARK_ENQUEUED, &args![e.incident_id, e.event.as_str(), iso(now)]).await?;
     }
     Ok(())
 }
 
 /// Events a check wrote that never reached the queue (the sender died after the commit).
 pub async fn unsent_of_check(db: &D1Database, monitor_id: i64, slot: i64) -> Result<Vec<EventRef>, AppError> {
-    all(
-        db,
-        "SELECT incident_id, event, monitor_id, check_slot FROM incident_events \
-         WHERE monitor_id = ?1 AND check_slot = ?2 AND enqueued_at IS NULL",
-        &args![monitor_id, slot],
-    )
-    .await
+    all(db, UNSENT_OF_CHECK, &args![monitor_id, slot]).await
 }
 
 /// Events still unsent `older_than` after they were written: the cron's safety net.
 pub async fn unsent_before(db: &D1Database, older_than: EpochMs) -> Result<Vec<EventRef>, AppError> {
-    all(
-        db,
-        "SELECT incident_id, event, monitor_id, check_slot FROM incident_events \
-         WHERE enqueued_at IS NULL AND created_at < ?1 LIMIT 100",
-        &args![iso(older_than)],
-    )
-    .await
+    all(db, UNSENT_BEFORE, &args![iso(older_than)]).await
 }
 
 /// The alerts consumer saw an event. (Delivery to endpoints replaces this with deliveries.)
 pub async fn mark_received(db: &D1Database, e: &EventRef) -> Result<(), AppError> {
-    run(
-        db,
-        "UPDATE incident_events SET received_count = received_count + 1 WHERE incident_id = ?1 AND event = ?2",
-        &args![e.incident_id, e.event.as_str()],
-    )
-    .await
+    run(db, MARK_RECEIVED, &args![e.incident_id, e.event.as_str()]).await
 }

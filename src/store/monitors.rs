@@ -3,23 +3,60 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{all, first, run, stmt, Arg};
+use super::{all, first, refused_as, run, stmt, Arg, Refusal};
 use crate::args;
 use crate::core::incident::Streaks;
 use crate::core::input::FieldError;
 use crate::core::monitor::{MonitorSpec, Role};
+use crate::core::schedule::{slot_at_or_after, slot_start_ms};
 use crate::core::status::CheckStatus;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
 
 /// Config columns in the order `config_args` binds them (?1..?21).
-const CONFIG_COLUMNS: &str = "project_id, name, monitor_type, role, method, url, headers, body, \
-    expected_status_codes, body_contains, bot_protection_string, bot_counts_as_failure, \
-    expected_response_time_ms, timeout_seconds, check_interval_seconds, failure_threshold, \
-    recovery_threshold, retries, backoff_factor, retry_status_codes, is_active";
+macro_rules! config_columns {
+    () => {
+        "project_id, name, monitor_type, role, method, url, headers, body, \
+         expected_status_codes, body_contains, bot_protection_string, bot_counts_as_failure, \
+         expected_response_time_ms, timeout_seconds, check_interval_seconds, failure_threshold, \
+         recovery_threshold, retries, backoff_factor, retry_status_codes, is_active"
+    };
+}
+
+/// The same columns as assignments from ?1..?21, for UPDATE.
+macro_rules! config_assignments {
+    () => {
+        "project_id = ?1, name = ?2, monitor_type = ?3, role = ?4, method = ?5, url = ?6, headers = ?7, body = ?8, \
+         expected_status_codes = ?9, body_contains = ?10, bot_protection_string = ?11, bot_counts_as_failure = ?12, \
+         expected_response_time_ms = ?13, timeout_seconds = ?14, check_interval_seconds = ?15, failure_threshold = ?16, \
+         recovery_threshold = ?17, retries = ?18, backoff_factor = ?19, retry_status_codes = ?20, is_active = ?21"
+    };
+}
+
+/// The stored columns of a [`MonitorRow`], named (not `*`), for reads and `RETURNING`.
+macro_rules! row_columns {
+    () => {
+        concat!(
+            "id, ",
+            config_columns!(),
+            ", created_at, updated_at, status, slow, consecutive_failures, consecutive_successes, \
+             last_checked_at, next_check_ms, state_version, rolled_up_until_ms"
+        )
+    };
+}
 
 /// Every monitor read also says whether it has an open incident (the state machine needs it).
-const SELECT: &str = "SELECT m.*, EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = m.id AND i.resolved_at IS NULL) AS incident_open FROM monitors m";
+macro_rules! select_rows {
+    ($($rest:literal),*) => {
+        concat!(
+            "SELECT ",
+            row_columns!(),
+            ", EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = monitors.id AND i.resolved_at IS NULL) AS incident_open \
+             FROM monitors ",
+            $($rest),*
+        )
+    };
+}
 
 /// The row as D1 returns it. JSON-valued columns are text; booleans are 0/1.
 #[derive(Debug, Clone, Deserialize)]
@@ -53,12 +90,12 @@ pub struct MonitorRow {
     pub consecutive_failures: i64,
     pub consecutive_successes: i64,
     pub last_checked_at: Option<String>,
-    pub next_check_at: i64,
+    /// Due at or after this instant (0: on the next tick).
+    pub next_check_ms: EpochMs,
     pub state_version: i64,
-    #[serde(default)]
+    /// Hours before this instant have final hourly rollups.
+    pub rolled_up_until_ms: EpochMs,
     pub incident_open: i64,
-    #[serde(default)]
-    pub rolled_up_until: i64,
 }
 
 /// A monitor's current state, as the API shows it.
@@ -132,7 +169,7 @@ impl MonitorRow {
             consecutive_successes: s.consecutive_successes,
             incident_open: s.incident_open,
             last_checked_at: self.last_checked_at.clone(),
-            next_check_at: (self.is_active != 0).then(|| iso(self.next_check_at * 1000)),
+            next_check_at: (self.is_active != 0).then(|| iso(self.next_check_ms)),
         }
     }
 }
@@ -174,71 +211,96 @@ fn text<T: Serialize>(value: &T) -> String {
 
 /// A project id that does not exist fails the foreign key; say so about the field.
 fn project_refusal(e: AppError) -> AppError {
-    match &e {
-        AppError::Internal(msg) if msg.contains("FOREIGN KEY constraint failed") => {
-            AppError::Invalid(FieldError::new("project", "no such project"))
-        }
-        _ => e,
-    }
+    refused_as(e, Refusal::ForeignKey, || AppError::Invalid(FieldError::new("project", "no such project")))
 }
+
+/// A new monitor is due on the next tick (`next_check_ms = 0`) and has no incident yet.
+const INSERT: &str = concat!(
+    "INSERT INTO monitors (",
+    config_columns!(),
+    ", created_at, updated_at, next_check_ms) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, 0) \
+     RETURNING ",
+    row_columns!(),
+    ", 0 AS incident_open"
+);
+
+const UPDATE: &str = concat!(
+    "UPDATE monitors SET ",
+    config_assignments!(),
+    ", updated_at = ?22, next_check_ms = 0 WHERE id = ?23 RETURNING ",
+    row_columns!(),
+    ", EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = ?23 AND i.resolved_at IS NULL) AS incident_open"
+);
+
+/// Import's upsert by name: the project is found by slug and owner (?23, ?24) inside SQL.
+const UPSERT_UPDATE: &str = "UPDATE monitors SET name = ?2, monitor_type = ?3, role = ?4, method = ?5, url = ?6, headers = ?7, body = ?8, \
+     expected_status_codes = ?9, body_contains = ?10, bot_protection_string = ?11, bot_counts_as_failure = ?12, \
+     expected_response_time_ms = ?13, timeout_seconds = ?14, check_interval_seconds = ?15, failure_threshold = ?16, \
+     recovery_threshold = ?17, retries = ?18, backoff_factor = ?19, retry_status_codes = ?20, is_active = ?21, \
+     updated_at = ?22, next_check_ms = 0 \
+     WHERE project_id = (SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24) AND name = ?2";
+
+const UPSERT_INSERT: &str = concat!(
+    "INSERT INTO monitors (",
+    config_columns!(),
+    ", created_at, updated_at, next_check_ms) \
+     SELECT (SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
+       ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, 0 \
+     WHERE NOT EXISTS (SELECT 1 FROM monitors WHERE project_id = (SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24) AND name = ?2)"
+);
 
 /// Inserts a monitor, due on the next tick.
 pub async fn insert(db: &D1Database, spec: &MonitorSpec, now: EpochMs) -> Result<MonitorRow, AppError> {
-    let sql = format!(
-        "INSERT INTO monitors ({CONFIG_COLUMNS}, created_at, updated_at, next_check_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, 0) \
-         RETURNING *, 0 AS incident_open"
-    );
     let mut a = config_args(spec);
     a.push(iso(now).into());
-    first(db, &sql, &a).await.map_err(project_refusal)?.ok_or_else(|| AppError::Internal("insert returned no row".into()))
+    first(db, INSERT, &a).await.map_err(project_refusal)?.ok_or_else(|| AppError::Internal("insert returned no row".into()))
 }
 
 /// Replaces a monitor's configuration. An edited monitor is due on the next tick, so a fixed
 /// URL is confirmed within a minute.
 pub async fn update(db: &D1Database, id: i64, spec: &MonitorSpec, now: EpochMs) -> Result<Option<MonitorRow>, AppError> {
-    let sets: Vec<String> = CONFIG_COLUMNS.split(", ").enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
-    let sql = format!(
-        "UPDATE monitors SET {}, updated_at = ?22, next_check_at = 0 WHERE id = ?23 RETURNING *, \
-         EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = ?23 AND i.resolved_at IS NULL) AS incident_open",
-        sets.join(", ")
-    );
     let mut a = config_args(spec);
     a.push(iso(now).into());
     a.push(id.into());
-    first(db, &sql, &a).await.map_err(project_refusal)
+    first(db, UPDATE, &a).await.map_err(project_refusal)
 }
 
 /// Import's upsert by name, as two statements for the caller's batch: update the monitor of
 /// that name in the project with that slug, or insert it when there is none. The project is
 /// found by slug inside SQL, so a project created earlier in the same batch works.
 pub fn upsert_by_name(db: &D1Database, user_id: i64, slug: &str, spec: &MonitorSpec, now: EpochMs) -> Result<Vec<D1PreparedStatement>, AppError> {
-    const PROJECT: &str = "(SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24)";
-    let sets: Vec<String> =
-        CONFIG_COLUMNS.split(", ").enumerate().skip(1).map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
-    let update = format!(
-        "UPDATE monitors SET {}, updated_at = ?22, next_check_at = 0 WHERE project_id = {PROJECT} AND name = ?2",
-        sets.join(", ")
-    );
-    let insert = format!(
-        "INSERT INTO monitors ({CONFIG_COLUMNS}, created_at, updated_at, next_check_at) \
-         SELECT {PROJECT}, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, 0 \
-         WHERE NOT EXISTS (SELECT 1 FROM monitors WHERE project_id = {PROJECT} AND name = ?2)"
-    );
     let mut a = config_args(spec);
     a.push(iso(now).into());
     a.push(slug.into());
     a.push(user_id.into());
-    Ok(vec![stmt(db, &update, &a)?, stmt(db, &insert, &a)?])
+    Ok(vec![stmt(db, UPSERT_UPDATE, &a)?, stmt(db, UPSERT_INSERT, &a)?])
 }
 
+const GET: &str = select_rows!("WHERE id = ?1");
+const GET_OWNED: &str = select_rows!("WHERE id = ?1 AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)");
+const GET_MANY: &str = select_rows!("WHERE id IN (SELECT value FROM json_each(?1))");
+const LIST: &str = select_rows!(
+    "WHERE id > ?1 AND (?2 IS NULL OR project_id = ?2) AND project_id IN (SELECT id FROM projects WHERE owner_id = ?4) \
+     ORDER BY id LIMIT ?3"
+);
+const IN_PROJECT: &str = select_rows!("WHERE project_id = ?1 ORDER BY id LIMIT ?2");
+const DELETE_OWNED: &str = "DELETE FROM monitors WHERE id = ?1 AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2) RETURNING id";
+/// `next_check_ms` advances by the interval (a config value in seconds, hence the * 1000).
+const RESERVE_DUE: &str = concat!(
+    "UPDATE monitors SET next_check_ms = ?1 + check_interval_seconds * 1000 WHERE is_active = 1 AND next_check_ms <= ?1 RETURNING ",
+    row_columns!(),
+    ", EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = monitors.id AND i.resolved_at IS NULL) AS incident_open"
+);
+const MAKE_DUE: &str = "UPDATE monitors SET next_check_ms = ?1 WHERE id IN (SELECT value FROM json_each(?2))";
+
 pub async fn get(db: &D1Database, id: i64) -> Result<Option<MonitorRow>, AppError> {
-    first(db, &format!("{SELECT} WHERE m.id = ?1"), &args![id]).await
+    first(db, GET, &args![id]).await
 }
 
 /// The monitor if it is in one of `user_id`'s projects: another tenant's id is just not found.
 pub async fn get_owned(db: &D1Database, user_id: i64, id: i64) -> Result<Option<MonitorRow>, AppError> {
-    first(db, &format!("{SELECT} WHERE m.id = ?1 AND m.project_id IN (SELECT id FROM projects WHERE owner_id = ?2)"), &args![id, user_id]).await
+    first(db, GET_OWNED, &args![id, user_id]).await
 }
 
 /// Which of `ids` are monitors of `user_id`'s projects (one query, like [`get_many`]).
@@ -255,45 +317,36 @@ const OWNED_IDS: &str = "SELECT id FROM monitors WHERE id IN (SELECT value FROM 
 /// it to one bound parameter; D1 allows 100 per statement).
 pub async fn get_many(db: &D1Database, ids: &[i64]) -> Result<Vec<MonitorRow>, AppError> {
     let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    all(db, &format!("{SELECT} WHERE m.id IN (SELECT value FROM json_each(?1))"), &args![list]).await
+    all(db, GET_MANY, &args![list]).await
 }
 
 /// One page of `user_id`'s monitors, by id, optionally of one project.
 pub async fn list(db: &D1Database, user_id: i64, project: Option<i64>, after_id: i64, limit: u32) -> Result<Vec<MonitorRow>, AppError> {
-    let sql = format!(
-        "{SELECT} WHERE m.id > ?1 AND (?2 IS NULL OR m.project_id = ?2) \
-         AND m.project_id IN (SELECT id FROM projects WHERE owner_id = ?4) ORDER BY m.id LIMIT ?3"
-    );
-    all(db, &sql, &args![after_id, project, limit, user_id]).await
+    all(db, LIST, &args![after_id, project, limit, user_id]).await
 }
 
 /// A project's monitors by id, for its public status page (the page decides visibility).
 pub async fn in_project(db: &D1Database, project_id: i64, limit: u32) -> Result<Vec<MonitorRow>, AppError> {
-    all(db, &format!("{SELECT} WHERE m.project_id = ?1 ORDER BY m.id LIMIT ?2"), &args![project_id, limit]).await
+    all(db, IN_PROJECT, &args![project_id, limit]).await
 }
 
 /// Deletes one of `user_id`'s monitors and (by cascade) its checks and incidents. Returns
 /// whether it existed.
 pub async fn delete(db: &D1Database, user_id: i64, id: i64) -> Result<bool, AppError> {
-    #[derive(Deserialize)]
-    struct Gone {
-        #[allow(dead_code)]
-        id: i64,
-    }
-    let gone: Option<Gone> = first(db, "DELETE FROM monitors WHERE id = ?1 AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2) RETURNING id", &args![id, user_id]).await?;
-    Ok(gone.is_some())
+    Ok(first::<super::Id>(db, DELETE_OWNED, &args![id, user_id]).await?.is_some())
 }
 
-/// Reserves every due monitor for `slot` in the same statement that selects it: it advances
-/// `next_check_at` and returns the rows, so an overlapping or repeated tick finds nothing left.
+/// Reserves every monitor due at the tick's `slot` in the same statement that selects it: it
+/// advances `next_check_ms` and returns the rows, so an overlapping or repeated tick finds
+/// nothing left.
 pub async fn reserve_due(db: &D1Database, slot: i64) -> Result<Vec<MonitorRow>, AppError> {
-    all(
-        db,
-        "UPDATE monitors SET next_check_at = ?1 + check_interval_seconds \
-         WHERE is_active = 1 AND next_check_at <= ?1 RETURNING *",
-        &args![slot],
-    )
-    .await
+    all(db, RESERVE_DUE, &args![slot_start_ms(slot)]).await
+}
+
+/// Makes monitors due again at `slot` (the tick could not hand their jobs to the queue).
+pub async fn make_due(db: &D1Database, ids: &[i64], slot: i64) -> Result<(), AppError> {
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    run(db, MAKE_DUE, &args![slot_start_ms(slot), list]).await
 }
 
 /// A monitor and its latest check, if any (seed 000's `GET /status`).
@@ -309,16 +362,13 @@ pub struct Latest {
     pub latency_ms: Option<i64>,
 }
 
+const LATEST_RESULTS: &str = "SELECT m.id, m.name, m.url, m.expected_status_codes, c.started_at, c.status, c.http_status, c.latency_ms \
+     FROM monitors m LEFT JOIN checks c ON c.monitor_id = m.id \
+       AND c.slot = (SELECT max(slot) FROM checks WHERE monitor_id = m.id) \
+     WHERE m.project_id IN (SELECT id FROM projects WHERE owner_id = ?1) ORDER BY m.id LIMIT ?2";
+
 pub async fn latest_results(db: &D1Database, user_id: i64, limit: u32) -> Result<Vec<Latest>, AppError> {
-    all(
-        db,
-        "SELECT m.id, m.name, m.url, m.expected_status_codes, c.started_at, c.status, c.http_status, c.latency_ms \
-         FROM monitors m LEFT JOIN checks c ON c.monitor_id = m.id \
-           AND c.slot = (SELECT max(slot) FROM checks WHERE monitor_id = m.id) \
-         WHERE m.project_id IN (SELECT id FROM projects WHERE owner_id = ?1) ORDER BY m.id LIMIT ?2",
-        &args![user_id, limit],
-    )
-    .await
+    all(db, LATEST_RESULTS, &args![user_id, limit]).await
 }
 
 /// What the checks queue has to do for a user: monitors due now, checks in the last minute.
@@ -328,20 +378,17 @@ pub struct Waiting {
     pub checks_last_minute: i64,
 }
 
-pub async fn waiting(db: &D1Database, user_id: i64, slot: i64) -> Result<Waiting, AppError> {
-    Ok(first(
-        db,
-        "SELECT (SELECT count(*) FROM monitors WHERE is_active = 1 AND next_check_at <= ?1 \
-            AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)) AS due_now, \
-         (SELECT count(*) FROM checks WHERE slot >= ?1 - 60 \
-            AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?2))) AS checks_last_minute",
-        &args![slot, user_id],
-    )
-    .await?
-    .unwrap_or_default())
+const WAITING: &str = "SELECT (SELECT count(*) FROM monitors WHERE is_active = 1 AND next_check_ms <= ?1 \
+        AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)) AS due_now, \
+     (SELECT count(*) FROM checks WHERE slot >= ?3 \
+        AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?2))) AS checks_last_minute";
+
+pub async fn waiting(db: &D1Database, user_id: i64, now: EpochMs) -> Result<Waiting, AppError> {
+    Ok(first(db, WAITING, &args![now, user_id, slot_at_or_after(now - 60_000)]).await?.unwrap_or_default())
 }
 
 /// Used by health: the cheapest query that proves D1 answers.
 pub async fn ping(db: &D1Database) -> Result<(), AppError> {
-    run(db, "SELECT 1", &[]).await
+    const PING: &str = "SELECT 1";
+    run(db, PING, &[]).await
 }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use worker::D1Database;
 
-use super::projects::{ProjectRow, COLUMNS as PROJECT_COLUMNS};
+use super::projects::{ProjectRow, BY_SLUG};
 use super::{all, first};
 use crate::args;
 use crate::core::time::{iso, EpochMs};
@@ -11,7 +11,7 @@ use crate::error::AppError;
 
 /// A project by its public slug (the page decides whether it may be shown).
 pub async fn project_by_slug(db: &D1Database, slug: &str) -> Result<Option<ProjectRow>, AppError> {
-    first(db, &format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE slug = ?1"), &args![slug]).await
+    first(db, BY_SLUG, &args![slug]).await
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -25,15 +25,12 @@ pub struct PageIncident {
 }
 
 /// Open incidents and those resolved since `since`, newest first.
+const INCIDENTS: &str = "SELECT i.id, i.monitor_id, m.name AS monitor_name, i.opened_at, i.resolved_at, i.cause FROM incidents i \
+     JOIN monitors m ON m.id = i.monitor_id WHERE m.project_id = ?1 AND (i.resolved_at IS NULL OR i.resolved_at >= ?2) \
+     ORDER BY i.opened_at DESC LIMIT ?3";
+
 pub async fn incidents(db: &D1Database, project_id: i64, since: EpochMs, limit: u32) -> Result<Vec<PageIncident>, AppError> {
-    all(
-        db,
-        "SELECT i.id, i.monitor_id, m.name AS monitor_name, i.opened_at, i.resolved_at, i.cause FROM incidents i \
-         JOIN monitors m ON m.id = i.monitor_id WHERE m.project_id = ?1 AND (i.resolved_at IS NULL OR i.resolved_at >= ?2) \
-         ORDER BY i.opened_at DESC LIMIT ?3",
-        &args![project_id, iso(since), limit],
-    )
-    .await
+    all(db, INCIDENTS, &args![project_id, iso(since), limit]).await
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -46,12 +43,9 @@ pub struct PageMaintenance {
 
 /// Maintenance windows not over yet.
 pub async fn maintenance(db: &D1Database, project_id: i64, now: EpochMs) -> Result<Vec<PageMaintenance>, AppError> {
-    all(
-        db,
-        "SELECT title, monitor_id, starts_at, ends_at FROM maintenance_windows WHERE project_id = ?1 AND ends_at >= ?2 ORDER BY starts_at LIMIT 20",
-        &args![project_id, iso(now)],
-    )
-    .await
+    const MAINTENANCE: &str =
+        "SELECT title, monitor_id, starts_at, ends_at FROM maintenance_windows WHERE project_id = ?1 AND ends_at >= ?2 ORDER BY starts_at LIMIT 20";
+    all(db, MAINTENANCE, &args![project_id, iso(now)]).await
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -89,15 +83,12 @@ impl DataVersion {
 
 /// One indexed aggregate over the project's monitors: far cheaper than building the page.
 pub async fn data_version(db: &D1Database, project_id: i64) -> Result<DataVersion, AppError> {
-    Ok(first(
-        db,
-        "SELECT max(last_checked_at) AS last_checked_at, count(*) AS monitors, max(updated_at) AS changed, \
+    const DATA_VERSION: &str = "SELECT max(last_checked_at) AS last_checked_at, count(*) AS monitors, max(updated_at) AS changed, \
          (SELECT count(*) FROM maintenance_windows WHERE project_id = ?1) AS windows, \
          (SELECT max(created_at) FROM maintenance_windows WHERE project_id = ?1) AS window_changed, \
          (SELECT name FROM projects WHERE id = ?1) AS project_name \
-         FROM monitors WHERE project_id = ?1",
-        &args![project_id],
-    )
+         FROM monitors WHERE project_id = ?1";
+    Ok(first(db, DATA_VERSION, &args![project_id])
     .await?
     .unwrap_or(DataVersion { last_checked_at: None, monitors: 0, changed: None, windows: 0, window_changed: None, project_name: None }))
 }

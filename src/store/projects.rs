@@ -3,14 +3,13 @@
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{all, first, stmt, unique_as_conflict};
+use super::{all, first, refused_as, stmt, Refusal};
 use crate::args;
+use crate::core::input::FieldError;
 use crate::core::project::{MaintenanceSpec, ProjectSpec};
+use crate::core::schedule::slot_at_or_after;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
-
-/// `owner_id IN` this subquery is how every tenant-scoped statement filters.
-pub const OWNED: &str = "SELECT id FROM projects WHERE owner_id = ?";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ProjectRow {
@@ -44,56 +43,60 @@ impl ProjectRow {
     }
 }
 
-pub const COLUMNS: &str = "id, slug, name, public, owner_id, created_at";
+/// The columns of a [`ProjectRow`].
+macro_rules! columns {
+    () => {
+        "id, slug, name, public, owner_id, created_at"
+    };
+}
+
+const OWNED: &str = concat!("SELECT ", columns!(), " FROM projects WHERE id = ?1 AND owner_id = ?2");
+const BY_SLUG_OWNED: &str = concat!("SELECT ", columns!(), " FROM projects WHERE slug = ?1 AND owner_id = ?2");
+/// Public pages find a project by slug alone (the page decides whether it may be shown).
+pub(super) const BY_SLUG: &str = concat!("SELECT ", columns!(), " FROM projects WHERE slug = ?1");
+const LIST: &str = concat!("SELECT ", columns!(), " FROM projects WHERE owner_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
+/// Slugs are the only unique key a new project can clash on: no row back means the slug is
+/// taken, told apart from a made row without reading any error.
+const INSERT: &str = concat!(
+    "INSERT INTO projects (slug, name, public, owner_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING RETURNING ",
+    columns!()
+);
+const UPDATE: &str = concat!("UPDATE projects SET slug = ?1, name = ?2, public = ?3 WHERE id = ?4 AND owner_id = ?5 RETURNING ", columns!());
+const DELETE: &str = "DELETE FROM projects WHERE id = ?1 AND owner_id = ?2 RETURNING id";
 
 /// The project if `user_id` owns it.
 pub async fn owned(db: &D1Database, user_id: i64, id: i64) -> Result<Option<ProjectRow>, AppError> {
-    first(db, &format!("SELECT {COLUMNS} FROM projects WHERE id = ?1 AND owner_id = ?2"), &args![id, user_id]).await
+    first(db, OWNED, &args![id, user_id]).await
 }
 
 pub async fn by_slug_owned(db: &D1Database, user_id: i64, slug: &str) -> Result<Option<ProjectRow>, AppError> {
-    first(db, &format!("SELECT {COLUMNS} FROM projects WHERE slug = ?1 AND owner_id = ?2"), &args![slug, user_id]).await
+    first(db, BY_SLUG_OWNED, &args![slug, user_id]).await
 }
 
 pub async fn list(db: &D1Database, user_id: i64, after_id: i64, limit: u32) -> Result<Vec<ProjectRow>, AppError> {
-    all(db, &format!("SELECT {COLUMNS} FROM projects WHERE owner_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"), &args![user_id, after_id, limit]).await
+    all(db, LIST, &args![user_id, after_id, limit]).await
 }
 
 pub async fn insert(db: &D1Database, user_id: i64, spec: &ProjectSpec, now: EpochMs) -> Result<ProjectRow, AppError> {
-    first(
-        db,
-        &format!("INSERT INTO projects (slug, name, public, owner_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING {COLUMNS}"),
-        &args![spec.slug.as_str(), spec.name.trim(), spec.public, user_id, iso(now)],
-    )
-    .await
-    .map_err(slug_taken)?
-    .ok_or_else(|| AppError::Internal("insert project returned no row".into()))
+    first(db, INSERT, &args![spec.slug.as_str(), spec.name.trim(), spec.public, user_id, iso(now)])
+        .await?
+        .ok_or_else(slug_taken_error)
 }
 
 pub async fn update(db: &D1Database, user_id: i64, id: i64, spec: &ProjectSpec) -> Result<Option<ProjectRow>, AppError> {
-    first(
-        db,
-        &format!("UPDATE projects SET slug = ?1, name = ?2, public = ?3 WHERE id = ?4 AND owner_id = ?5 RETURNING {COLUMNS}"),
-        &args![spec.slug.as_str(), spec.name.trim(), spec.public, id, user_id],
-    )
-    .await
-    .map_err(slug_taken)
+    first(db, UPDATE, &args![spec.slug.as_str(), spec.name.trim(), spec.public, id, user_id])
+        .await
+        .map_err(|e| refused_as(e, Refusal::Unique, slug_taken_error))
 }
 
 /// Deletes a project and, by cascade, its monitors, checks, incidents, endpoints and windows.
 pub async fn delete(db: &D1Database, user_id: i64, id: i64) -> Result<bool, AppError> {
-    #[derive(Deserialize)]
-    struct Gone {
-        #[allow(dead_code)]
-        id: i64,
-    }
-    let gone: Option<Gone> = first(db, "DELETE FROM projects WHERE id = ?1 AND owner_id = ?2 RETURNING id", &args![id, user_id]).await?;
-    Ok(gone.is_some())
+    Ok(first::<super::Id>(db, DELETE, &args![id, user_id]).await?.is_some())
 }
 
 /// Slugs are unique across all users (they are public URLs), so the message does not say whose.
-fn slug_taken(e: AppError) -> AppError {
-    unique_as_conflict(e, "slug", "is taken; choose another")
+fn slug_taken_error() -> AppError {
+    AppError::Conflict(FieldError::new("slug", "is taken; choose another"))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -109,15 +112,31 @@ pub struct MaintenanceRow {
     pub created_at: String,
 }
 
-const MAINTENANCE_COLUMNS: &str = "id, project_id, monitor_id, title, starts_at, ends_at, created_at";
+macro_rules! maintenance_columns {
+    () => {
+        "id, project_id, monitor_id, title, starts_at, ends_at, created_at"
+    };
+}
+
+const INSERT_MAINTENANCE: &str = concat!(
+    "INSERT INTO maintenance_windows (project_id, monitor_id, title, starts_at, ends_at, created_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING ",
+    maintenance_columns!()
+);
+const MAINTENANCE: &str = concat!(
+    "SELECT ",
+    maintenance_columns!(),
+    " FROM maintenance_windows WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?1) \
+     AND (?2 IS NULL OR project_id = ?2) AND (?3 IS NULL OR ends_at >= ?3) AND (?4 IS NULL OR id < ?4) \
+     ORDER BY id DESC LIMIT ?5"
+);
+const DELETE_MAINTENANCE: &str =
+    "DELETE FROM maintenance_windows WHERE id = ?1 AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2) RETURNING id";
 
 pub async fn insert_maintenance(db: &D1Database, project_id: i64, spec: &MaintenanceSpec, now: EpochMs) -> Result<MaintenanceRow, AppError> {
     first(
         db,
-        &format!(
-            "INSERT INTO maintenance_windows (project_id, monitor_id, title, starts_at, ends_at, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING {MAINTENANCE_COLUMNS}"
-        ),
+        INSERT_MAINTENANCE,
         &args![project_id, spec.monitor_id, spec.title.as_str(), spec.starts_iso(), spec.ends_iso(), iso(now)],
     )
     .await?
@@ -133,27 +152,11 @@ pub async fn maintenance(
     before_id: Option<i64>,
     limit: u32,
 ) -> Result<Vec<MaintenanceRow>, AppError> {
-    all(
-        db,
-        &format!(
-            "SELECT {MAINTENANCE_COLUMNS} FROM maintenance_windows WHERE project_id IN ({}) \
-             AND (?2 IS NULL OR project_id = ?2) AND (?3 IS NULL OR ends_at >= ?3) AND (?4 IS NULL OR id < ?4) \
-             ORDER BY id DESC LIMIT ?5",
-            OWNED.replace('?', "?1")
-        ),
-        &args![user_id, project, current_at.map(iso), before_id, limit],
-    )
-    .await
+    all(db, MAINTENANCE, &args![user_id, project, current_at.map(iso), before_id, limit]).await
 }
 
 pub async fn delete_maintenance(db: &D1Database, user_id: i64, id: i64) -> Result<bool, AppError> {
-    #[derive(Deserialize)]
-    struct Gone {
-        #[allow(dead_code)]
-        id: i64,
-    }
-    let sql = format!("DELETE FROM maintenance_windows WHERE id = ?1 AND project_id IN ({}) RETURNING id", OWNED.replace('?', "?2"));
-    Ok(first::<Gone>(db, &sql, &args![id, user_id]).await?.is_some())
+    Ok(first::<super::Id>(db, DELETE_MAINTENANCE, &args![id, user_id]).await?.is_some())
 }
 
 /// Counts for the dashboard: monitors by state, open incidents, 24 h check counts.
@@ -172,10 +175,8 @@ pub struct Summary {
     pub up_checks_24h: i64,
 }
 
-pub async fn summary(db: &D1Database, user_id: i64, since_slot: i64) -> Result<Summary, AppError> {
-    let owned = OWNED.replace('?', "?1");
-    let sql = format!(
-        "WITH mine AS (SELECT * FROM monitors WHERE project_id IN ({owned})) SELECT \
+/// `mine` names only the columns the counts read.
+const SUMMARY: &str = "WITH mine AS (SELECT id, is_active, status FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?1)) SELECT \
          (SELECT count(*) FROM projects WHERE owner_id = ?1) AS projects, \
          (SELECT count(*) FROM mine) AS monitors, \
          (SELECT count(*) FROM mine WHERE is_active = 0) AS paused, \
@@ -186,28 +187,28 @@ pub async fn summary(db: &D1Database, user_id: i64, since_slot: i64) -> Result<S
          (SELECT count(*) FROM mine WHERE is_active = 1 AND status IS NULL) AS unknown, \
          (SELECT count(*) FROM incidents WHERE resolved_at IS NULL AND monitor_id IN (SELECT id FROM mine)) AS open_incidents, \
          (SELECT count(*) FROM checks WHERE slot >= ?2 AND monitor_id IN (SELECT id FROM mine)) AS checks_24h, \
-         (SELECT count(*) FROM checks WHERE slot >= ?2 AND status = 'UP' AND monitor_id IN (SELECT id FROM mine)) AS up_checks_24h"
-    );
-    Ok(first(db, &sql, &args![user_id, since_slot]).await?.unwrap_or_default())
+         (SELECT count(*) FROM checks WHERE slot >= ?2 AND status = 'UP' AND monitor_id IN (SELECT id FROM mine)) AS up_checks_24h";
+
+/// The counts, with checks counted from the instant `since` on.
+pub async fn summary(db: &D1Database, user_id: i64, since: EpochMs) -> Result<Summary, AppError> {
+    Ok(first(db, SUMMARY, &args![user_id, slot_at_or_after(since)]).await?.unwrap_or_default())
 }
 
 /// The ids of the user's projects, oldest first (at most `limit`).
 pub async fn ids(db: &D1Database, user_id: i64, limit: u32) -> Result<Vec<i64>, AppError> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: i64,
-    }
-    let rows: Vec<Id> = all(db, "SELECT id FROM projects WHERE owner_id = ?1 ORDER BY id LIMIT ?2", &args![user_id, limit]).await?;
+    const IDS: &str = "SELECT id FROM projects WHERE owner_id = ?1 ORDER BY id LIMIT ?2";
+    let rows: Vec<super::Id> = all(db, IDS, &args![user_id, limit]).await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Import's project upsert, for the caller's batch: insert, or update the caller's own project
 /// of that slug. (A slug owned by someone else is caught before the batch is built.)
 pub fn upsert_statement(db: &D1Database, user_id: i64, spec: &ProjectSpec, now: EpochMs) -> Result<D1PreparedStatement, AppError> {
+    const UPSERT: &str = "INSERT INTO projects (slug, name, public, owner_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (slug) DO UPDATE SET name = excluded.name, public = excluded.public WHERE projects.owner_id = excluded.owner_id";
     stmt(
         db,
-        "INSERT INTO projects (slug, name, public, owner_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (slug) DO UPDATE SET name = excluded.name, public = excluded.public WHERE projects.owner_id = excluded.owner_id",
+        UPSERT,
         &args![spec.slug.as_str(), spec.name.trim(), spec.public, user_id, iso(now)],
     )
 }
@@ -220,7 +221,8 @@ pub async fn slug_owners(db: &D1Database, slugs: &[String]) -> Result<Vec<(Strin
         owner_id: i64,
     }
     let list = serde_json::to_string(slugs).unwrap_or_else(|_| "[]".into());
-    let rows: Vec<Owner> = all(db, "SELECT slug, owner_id FROM projects WHERE slug IN (SELECT value FROM json_each(?1))", &args![list]).await?;
+    const SLUG_OWNERS: &str = "SELECT slug, owner_id FROM projects WHERE slug IN (SELECT value FROM json_each(?1))";
+    let rows: Vec<Owner> = all(db, SLUG_OWNERS, &args![list]).await?;
     Ok(rows.into_iter().map(|o| (o.slug, o.owner_id)).collect())
 }
 
