@@ -108,6 +108,12 @@ pub fn stmt(db: &D1Database, sql: &str, args: &[Arg]) -> Result<D1PreparedStatem
     db.prepare(sql).bind(&values).context("binding SQL parameters")
 }
 
+/// A row that is just an id (`RETURNING id`, `SELECT id`).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct Id {
+    pub id: i64,
+}
+
 /// Runs a query and deserializes every row.
 pub async fn all<T: serde::de::DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg]) -> Result<Vec<T>, AppError> {
     let result = stmt(db, sql, args)?.all().await.context(first_line(sql))?;
