@@ -7,6 +7,10 @@ cd "$ROOT"
 
 bash scripts/setup.sh
 
+log "lints (clippy, warnings are errors; host and wasm32, whose glue host builds never compile)"
+cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
+
 log "host tests (cargo test)"
 cargo test --lib --quiet
 

@@ -138,7 +138,7 @@ impl MonitorRow {
 }
 
 fn config_args(spec: &MonitorSpec) -> Vec<Arg> {
-    args![
+    Vec::from(args![
         spec.project_id,
         spec.name.trim(),
         "http",
@@ -160,7 +160,7 @@ fn config_args(spec: &MonitorSpec) -> Vec<Arg> {
         spec.backoff_factor,
         text(&spec.retry_status_codes),
         spec.is_active,
-    ]
+    ])
 }
 
 /// JSON text of a value; enums come out bare (`core`, not `"core"`).
