@@ -16,7 +16,7 @@ const MONITORS: &str = "SELECT m.id, m.project_id, m.name, m.is_active, m.status
      AND (?2 IS NULL OR m.project_id = ?2) ORDER BY m.id LIMIT ?3";
 
 /// Worst state per bin: 4 down (DOWN or TIMEOUT), 3 bot wall, 2 slow, 1 up.
-const BINS: &str = "SELECT monitor_id AS m, (slot - ?2) / ?3 AS b, \
+const BINS: &str = "SELECT monitor_id AS m, CAST((slot - ?2) / ?3 AS INTEGER) AS b, \
      max(CASE WHEN status IN ('DOWN', 'TIMEOUT') THEN 4 WHEN status = 'BOT_DETECTED' THEN 3 WHEN slow = 1 THEN 2 ELSE 1 END) AS w, \
      count(*) AS n, sum(status = 'UP') AS up \
      FROM checks WHERE monitor_id IN (SELECT value FROM json_each(?1)) AND slot >= ?2 AND slot < ?4 \

@@ -89,11 +89,15 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("Role and state", &["role", "is_active"]),
 ];
 
-/// The create/edit form. `id` is `None` for a new monitor.
-pub fn form_page(c: &Chrome, id: Option<i64>, state: &FormState, projects: &[(i64, String)]) -> String {
+/// The create/edit form: `edit` is the monitor's id and stored name, `None` for a new one.
+pub fn form_page(c: &Chrome, edit: Option<(i64, &str)>, state: &FormState, projects: &[(i64, String)]) -> String {
     let d = defaults();
-    let title = if id.is_some() { "Edit monitor" } else { "Add a monitor" };
-    page(&Chrome { section: Section::Monitors, ..*c }, title, |h| {
+    let id = edit.map(|(id, _)| id);
+    let title = match edit {
+        Some((_, name)) => format!("Edit {name}"),
+        None => "Add a monitor".to_string(),
+    };
+    page(&Chrome { section: Section::Monitors, ..*c }, &title, |h| {
         error_summary(h, state, &names());
         h.r("<form method=post class=form action=\"");
         match id {

@@ -61,8 +61,8 @@ fn project_form(h: &mut Html, token: &str, action: &str, state: &FormState, butt
     h.r("<button class=\"btn primary\">").r(button).r("</button></form>");
 }
 
-pub fn project_page(c: &Chrome, id: i64, state: &FormState) -> String {
-    page(&Chrome { section: Section::Projects, ..*c }, "Edit project", |h| {
+pub fn project_page(c: &Chrome, id: i64, name: &str, state: &FormState) -> String {
+    page(&Chrome { section: Section::Projects, ..*c }, name, |h| {
         project_form(h, c.csrf, &format!("/app/projects/{id}"), state, "Save project");
         h.r("<p><a href=/app/projects>All projects</a></p>");
     })
@@ -422,7 +422,7 @@ mod tests {
         state.error = Some(FieldError::new("name", EVIL));
         let projects = vec![(1, EVIL.to_string())];
         clean(&projects_page(&chrome(), &[ProjectLine { id: 1, name: EVIL, slug: "s", public: true }], &state, None), "projects");
-        clean(&project_page(&chrome(), 1, &state), "project");
+        clean(&project_page(&chrome(), 1, EVIL, &state), "project");
         let ep = [EndpointLine { id: 1, name: EVIL, kind: "webhook", target: EVIL.into(), project: EVIL, is_active: false, disabled_reason: Some(EVIL) }];
         clean(&endpoints_page(&chrome(), &ep, None), "endpoints");
         clean(&new_endpoint_page(&chrome(), &state, &projects), "new endpoint");

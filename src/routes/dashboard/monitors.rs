@@ -188,7 +188,7 @@ pub async fn edit_monitor(ctx: Ctx) -> Result<Response, AppError> {
     let browser = ctx.browser()?;
     let row = owned(&ctx).await?;
     let state = view::state_of(&row.spec()?);
-    html(200, view::form_page(&browser.chrome(Section::Monitors), Some(row.id), &state, &project_names(&ctx).await?))
+    html(200, view::form_page(&browser.chrome(Section::Monitors), Some((row.id, &row.name)), &state, &project_names(&ctx).await?))
 }
 
 async fn patch(ctx: &Ctx, id: i64, body: Value) -> Result<Response, AppError> {
@@ -204,7 +204,8 @@ pub async fn update_monitor(ctx: Ctx) -> Result<Response, AppError> {
         Ok(_) => Ok(redirect(&format!("/app/monitors/{id}?done=saved"))),
         Err(e) => {
             let state: FormState = refused(e, &browser.form)?;
-            html(400, view::form_page(&browser.chrome(Section::Monitors), Some(id), &state, &project_names(&ctx).await?))
+            let row = owned(&ctx).await?;
+            html(400, view::form_page(&browser.chrome(Section::Monitors), Some((id, &row.name)), &state, &project_names(&ctx).await?))
         }
     }
 }

@@ -51,7 +51,7 @@ pub async fn project_edit(ctx: Ctx) -> Result<Response, AppError> {
     let id = ctx.id("id")?;
     let p = projects::owned(&ctx.db()?, ctx.user_id()?, id).await?.ok_or_else(|| AppError::NotFound(format!("project {id}")))?;
     let state = FormState::from_pairs(&[("name", &p.name), ("slug", &p.slug), ("public", if p.public != 0 { "true" } else { "false" })]);
-    html(200, view::project_page(&browser.chrome(Section::Projects), id, &state))
+    html(200, view::project_page(&browser.chrome(Section::Projects), id, &p.name, &state))
 }
 
 pub async fn project_update(ctx: Ctx) -> Result<Response, AppError> {
@@ -61,7 +61,8 @@ pub async fn project_update(ctx: Ctx) -> Result<Response, AppError> {
         Ok(_) => Ok(redirect("/app/projects?done=saved")),
         Err(e) => {
             let state = refused(e, &browser.form)?;
-            html(400, view::project_page(&browser.chrome(Section::Projects), id, &state))
+            let name = projects::owned(&ctx.db()?, ctx.user_id()?, id).await?.map(|p| p.name).unwrap_or_default();
+            html(400, view::project_page(&browser.chrome(Section::Projects), id, &name, &state))
         }
     }
 }
