@@ -11,6 +11,7 @@ pub mod incident; // streaks and the open/resolve state machine
 pub mod input; // JSON request bodies -> typed values, with the offending field named
 pub mod lcg; // deterministic pseudo-random numbers for sample data and property tests
 pub mod monitor; // the monitor model, defaults and validation
+pub mod notify; // chat and pager channels: Slack, Discord, Telegram, Teams, PagerDuty, ntfy, Pushover, Google Chat
 pub mod project; // projects and maintenance windows: validated request bodies
 pub mod reminder; // reminders while an incident stays open: due number, due time, message id
 pub mod retry; // which attempts to retry and urllib3's backoff schedule
@@ -18,6 +19,7 @@ pub mod schedule; // tick slots, due-ness, check ids, queue job messages
 pub mod ssrf; // which URLs may be fetched, and each redirect hop
 pub mod status; // CheckStatus
 pub mod status_page; // the public status page: view model, HTML, JSON, feed, badges
+pub mod text; // text for people: escaping writer, durations, dates (status page, emails, dashboard)
 pub mod time; // epoch milliseconds <-> ISO 8601 text
 pub mod uptime; // mergeable rollups, uptime and latency percentiles
 pub mod webhook; // signed webhooks: payload, Standard Webhooks signatures, delivery policy
