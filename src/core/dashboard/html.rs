@@ -1,50 +1,11 @@
 //! The dashboard's HTML writer, page chrome and form widgets (DESIGN.md §10).
 //!
-//! Like the status page's writer, the only way to emit unescaped text is [`Html::r`], which
-//! takes `&'static str` (literals in this crate); every run-time string goes through
-//! [`Html::t`], which escapes with the status page's escaping function. A hostile monitor,
-//! project or endpoint name cannot inject markup even by mistake.
-use std::fmt::Write as _;
-
+//! Everything is written with the status page's writer, [`crate::core::text::Html`]: the only
+//! way to emit unescaped text is `r`, which takes `&'static str` (literals in this crate); every
+//! run-time string goes through `t`, which escapes. A hostile monitor, project or endpoint name
+//! cannot inject markup even by mistake.
 use super::form::FormState;
-use crate::core::status_page::escape;
-
-/// Markup writer: `r` raw literals, `t` escaped text, `n` numbers.
-#[derive(Default)]
-pub struct Html(String);
-
-pub trait Num: std::fmt::Display {}
-impl Num for i64 {}
-impl Num for u32 {}
-impl Num for u64 {}
-impl Num for usize {}
-
-impl Html {
-    pub fn with_capacity(n: usize) -> Self {
-        Html(String::with_capacity(n))
-    }
-    pub fn r(&mut self, s: &'static str) -> &mut Self {
-        self.0.push_str(s);
-        self
-    }
-    pub fn t(&mut self, s: &str) -> &mut Self {
-        self.0.push_str(&escape(s));
-        self
-    }
-    pub fn n(&mut self, v: impl Num) -> &mut Self {
-        let _ = write!(self.0, "{v}");
-        self
-    }
-    pub fn finish(self) -> String {
-        self.0
-    }
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
+pub use crate::core::text::Html;
 
 pub const CSS: &str = include_str!("app.css");
 pub const JS: &str = include_str!("app.js");
@@ -60,6 +21,8 @@ pub const fn fingerprint(s: &str) -> u64 {
     }
     h
 }
+/// `?v=` of the asset URLs (decimal: the writer's `n` takes no u64, and a fingerprint is no
+/// markup, but it goes through the escaping `t` anyway).
 pub const CSS_VERSION: u64 = fingerprint(CSS);
 pub const JS_VERSION: u64 = fingerprint(JS);
 
@@ -101,9 +64,9 @@ fn head(h: &mut Html, title: &str) {
         .t(title)
         .r(" · vigil</title><link rel=icon href=\"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%231f9d55'/%3E%3C/svg%3E\">")
         .r("<link rel=stylesheet href=\"/app/static/app.css?v=")
-        .n(CSS_VERSION)
+        .t(&CSS_VERSION.to_string())
         .r("\"><script src=\"/app/static/app.js?v=")
-        .n(JS_VERSION)
+        .t(&JS_VERSION.to_string())
         .r("\" defer></script></head><body>");
 }
 
@@ -358,18 +321,18 @@ mod tests {
     fn fields_keep_input_and_show_their_error_inline() {
         let mut state = FormState::from_pairs(&[("url", "not a url\"><script>")]);
         state.error = Some(FieldError::new("url", "must be an http(s) URL <here>"));
-        let mut h = Html::default();
+        let mut h = Html::with_capacity(0);
         field(&mut h, &state, Field::new("url", "URL", Input::Url).hint("https://…").required());
         let html = h.finish();
         assert!(html.contains("value=\"not a url&quot;&gt;&lt;script&gt;\""), "{html}");
         assert!(html.contains("aria-invalid=true"));
         assert!(html.contains("aria-describedby=\"e-url h-url\""));
         assert!(html.contains("<p class=err id=e-url>must be an http(s) URL &lt;here&gt;</p>"));
-        let mut h = Html::default();
+        let mut h = Html::with_capacity(0);
         error_summary(&mut h, &state, &["url"]);
         assert!(h.finish().contains("<a href=\"#f-url\">url</a>: must be"));
         // A field without an error has neither.
-        let mut h = Html::default();
+        let mut h = Html::with_capacity(0);
         field(&mut h, &state, Field::new("name", "Name", Input::Text));
         let html = h.finish();
         assert!(!html.contains("aria-invalid") && !html.contains("class=err"), "{html}");
@@ -378,7 +341,7 @@ mod tests {
     #[test]
     fn checkbox_sends_false_when_unchecked() {
         let state = FormState::from_pairs(&[("is_active", "true")]);
-        let mut h = Html::default();
+        let mut h = Html::with_capacity(0);
         field(&mut h, &state, Field::new("is_active", "Active", Input::Checkbox));
         let html = h.finish();
         let hidden = html.find("type=hidden name=is_active value=false").unwrap();

@@ -296,7 +296,7 @@ pub fn detail_page(c: &Chrome, v: &Detail) -> String {
             for i in v.incidents {
                 h.r("<li id=\"incident-").n(i.id).r("\"><span class=\"pill ").r(if i.resolved_ms.is_some() { "u\">Resolved" } else { "d\">Open" }).r("</span> opened <time datetime=\"").t(&iso(i.opened_ms)).r("\">").t(&ago(v.now_ms, i.opened_ms)).r("</time>");
                 if let Some(r) = i.resolved_ms {
-                    h.r(", lasted ").t(&crate::core::status_page::duration_text(r - i.opened_ms));
+                    h.r(", lasted ").t(&crate::core::text::duration_ms(r - i.opened_ms));
                 }
                 h.r(" · ").t(i.cause).r("</li>");
             }

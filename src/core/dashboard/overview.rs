@@ -352,7 +352,7 @@ mod tests {
         let mut bins = [Some(BucketState::Up); STRIP_BINS];
         bins[40] = Some(BucketState::Down);
         bins[41] = Some(BucketState::Down);
-        let mut h = Html::default();
+        let mut h = Html::with_capacity(0);
         strip(&mut h, &bins);
         let svg = h.finish();
         assert_eq!(svg.matches("<path").count(), 2, "{svg}");
