@@ -5,7 +5,7 @@
 //! Cost: the glue reads it in a fixed number of queries whatever the number of monitors or the
 //! length of their history: the strip comes from 4 hours of checks already grouped into
 //! [`STRIP_BINS`] bins by SQL, the uptime from hourly rollups plus those bins.
-use super::html::{ago, page, percent, query_value, Chrome, Html, Section};
+use super::html::{ago, page, percent, Chrome, Html, Section};
 use crate::core::buckets::BucketState;
 use crate::core::status::CheckStatus;
 use crate::core::status_page::{fresh_status, state_text};
@@ -120,6 +120,7 @@ pub struct Input<'a> {
     pub filter: Filter,
     /// More monitors exist than one overview lists.
     pub truncated: bool,
+    pub notice: Option<&'static str>,
 }
 
 /// Bins with no check inherit the bin before when it is within 2 x the interval (the
@@ -217,6 +218,7 @@ pub fn render(c: &Chrome, input: Input) -> String {
     let project_name = |id: i64| input.projects.iter().find(|(p, _)| *p == id).map(|(_, n)| n.as_str()).unwrap_or("");
     page(&Chrome { section: Section::Monitors, ..*c }, "Monitors", |h| {
         h.r("<div class=bar-actions><a class=\"btn primary\" href=/app/monitors/new>Add monitor</a></div>");
+        super::html::notice(h, input.notice);
         if input.projects.is_empty() {
             h.r("<p class=empty>Monitors live in projects. <a href=/app/projects>Create your first project</a>, then add a monitor.</p>");
             return;
@@ -284,7 +286,6 @@ pub fn render(c: &Chrome, input: Input) -> String {
         if let Some(p) = input.filter.project {
             h.r("<p><a href=\"/app/monitors/new?project=").n(p).r("\">Add a monitor to this project</a></p>");
         }
-        let _ = query_value; // links above are built from ids and fixed keys only
     })
 }
 
@@ -366,7 +367,7 @@ mod tests {
         let projects = vec![(1, "<img src=x onerror=alert(1)>".to_string())];
         let html = render(
             &chrome(),
-            Input { now_ms: NOW, rows: vec![row(1, "<script>alert(1)</script>")], projects: &projects, filter: Filter::default(), truncated: false },
+            Input { now_ms: NOW, rows: vec![row(1, "<script>alert(1)</script>")], projects: &projects, filter: Filter::default(), truncated: false, notice: None },
         );
         assert!(!html.contains("<script>alert") && !html.contains("<img src=x"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -376,10 +377,10 @@ mod tests {
     #[test]
     fn empty_states_guide_a_new_user() {
         let none: Vec<(i64, String)> = vec![];
-        let html = render(&chrome(), Input { now_ms: NOW, rows: vec![], projects: &none, filter: Filter::default(), truncated: false });
+        let html = render(&chrome(), Input { now_ms: NOW, rows: vec![], projects: &none, filter: Filter::default(), truncated: false, notice: None });
         assert!(html.contains("Create your first project"));
         let one = vec![(1, "P".to_string())];
-        let html = render(&chrome(), Input { now_ms: NOW, rows: vec![], projects: &one, filter: Filter::default(), truncated: false });
+        let html = render(&chrome(), Input { now_ms: NOW, rows: vec![], projects: &one, filter: Filter::default(), truncated: false, notice: None });
         assert!(html.contains("Add your first monitor"));
     }
 
@@ -399,7 +400,7 @@ mod tests {
                 r
             })
             .collect();
-        let html = render(&chrome(), Input { now_ms: NOW, rows, projects: &projects, filter: Filter::default(), truncated: false });
+        let html = render(&chrome(), Input { now_ms: NOW, rows, projects: &projects, filter: Filter::default(), truncated: false, notice: None });
         assert!(html.len() < 100_000, "{} bytes", html.len());
     }
 }
