@@ -37,9 +37,10 @@ fn names() -> Vec<&'static str> {
     FIELDS.iter().map(|d| d.name).collect()
 }
 
-/// The model's defaults, from the model itself (a monitor made from nothing but a URL).
-pub fn defaults() -> MonitorSpec {
-    MonitorSpec::create(r#"{"url":"https://example.com/"}"#, 1, TargetPolicy::default()).expect("the defaults are a valid monitor")
+/// The model's defaults, from the model itself (a monitor made from nothing but a URL). The
+/// glue passes them to the form (an error here would be a bug in the model's defaults).
+pub fn defaults() -> Result<MonitorSpec, crate::core::input::FieldError> {
+    MonitorSpec::create(r#"{"url":"https://example.com/"}"#, 1, TargetPolicy::default())
 }
 
 fn codes(c: &[u16]) -> String {
@@ -74,8 +75,8 @@ pub fn state_of(spec: &MonitorSpec) -> FormState {
 }
 
 /// A new monitor's form: the defaults, no name or URL yet, in `project` when given.
-pub fn new_state(project: Option<i64>) -> FormState {
-    let mut s = state_of(&defaults());
+pub fn new_state(d: &MonitorSpec, project: Option<i64>) -> FormState {
+    let mut s = state_of(d);
     s.set("name", "");
     s.set("url", "");
     s.set("project", project.map(|p| p.to_string()).unwrap_or_default());
@@ -90,8 +91,7 @@ const GROUPS: &[(&str, &[&str])] = &[
 ];
 
 /// The create/edit form: `edit` is the monitor's id and stored name, `None` for a new one.
-pub fn form_page(c: &Chrome, edit: Option<(i64, &str)>, state: &FormState, projects: &[(i64, String)]) -> String {
-    let d = defaults();
+pub fn form_page(c: &Chrome, d: &MonitorSpec, edit: Option<(i64, &str)>, state: &FormState, projects: &[(i64, String)]) -> String {
     let id = edit.map(|(id, _)| id);
     let title = match edit {
         Some((_, name)) => format!("Edit {name}"),
@@ -120,7 +120,7 @@ pub fn form_page(c: &Chrome, edit: Option<(i64, &str)>, state: &FormState, proje
             let open = members.iter().any(|m| state.error_on(m).is_some());
             h.r("<details").r(if open { " open" } else { "" }).r("><summary>").r(legend).r("</summary><div class=grp>");
             for m in *members {
-                group_field(h, state, m, &d);
+                group_field(h, state, m, d);
             }
             h.r("</div></details>");
         }
@@ -357,7 +357,8 @@ mod tests {
 
     #[test]
     fn every_model_field_has_an_input() {
-        let html = form_page(&chrome(), None, &new_state(None), &[(1, "P".into())]);
+        let d = defaults().unwrap();
+        let html = form_page(&chrome(), &d, None, &new_state(&d, None), &[(1, "P".into())]);
         for f in crate::core::monitor::FIELDS {
             assert!(html.contains(&format!("name={f}")), "no input for {f}");
         }
@@ -384,11 +385,12 @@ mod tests {
 
     #[test]
     fn inline_error_opens_its_group_and_keeps_input() {
-        let mut state = new_state(Some(1));
+        let d = defaults().unwrap();
+        let mut state = new_state(&d, Some(1));
         state.set("url", "https://example.com");
         state.set("timeout_seconds", "99");
         state.error = Some(FieldError::new("timeout_seconds", "must be between 1 and 30, got 99"));
-        let html = form_page(&chrome(), None, &state, &[(1, "P".into())]);
+        let html = form_page(&chrome(), &d, None, &state, &[(1, "P".into())]);
         assert!(html.contains("<details open><summary>Patience"), "{html}");
         assert!(html.contains("<p class=err id=e-timeout_seconds>must be between 1 and 30, got 99</p>"));
         assert!(html.contains("value=\"99\""));

@@ -268,7 +268,14 @@ pub fn render(c: &Chrome, input: Input) -> String {
         h.r("<div class=tw data-refresh=60><table class=ov><thead><tr><th scope=col>Monitor<th scope=col>State<th scope=col>Last 4 h<th scope=col>Latency<th scope=col>Checked<th scope=col>24 h</thead><tbody>");
         for (state, r) in &rows {
             let (class, word) = state.look(r.status, r.slow);
-            h.r("<tr><td><a href=\"/app/monitors/").n(r.id).r("\">").t(r.name).r("</a><small>").t(project_name(r.project_id)).r("</small><td><span class=\"st ").r(class).r("\">").r(word).r("</span><td>");
+            h.r("<tr><td><a href=\"/app/monitors/").n(r.id).r("\">").t(r.name).r("</a><small>").t(project_name(r.project_id)).r("</small><td><span class=\"st ").r(class).r("\">");
+            // An open incident says so first; the latest check's word follows (it may already
+            // be up while the recovery threshold is not yet met).
+            if *state == State::Incident {
+                h.r("Incident</span><small>").r(word).r("</small><td>");
+            } else {
+                h.r(word).r("</span><td>");
+            }
             strip(h, &r.bins);
             h.r("<td>");
             match r.latency_ms {

@@ -154,11 +154,18 @@ pub fn endpoint_form(h: &mut Html, token: &str, id: Option<i64>, state: &FormSta
         h.r("<input type=hidden name=kind value=\"").t(state.value("kind")).r("\">");
     }
     field(h, state, Field::new("name", "Name", Input::Text).required());
-    field(h, state, Field::new("url", "Webhook URL", Input::Url).hint("Webhooks only: where the signed POST goes"));
-    field(h, state, Field::new("recipients", "Email recipients", Input::Textarea).hint("Email only: addresses separated by commas or lines"));
-    let mut providers = vec![(String::new(), "The configured default (EMAIL_PROVIDER)".to_string())];
-    providers.extend(Provider::ALL.iter().map(|p| (p.as_str().to_string(), p.as_str().to_string())));
-    select(h, state, "provider", "Email provider", &providers);
+    // A new endpoint shows both kinds' fields (no script needed to switch); an existing one
+    // only its own kind's.
+    let kind = state.value("kind");
+    if id.is_none() || kind == "webhook" {
+        field(h, state, Field::new("url", "Webhook URL", Input::Url).hint("Webhooks only: where the signed POST goes"));
+    }
+    if id.is_none() || kind == "email" {
+        field(h, state, Field::new("recipients", "Email recipients", Input::Textarea).hint("Email only: addresses separated by commas or lines"));
+        let mut providers = vec![(String::new(), "The configured default (EMAIL_PROVIDER)".to_string())];
+        providers.extend(Provider::ALL.iter().map(|p| (p.as_str().to_string(), p.as_str().to_string())));
+        select(h, state, "provider", "Email provider", &providers);
+    }
     h.r("<fieldset class=f><legend>Events</legend><input type=hidden name=events value=\"\">");
     let chosen = state.value("events");
     for (value, label) in [("incident.opened", "Incident opened"), ("incident.resolved", "Incident resolved")] {

@@ -163,7 +163,7 @@ pub fn html(status: u16, body: String) -> Result<Response, AppError> {
 
 /// 303 See Other: after a POST, the browser GETs the result (no resubmission on reload).
 pub fn redirect(location: &str) -> Response {
-    let mut r = Response::empty().map(|r| r.with_status(303)).unwrap_or_else(|_| Response::error("redirect", 500).expect("response"));
+    let mut r = Response::builder().with_status(303).fixed(Vec::new());
     let _ = r.headers_mut().set("location", location);
     with_headers(r)
 }

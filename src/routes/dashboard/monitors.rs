@@ -21,6 +21,11 @@ use crate::store::checks::{self, CheckFilter};
 use crate::store::incidents::{self, IncidentFilter};
 use crate::store::{monitors, overview as store, projects, rollups};
 
+/// The monitor model's defaults, for the form's hints (a failure is our bug: a 500).
+fn defaults() -> Result<crate::core::monitor::MonitorSpec, AppError> {
+    view::defaults().map_err(|e| AppError::Internal(format!("monitor defaults: {e}")))
+}
+
 /// Checks per page on the detail page.
 const CHECKS_PAGE: u32 = 25;
 
@@ -113,7 +118,8 @@ pub async fn new_monitor(ctx: Ctx) -> Result<Response, AppError> {
     let q = query(&ctx);
     let projects = project_names(&ctx).await?;
     let project = query_get(&q, "project").and_then(|p| p.parse().ok()).or_else(|| (projects.len() == 1).then(|| projects[0].0));
-    html(200, view::form_page(&browser.chrome(Section::Monitors), None, &view::new_state(project), &projects))
+    let d = defaults()?;
+    html(200, view::form_page(&browser.chrome(Section::Monitors), &d, None, &view::new_state(&d, project), &projects))
 }
 
 /// `POST /app/monitors`: `POST /api/monitors` with the form's fields.
@@ -127,7 +133,7 @@ pub async fn create_monitor(ctx: Ctx) -> Result<Response, AppError> {
         }
         Err(e) => {
             let state = refused(e, &browser.form)?;
-            html(400, view::form_page(&browser.chrome(Section::Monitors), None, &state, &project_names(&ctx).await?))
+            html(400, view::form_page(&browser.chrome(Section::Monitors), &defaults()?, None, &state, &project_names(&ctx).await?))
         }
     }
 }
@@ -193,7 +199,7 @@ pub async fn edit_monitor(ctx: Ctx) -> Result<Response, AppError> {
     let browser = ctx.browser()?;
     let row = owned(&ctx).await?;
     let state = view::state_of(&row.spec()?);
-    html(200, view::form_page(&browser.chrome(Section::Monitors), Some((row.id, &row.name)), &state, &project_names(&ctx).await?))
+    html(200, view::form_page(&browser.chrome(Section::Monitors), &defaults()?, Some((row.id, &row.name)), &state, &project_names(&ctx).await?))
 }
 
 async fn patch(ctx: &Ctx, id: i64, body: Value) -> Result<Response, AppError> {
@@ -210,7 +216,7 @@ pub async fn update_monitor(ctx: Ctx) -> Result<Response, AppError> {
         Err(e) => {
             let state: FormState = refused(e, &browser.form)?;
             let row = owned(&ctx).await?;
-            html(400, view::form_page(&browser.chrome(Section::Monitors), Some((id, &row.name)), &state, &project_names(&ctx).await?))
+            html(400, view::form_page(&browser.chrome(Section::Monitors), &defaults()?, Some((id, &row.name)), &state, &project_names(&ctx).await?))
         }
     }
 }
