@@ -105,9 +105,8 @@ impl AppError {
                 body["detail"] = json!("something went wrong on our side; it has been logged");
             }
         }
-        let mut response = Response::from_json(&body)
-            .map(|r| r.with_status(status))
-            .unwrap_or_else(|_| Response::empty().expect("empty response").with_status(status));
+        // The body is serialized here so that no step can fail: the answer always goes out.
+        let mut response = Response::builder().with_status(status).fixed(body.to_string().into_bytes());
         let headers = response.headers_mut();
         let _ = headers.set("content-type", "application/problem+json");
         if let Self::MethodNotAllowed(allowed) = &self {

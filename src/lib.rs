@@ -16,10 +16,14 @@
 //! - [`core`]: the pure core. Every decision, no `worker` imports, no clock, no I/O.
 //! - [`store`]: D1. SQL as constants, rows, row -> core conversions.
 //! - [`routes`]: the route table and handlers; [`error`] maps every failure to problem+json.
-//! - [`scheduler`]: the cron tick. [`consumer`]: the checks queue. [`probe`]: fetch.
+//! - [`scheduler`]: the cron tick. [`consumer`]: the checks queue. [`probe`]: a check's fetches.
+//! - [`http`]: outgoing requests under a deadline with a capped body read (probe and alerts).
 //! - [`alerts`]: incident events to the alerts queue and its consumer.
 //! - [`history`]: the cron's rollups (hourly, daily) and retention pruning.
 //! - [`pool`]: the connection-slot semaphore. [`clock`]: the only clock. [`bindings`]: names and config.
+// A failure in the worker is an `AppError` answered as problem+json or logged, never a panic
+// (a panic poisons the wasm instance for every request it serves). Tests may unwrap.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 pub mod alerts;
 pub mod bindings;
 pub mod clock;
@@ -28,6 +32,7 @@ pub mod core;
 pub mod entropy;
 pub mod error;
 pub mod history;
+pub mod http;
 pub mod pool;
 pub mod probe;
 pub mod routes;

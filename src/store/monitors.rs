@@ -175,7 +175,7 @@ impl MonitorRow {
 }
 
 fn config_args(spec: &MonitorSpec) -> Vec<Arg> {
-    args![
+    Vec::from(args![
         spec.project_id,
         spec.name.trim(),
         "http",
@@ -197,7 +197,7 @@ fn config_args(spec: &MonitorSpec) -> Vec<Arg> {
         spec.backoff_factor,
         text(&spec.retry_status_codes),
         spec.is_active,
-    ]
+    ])
 }
 
 /// JSON text of a value; enums come out bare (`core`, not `"core"`).
