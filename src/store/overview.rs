@@ -9,7 +9,7 @@ use super::{all, Arg};
 use crate::error::AppError;
 
 const MONITORS: &str = "SELECT m.id, m.project_id, m.name, m.is_active, m.status, m.slow, m.last_checked_at, \
-     m.check_interval_seconds, m.rolled_up_until, \
+     m.check_interval_seconds, m.rolled_up_until_ms, \
      EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = m.id AND i.resolved_at IS NULL) AS incident_open, \
      (SELECT c.latency_ms FROM checks c WHERE c.monitor_id = m.id ORDER BY c.slot DESC LIMIT 1) AS latency_ms \
      FROM monitors m WHERE m.project_id IN (SELECT id FROM projects WHERE owner_id = ?1) \
@@ -25,7 +25,7 @@ const BINS: &str = "SELECT monitor_id AS m, CAST((slot - ?2) / ?3 AS INTEGER) AS
 /// Check counts of the finished, rolled-up hours since `?2`; the bins cover what follows.
 const HOURS: &str = "SELECT r.monitor_id AS m, sum(r.up) AS up, sum(r.up + r.down + r.timeout + r.bot) AS n FROM rollups r \
      WHERE r.monitor_id IN (SELECT value FROM json_each(?1)) AND r.period = 'hour' AND r.start_ms >= ?2 \
-     AND r.start_ms < (SELECT rolled_up_until FROM monitors WHERE id = r.monitor_id) GROUP BY r.monitor_id";
+     AND r.start_ms < (SELECT rolled_up_until_ms FROM monitors WHERE id = r.monitor_id) GROUP BY r.monitor_id";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct MonitorLine {
@@ -37,7 +37,7 @@ pub struct MonitorLine {
     pub slow: i64,
     pub last_checked_at: Option<String>,
     pub check_interval_seconds: i64,
-    pub rolled_up_until: i64,
+    pub rolled_up_until_ms: i64,
     pub incident_open: i64,
     pub latency_ms: Option<i64>,
 }

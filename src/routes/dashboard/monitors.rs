@@ -81,7 +81,7 @@ pub async fn overview(ctx: Ctx) -> Result<Response, AppError> {
                     strip[slot] = bucket(b.w);
                 }
                 // Checks after the rolled-up hours count toward the 24 h uptime too.
-                if (from_s + b.b * BIN_SECONDS) * 1000 >= m.rolled_up_until.max(day_from) {
+                if (from_s + b.b * BIN_SECONDS) * 1000 >= m.rolled_up_until_ms.max(day_from) {
                     up += b.up;
                     n += b.n;
                 }
