@@ -152,7 +152,7 @@ pub async fn detail(ctx: Ctx) -> Result<Response, AppError> {
     let q = query(&ctx);
     let before = query_get(&q, "before").and_then(parse_check_id).filter(|(m, _)| *m == row.id).map(|(m, s)| (s, m));
     let project = projects::owned(&db, user, row.project_id).await?.map(|p| p.name).unwrap_or_default();
-    let raw = rollups::raw_checks(&db, &[row.id], (now - 4 * HOUR_MS).div_euclid(1000), now.div_euclid(1000) + 1).await?;
+    let raw = rollups::raw_checks(&db, &[row.id], now - 4 * HOUR_MS, now + 1).await?;
     let latency: Vec<(i64, u32)> = raw.iter().filter_map(|(_, c)| Some((c.at_ms, c.latency_ms?))).collect();
     let filter = CheckFilter { owner: user, monitor: Some(row.id), before, limit: CHECKS_PAGE, ..Default::default() };
     let rows = checks::list(&db, &filter).await?;
