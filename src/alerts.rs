@@ -211,7 +211,7 @@ fn sends_for(info: &EventInfo, message_id: &str, incident_id: Option<i64>, endpo
         };
         let payload = render(spec.kind, info, config, event_at);
         match spec.kind {
-            Kind::Webhook => out.push(new(String::new(), payload)),
+            Kind::Webhook | Kind::Chat(_) => out.push(new(String::new(), payload)),
             Kind::Email => {
                 for recipient in spec.recipients.unwrap_or_default() {
                     out.push(new(recipient, payload.clone()));
@@ -227,6 +227,8 @@ fn sends_for(info: &EventInfo, message_id: &str, incident_id: Option<i64>, endpo
 fn render(kind: Kind, info: &EventInfo, config: &AlertConfig, event_at: EpochMs) -> String {
     match kind {
         Kind::Webhook => webhook::payload(info, event_at),
+        // Phase 2 of issue 15 wires these through core::notify.
+        Kind::Chat(_) => String::from("{}"),
         Kind::Email => {
             let page = config.public_base_url.as_ref().map(|base| format!("{base}/status/{}", info.project.slug));
             let content = email::render(info, page.as_deref());
@@ -419,6 +421,7 @@ fn prepare(endpoint: &EndpointRow, send: &ClaimedSend, config: &Config, now: Epo
             let request = email::build_request(provider, alerts.email_base_url(provider), key, &from, std::slice::from_ref(&send.recipient), &content, Some(&key_for_provider));
             Ok(Outgoing { url: request.url, headers: request.headers, body: request.body })
         }
+        Some(Kind::Chat(c)) => Err(not_sent(format!("{c} endpoints are not wired yet"))),
         None => Err(not_sent(format!("unknown endpoint kind {}", endpoint.kind))),
     }
 }
