@@ -15,9 +15,6 @@
 //! transient, or rejected.
 //!
 //! Pure: no I/O, no clock. `alert.at_ms` is when the event happened (the same on every retry).
-use std::fmt::Write as _;
-
-use chrono::{DateTime, Datelike, Timelike};
 use serde_json::Value;
 
 use super::status::CheckStatus;
@@ -522,25 +519,13 @@ pub fn escape_within(s: &str, max: usize, esc: impl Fn(char, &mut String)) -> St
     out
 }
 
+/// HTML escaping for Telegram's HTML parse mode, Pushover's HTML and Google Chat card text:
+/// the project's one escaper (Telegram takes `&lt; &gt; &amp; &quot;` and numeric entities).
+pub use super::text::escape as escape_html;
+
 /// Control characters (CR/LF above all) become spaces: a name cannot add a line to a message.
 pub fn one_line(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
-}
-
-/// Escapes `& < > "` as HTML entities: Telegram's HTML parse mode, Pushover's HTML, Google
-/// Chat card text. (Telegram supports exactly these named entities.)
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 pub fn is_http_url(url: &str) -> bool {
@@ -564,31 +549,8 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// `2026-11-21 05:25:00 UTC`. Built from the date's fields, not chrono's `format`, whose
-/// strftime machinery would add tens of kilobytes to the Worker's wasm.
-pub fn human_time(ms: EpochMs) -> String {
-    let t = DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::UNIX_EPOCH);
-    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second())
-}
-
-/// `45s`, `12m`, `1h 5m`, `2d 3h`: two units at most.
-pub fn human_duration(secs: i64) -> String {
-    let s = secs.max(0);
-    let mut out = String::new();
-    let _ = match s {
-        0..=59 => write!(out, "{s}s"),
-        60..=3599 => write!(out, "{}m", s / 60),
-        3600..=86_399 => match (s / 3600, s % 3600 / 60) {
-            (h, 0) => write!(out, "{h}h"),
-            (h, m) => write!(out, "{h}h {m}m"),
-        },
-        _ => match (s / 86_400, s % 86_400 / 3600) {
-            (d, 0) => write!(out, "{d}d"),
-            (d, h) => write!(out, "{d}d {h}h"),
-        },
-    };
-    out
-}
+/// Dates and durations in alerts read as in emails and on status pages.
+pub use super::text::{duration_secs as human_duration, full_utc as human_time};
 
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -742,13 +704,12 @@ mod tests {
         assert_eq!(clip("abcdef", 4), "abc…");
         assert_eq!(clip("abc", 3), "abc");
         assert_eq!(one_line("a\nb\rc\td"), "a b c d");
-        let html = |c: char, out: &mut String| out.push_str(&escape_html(&c.to_string()));
+        let html = |c: char, out: &mut String| out.push_str(&crate::core::text::escape(&c.to_string()));
         assert_eq!(escape_within("a<b", 10, html), "a&lt;b");
         assert_eq!(escape_within("a<b", 5, html), "a…", "never half an entity");
         assert_eq!(escape_within("abc", 3, html), "abc");
         assert_eq!(escape_within("abcd", 3, html), "ab…");
         assert_eq!(escape_within("a\nb", 3, html), "a b");
-        assert_eq!(escape_html("<b>&\"x\"</b>"), "&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;");
         assert_eq!(human_duration(45), "45s");
         assert_eq!(human_duration(3600), "1h");
         assert_eq!(human_duration(90_000), "1d 1h");
