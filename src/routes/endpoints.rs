@@ -119,6 +119,14 @@ pub async fn test(ctx: Ctx) -> Result<Response, AppError> {
     json(202, &json!({ "message_id": message_id, "event": "test", "sends": sends }))
 }
 
+/// A delivery row with the endpoint's redacted target.
+#[derive(Serialize)]
+struct DeliveryOut {
+    #[serde(flatten)]
+    row: DeliveryRow,
+    target: String,
+}
+
 /// Newest first; `cursor` is the last id of the previous page.
 pub async fn deliveries(ctx: Ctx) -> Result<Response, AppError> {
     let q = ctx.query(&["limit", "cursor"])?;
@@ -126,7 +134,10 @@ pub async fn deliveries(ctx: Ctx) -> Result<Response, AppError> {
     let row = load(&ctx).await?;
     let rows: Vec<DeliveryRow> = deliveries::list(&ctx.db()?, row.id, q.id("cursor")?, limit).await?;
     let next_cursor = next_cursor(&rows, limit, |r| r.id.to_string());
-    json(200, &Page { items: rows, next_cursor })
+    // Where the attempts went, redacted: no token, no secret path (DESIGN.md §11).
+    let target = row.redacted_target();
+    let items: Vec<DeliveryOut> = rows.into_iter().map(|row| DeliveryOut { row, target: target.clone() }).collect();
+    json(200, &Page { items, next_cursor })
 }
 
 /// Seed 000's `GET /emails`: send the pending notifications now and say how many.

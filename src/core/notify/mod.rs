@@ -17,6 +17,7 @@
 //! Pure: no I/O, no clock. `alert.at_ms` is when the event happened (the same on every retry).
 use serde_json::Value;
 
+use super::delivery::{self, Answer as DeliveryAnswer, Policy, Reading, Settlement};
 use super::status::CheckStatus;
 use super::time::{iso, EpochMs};
 use super::webhook::{EventInfo, EventKind, USER_AGENT};
@@ -411,7 +412,7 @@ pub enum Reply {
 /// body, where Discord and Telegram put their wait, error codes and migration. `now_ms` only
 /// turns an HTTP-date `Retry-After` into seconds.
 pub fn read_reply(channel: Channel, status: u16, retry_after: Option<&str>, body: &str, now_ms: EpochMs) -> Reply {
-    let header_wait = retry_after.and_then(|v| super::webhook::parse_retry_after(v, now_ms));
+    let header_wait = retry_after.and_then(|v| super::delivery::parse_retry_after(v, now_ms));
     let json: Option<Value> = serde_json::from_str(body).ok();
     let read = Answer { status, header_wait, body, json: json.as_ref() };
     match channel {
@@ -421,6 +422,51 @@ pub fn read_reply(channel: Channel, status: u16, retry_after: Option<&str>, body
         Channel::Teams => teams::read(&read),
         Channel::GoogleChat => google_chat::read(&read),
         Channel::PagerDuty | Channel::Ntfy | Channel::Pushover => read.generic(),
+    }
+}
+
+/// How `core::delivery::settle` reads a chat or pager answer once `read_reply` has read it:
+/// the codes are a `Reply` normalized (`normalized`), so the provider's body-level meaning
+/// (Slack's `invalid_token`, Discord's `retry_after`, Telegram's `migrate_to_chat_id`) is
+/// already folded in, and backoff, `Retry-After` and the attempt budget are shared with
+/// webhooks and email.
+pub const POLICY: Policy = Policy { name: "chat", read: read_normalized };
+
+fn read_normalized(code: u16) -> Reading {
+    match code {
+        200 => Reading::Success,
+        410 => Reading::OptOut,
+        429 | 503 => Reading::Transient,
+        _ => Reading::Permanent,
+    }
+}
+
+/// A `Reply` as (status, wait) for `POLICY`: delivered 200, gone 410, rate limited 429 with
+/// the provider's wait, transient 503, rejected 400. A migrated Telegram chat is transient
+/// with no wait: the next attempt goes to the new chat id, which the glue stores.
+fn normalized(reply: &Reply) -> (u16, Option<String>) {
+    match reply {
+        Reply::Delivered => (200, None),
+        Reply::Gone { .. } => (410, None),
+        Reply::RateLimited { after_s } => (429, after_s.map(|s| s.to_string())),
+        Reply::Transient | Reply::Migrated { .. } => (503, None),
+        Reply::Rejected { .. } => (400, None),
+    }
+}
+
+/// One attempt at a chat or pager endpoint, decided: the provider's answer read by
+/// `read_reply` (with the response `body`), then `delivery::settle` under `POLICY`. The
+/// `Reply` comes back too when there was an answer: its reason (why the endpoint is
+/// disabled, why the provider refused) and a Telegram migration are the glue's to record.
+pub fn settle(channel: Channel, answer: DeliveryAnswer<'_>, body: &str, attempt: u32, max_attempts: u32, backoff_base_s: u32, now_ms: EpochMs) -> (Settlement, Option<Reply>) {
+    match answer {
+        DeliveryAnswer::Status { code, retry_after } => {
+            let reply = read_reply(channel, code, retry_after, body, now_ms);
+            let (code, wait) = normalized(&reply);
+            let normal = DeliveryAnswer::Status { code, retry_after: wait.as_deref() };
+            (delivery::settle(&POLICY, normal, attempt, max_attempts, backoff_base_s, now_ms), Some(reply))
+        }
+        other => (delivery::settle(&POLICY, other, attempt, max_attempts, backoff_base_s, now_ms), None),
     }
 }
 
@@ -697,6 +743,59 @@ mod tests {
         assert!(reason.chars().count() < 220, "{reason}");
         let Reply::Rejected { reason } = read(400, None, "line one\r\nline two") else { panic!() };
         assert_eq!(reason, "HTTP 400: line one");
+    }
+
+    /// The delivery decision per provider: each provider's real answers, through `settle`.
+    #[test]
+    fn policy_table_per_provider() {
+        use Settlement::*;
+        let now = 0;
+        let status = |code, ra| DeliveryAnswer::Status { code, retry_after: ra };
+        // (channel, answer, body, attempt, max, expected)
+        type Case<'a> = (Channel, DeliveryAnswer<'a>, &'a str, u32, Settlement);
+        let cases: Vec<Case> = vec![
+            (Channel::Slack, status(200, None), "ok", 1, Delivered),
+            (Channel::Slack, status(429, Some("20")), "", 1, Retry { after_s: 20 }),
+            (Channel::Slack, status(429, Some("20")), "", 5, Exhausted),
+            (Channel::Slack, status(404, None), "channel_not_found", 1, Disable),
+            (Channel::Slack, status(410, None), "channel_is_archived", 3, Disable),
+            (Channel::Slack, status(403, None), "invalid_token", 1, Disable),
+            (Channel::Slack, status(403, None), "action_prohibited", 1, GiveUp),
+            (Channel::Slack, status(400, None), "invalid_payload", 1, GiveUp),
+            (Channel::Slack, status(500, None), "rollup_error", 2, Retry { after_s: 2 }),
+            (Channel::Slack, status(302, None), "", 1, GiveUp),
+            (Channel::Discord, status(204, None), "", 1, Delivered),
+            (Channel::Discord, status(429, None), r#"{"retry_after":12.5,"global":false}"#, 1, Retry { after_s: 13 }),
+            (Channel::Discord, status(404, None), r#"{"message":"Unknown Webhook","code":10015}"#, 1, Disable),
+            (Channel::Discord, status(400, None), r#"{"message":"Invalid Form Body","code":50035}"#, 1, GiveUp),
+            (Channel::Telegram, status(200, None), r#"{"ok":true}"#, 1, Delivered),
+            (Channel::Telegram, status(429, None), r#"{"ok":false,"parameters":{"retry_after":30}}"#, 2, Retry { after_s: 30 }),
+            (Channel::Telegram, status(403, None), r#"{"ok":false,"description":"Forbidden: bot was kicked from the group chat"}"#, 1, Disable),
+            (Channel::Telegram, status(400, None), r#"{"ok":false,"parameters":{"migrate_to_chat_id":-100123}}"#, 1, Retry { after_s: 1 }),
+            (Channel::Telegram, status(400, None), r#"{"ok":false,"description":"Bad Request: can't parse entities"}"#, 1, GiveUp),
+            (Channel::Teams, status(202, None), "", 1, Delivered),
+            (Channel::Teams, status(404, None), "", 1, Disable),
+            (Channel::PagerDuty, status(202, None), r#"{"status":"success"}"#, 1, Delivered),
+            (Channel::PagerDuty, status(400, None), r#"{"status":"invalid event"}"#, 1, GiveUp),
+            (Channel::PagerDuty, status(429, None), "", 3, Retry { after_s: 4 }),
+            (Channel::PagerDuty, status(404, None), "", 1, GiveUp),
+            (Channel::Ntfy, status(200, None), "{}", 1, Delivered),
+            (Channel::Ntfy, status(507, None), "", 1, Retry { after_s: 1 }),
+            (Channel::Pushover, status(400, None), r#"{"status":0,"errors":["user identifier is invalid"]}"#, 1, GiveUp),
+            (Channel::Pushover, status(429, None), "", 1, Retry { after_s: 1 }),
+            (Channel::GoogleChat, status(404, None), "", 1, Disable),
+            (Channel::GoogleChat, status(429, Some("2")), "", 1, Retry { after_s: 2 }),
+            (Channel::Slack, DeliveryAnswer::Timeout, "", 1, Retry { after_s: 1 }),
+            (Channel::Discord, DeliveryAnswer::NetworkError, "", 5, Exhausted),
+        ];
+        for (channel, answer, body, attempt, want) in cases {
+            let (got, reply) = settle(channel, answer, body, attempt, 5, 1, now);
+            assert_eq!(got, want, "{channel} {answer:?} {body} attempt {attempt}");
+            assert_eq!(reply.is_some(), matches!(answer, DeliveryAnswer::Status { .. }));
+        }
+        // The reason travels with a disable, for `disabled_reason`.
+        let (_, reply) = settle(Channel::Slack, status(404, None), "channel_not_found", 1, 5, 1, now);
+        assert!(matches!(reply, Some(Reply::Gone { reason }) if reason.contains("channel_not_found")));
     }
 
     #[test]
