@@ -255,13 +255,18 @@ pub fn upsert_statement(
     let (recipients, events, config, _) = spec_args(spec);
     // `WHERE true` lets SQLite tell the upsert clause from a join condition after a SELECT.
     // A document exported without secrets has no credential (or secret URL) for chat and
-    // pager kinds: the stored one is kept, as for webhook signing secrets. Routing is by
+    // pager kinds: the stored one is kept, as for webhook signing secrets. It is filled into
+    // the inserted row too, because SQLite checks the table's CHECK on that row before the
+    // conflict turns the insert into an update. Routing is by
     // monitor name in documents (?15, ids differ between accounts), turned into this
     // project's ids here; NULL means all.
     stmt(
         db,
         "INSERT INTO notification_endpoints (project_id, name, kind, url, secret, recipients, provider, events, reminder_minutes, is_active, created_at, updated_at, config, monitors) \
-         SELECT (SELECT id FROM projects WHERE slug = ?12 AND owner_id = ?13), ?2, ?3, ?4, COALESCE(?5, ?14), ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?16, \
+         SELECT (SELECT id FROM projects WHERE slug = ?12 AND owner_id = ?13), ?2, ?3, \
+           COALESCE(?4, (SELECT url FROM notification_endpoints WHERE name = ?2 AND project_id = (SELECT id FROM projects WHERE slug = ?12 AND owner_id = ?13))), \
+           COALESCE(?5, ?14, (SELECT secret FROM notification_endpoints WHERE name = ?2 AND project_id = (SELECT id FROM projects WHERE slug = ?12 AND owner_id = ?13))), \
+           ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?16, \
            CASE WHEN ?15 IS NULL THEN NULL ELSE (SELECT json_group_array(m.id) FROM monitors m \
              WHERE m.project_id = (SELECT id FROM projects WHERE slug = ?12 AND owner_id = ?13) AND m.name IN (SELECT value FROM json_each(?15))) END \
          WHERE true \
