@@ -34,6 +34,8 @@ pub async fn within<T, Fut: Future<Output = T>>(timeout_ms: u64, work: impl FnOn
     match select(work, deadline).await {
         Either::Left((value, _)) => Some(value),
         Either::Right(_) => {
+            // The pinned work future is dropped when this function returns; aborting the
+            // signal is what cancels the fetch.
             controller.abort();
             None
         }

@@ -31,7 +31,6 @@ use sha2::{Digest, Sha256};
 
 use super::status::CheckStatus;
 use super::text::{duration_secs, full_utc, Html};
-use super::time::EpochMs;
 use super::webhook::{self, EventInfo, EventKind};
 
 /// Longest monitor name or cause put into a subject line; the body has the full text.
@@ -524,6 +523,7 @@ pub fn build_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::time::EpochMs;
     use crate::core::webhook::{CheckInfo, IncidentInfo, MonitorInfo, ProjectInfo};
 
     const OPENED_AT: EpochMs = 1_795_238_700_123; // 2026-11-21T05:25:00.123Z

@@ -17,7 +17,7 @@ use worker::{D1Database, Env, Method, Request, Response};
 use crate::bindings::{Config, DB};
 use crate::clock;
 use crate::core::auth::{self, Scope, Scopes};
-use crate::core::input::{FieldError, MAX_BODY_BYTES};
+use crate::core::input::{body_type, utf8_body, BodyType, FieldError, MAX_BODY_BYTES};
 use crate::core::time::{parse_iso, EpochMs};
 use crate::error::{AppError, Context};
 use crate::store::accounts::{Principal, ADMIN_USER_ID};
@@ -241,17 +241,23 @@ impl Ctx {
         raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::NotFound(format!("{name} {raw}")))
     }
 
-    /// The body as text, after checking it claims to be JSON.
-    pub async fn json_body(&mut self) -> Result<String, AppError> {
+    /// The body as text, in one of the `accepted` formats (which one the `Content-Type` names).
+    /// Every body the API reads comes through here: the media type is parsed (415 unless it
+    /// is one of `accepted`), the size capped (413), and the bytes must be UTF-8 (400).
+    pub async fn body(&mut self, accepted: &[BodyType]) -> Result<(BodyType, String), AppError> {
         let content_type = self.req.headers().get("content-type").ok().flatten().unwrap_or_default();
-        if !content_type.to_ascii_lowercase().starts_with("application/json") {
-            return Err(AppError::UnsupportedMediaType);
-        }
-        let text = self.req.text().await.map_err(|_| AppError::Invalid(FieldError::body("request body could not be read as UTF-8 text")))?;
-        if text.len() > MAX_BODY_BYTES {
+        let kind = body_type(&content_type, accepted)
+            .ok_or_else(|| AppError::UnsupportedMediaType(accepted.iter().map(|t| t.essence()).collect()))?;
+        let bytes = self.req.bytes().await.map_err(|_| AppError::Invalid(FieldError::body("request body could not be read")))?;
+        if bytes.len() > MAX_BODY_BYTES {
             return Err(AppError::TooLarge(MAX_BODY_BYTES));
         }
-        Ok(text)
+        Ok((kind, utf8_body(bytes)?))
+    }
+
+    /// A JSON body as text (see [`Ctx::body`]).
+    pub async fn json_body(&mut self) -> Result<String, AppError> {
+        Ok(self.body(&[BodyType::Json]).await?.1)
     }
 
     pub fn query(&self, allowed: &[&str]) -> Result<Query, AppError> {
@@ -297,6 +303,15 @@ impl Query {
         self.text(name)
             .map(|v| parse_iso(v).map(|ms| ms.div_euclid(1000)).ok_or_else(|| FieldError::new(name, "must be an RFC 3339 time like 2026-11-21T05:25:00Z").into()))
             .transpose()
+    }
+}
+
+/// 404 for the first of `wanted` that is not in `owned`: what a route answers for an id of
+/// another tenant's, whichever list it came in (the test hooks take lists of ids).
+pub fn require_owned(wanted: &[i64], owned: &[i64], what: &str) -> Result<(), AppError> {
+    match wanted.iter().find(|id| !owned.contains(id)) {
+        Some(id) => Err(AppError::NotFound(format!("{what} {id}"))),
+        None => Ok(()),
     }
 }
 
