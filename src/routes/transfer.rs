@@ -209,7 +209,8 @@ pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
             }
             let fresh = if e.kind == Kind::Webhook { Some(super::endpoints::new_secret()?) } else { None };
             let names = ep.monitor_names.as_ref().map(|n| j!(n).to_string());
-            batch.push(endpoints::upsert_statement(&db, user, &plan.spec.slug, e, ep.secret.as_deref(), fresh.as_deref(), names, ctx.now)?);
+            let imported = endpoints::Imported { secret: ep.secret.as_deref(), fresh_secret: fresh.as_deref(), monitor_names: names };
+            batch.push(endpoints::upsert_statement(&db, user, &plan.spec.slug, e, imported, ctx.now)?);
         }
     }
     if !batch.is_empty() {

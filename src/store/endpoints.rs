@@ -248,19 +248,20 @@ pub async fn list(db: &D1Database, user_id: i64, project: Option<i64>, after: i6
     .await
 }
 
+/// What an imported endpoint brings besides its spec.
+pub struct Imported<'a> {
+    /// Replaces the stored secret (signing secret or credential) when given.
+    pub secret: Option<&'a str>,
+    /// For a new webhook (or one turned into a webhook) without a secret.
+    pub fresh_secret: Option<&'a str>,
+    /// Routing by monitor name, as a JSON array; `None` = all monitors.
+    pub monitor_names: Option<String>,
+}
+
 /// Import's upsert by name, for the caller's batch. The project is found by slug inside SQL (it
-/// may be created earlier in the same batch). `secret` replaces the secret when given; a new
-/// webhook (or one turned into a webhook) without one gets `fresh_secret`.
-pub fn upsert_statement(
-    db: &D1Database,
-    user_id: i64,
-    slug: &str,
-    spec: &EndpointSpec,
-    secret: Option<&str>,
-    fresh_secret: Option<&str>,
-    monitor_names: Option<String>,
-    now: EpochMs,
-) -> Result<D1PreparedStatement, AppError> {
+/// may be created earlier in the same batch).
+pub fn upsert_statement(db: &D1Database, user_id: i64, slug: &str, spec: &EndpointSpec, imported: Imported<'_>, now: EpochMs) -> Result<D1PreparedStatement, AppError> {
+    let Imported { secret, fresh_secret, monitor_names } = imported;
     let (recipients, events, config, _) = spec_args(spec);
     // `WHERE true` lets SQLite tell the upsert clause from a join condition after a SELECT.
     // A document exported without secrets has no credential (or secret URL) for chat and
