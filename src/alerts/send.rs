@@ -203,6 +203,17 @@ impl Reply {
     }
 }
 
+/// A fetch error can quote the URL, and a chat or pager URL can hold a secret (Slack's path,
+/// Telegram's bot token): the deliveries log gets it redacted (DESIGN.md §11).
+fn scrub(text: String, request: &Outgoing) -> String {
+    if request.channel.is_none() {
+        return text;
+    }
+    let redacted = notify::redact_url(&request.url);
+    let without_query = request.url.split('?').next().unwrap_or(&request.url);
+    text.replace(&request.url, &redacted).replace(without_query, &redacted)
+}
+
 /// POSTs under one deadline. Redirects are not followed (`manual`): a 3xx is an answer, judged
 /// as not delivered. The response body is read (bounded) only to release the connection.
 async fn send(request: &Outgoing, timeout_seconds: u32) -> Reply {
@@ -210,7 +221,7 @@ async fn send(request: &Outgoing, timeout_seconds: u32) -> Reply {
     let headers = request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let req = match http::request("POST", &request.url, headers, Some(&request.body)) {
         Ok(r) => r,
-        Err(e) => return Reply { received: Received::NetworkError, error: Some(format!("not sent: could not build the request: {e}")), latency_ms: 0, body: String::new() },
+        Err(e) => return Reply { received: Received::NetworkError, error: Some(scrub(format!("not sent: could not build the request: {e}"), request)), latency_ms: 0, body: String::new() },
     };
     let keep_body = request.channel.is_some();
     let result = http::within(u64::from(timeout_seconds) * 1000, |signal| async move {
@@ -225,7 +236,7 @@ async fn send(request: &Outgoing, timeout_seconds: u32) -> Reply {
     let latency_ms = (clock::now_ms() - start).max(0);
     match result {
         None => Reply { received: Received::Timeout, error: Some(format!("timeout after {timeout_seconds}s")), latency_ms, body: String::new() },
-        Some(Err(e)) => Reply { received: Received::NetworkError, error: Some(format!("network error: {e}")), latency_ms, body: String::new() },
+        Some(Err(e)) => Reply { received: Received::NetworkError, error: Some(scrub(format!("network error: {e}"), request)), latency_ms, body: String::new() },
         Some(Ok((code, retry_after, body))) => {
             let error = match code {
                 200..=299 => None,
