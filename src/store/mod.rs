@@ -1,14 +1,17 @@
 //! D1: SQL as named constants, row structs, and row -> core conversions. Nothing here decides
 //! anything; it stores what the core decided.
 pub mod accounts;
+pub mod alerts;
 pub mod checks;
 pub mod deliveries;
 pub mod endpoints;
 pub mod incidents;
 pub mod monitors;
+pub mod overview;
 pub mod pages;
 pub mod projects;
 pub mod rollups;
+pub mod sessions;
 
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
