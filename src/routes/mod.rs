@@ -98,7 +98,7 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/status" Write => seed000::create_targets),
     route!(Get "/status" Read => seed000::latest_status),
     route!(Get "/status/queue" Read => seed000::queue_status),
-    route!(Post "/status/queue" Write => seed000::set_queue),
+    route!(Post "/status/queue" Admin => seed000::set_queue),
     route!(Get "/emails" Write => endpoints::send_pending_emails),
     // Test hook (VIGIL_TEST_HOOKS=true only; 404 otherwise, and not in the OpenAPI document).
     route!(Post "/__test/check-jobs" Write => api::enqueue_raw_jobs),
@@ -205,7 +205,7 @@ fn permit(p: Principal, access: Access) -> Result<Principal, AppError> {
         Access::Write if p.scopes.allows(Scope::Write) => Ok(p),
         Access::Write => Err(AppError::Forbidden("this token has the read scope only; this route needs write".into())),
         Access::Admin if p.is_admin && p.scopes.allows(Scope::Write) => Ok(p),
-        Access::Admin => Err(AppError::Forbidden("only an admin's write token may manage users".into())),
+        Access::Admin => Err(AppError::Forbidden("only an admin's write token may use this route".into())),
     }
 }
 
@@ -239,6 +239,17 @@ impl Ctx {
     pub fn id(&self, name: &str) -> Result<i64, AppError> {
         let raw = self.param(name);
         raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::NotFound(format!("{name} {raw}")))
+    }
+
+    /// The body as text in one of `accepted` formats (shim until the strict parser lands).
+    pub async fn body(&mut self, accepted: &[crate::core::input::BodyType]) -> Result<(crate::core::input::BodyType, String), AppError> {
+        let content_type = self.req.headers().get("content-type").ok().flatten().unwrap_or_default();
+        let kind = crate::core::input::body_type(&content_type, accepted).ok_or(AppError::UnsupportedMediaType)?;
+        let text = self.req.text().await.map_err(|_| AppError::Invalid(FieldError::body("request body could not be read as UTF-8 text")))?;
+        if text.len() > MAX_BODY_BYTES {
+            return Err(AppError::TooLarge(MAX_BODY_BYTES));
+        }
+        Ok((kind, text))
     }
 
     /// The body as text, after checking it claims to be JSON.

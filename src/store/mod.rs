@@ -9,6 +9,7 @@ pub mod monitors;
 pub mod pages;
 pub mod projects;
 pub mod rollups;
+pub mod settings;
 
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
