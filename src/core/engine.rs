@@ -68,7 +68,10 @@ fn count(body: &Map<String, Value>, field: &str) -> Result<Option<Option<u32>>, 
 mod tests {
     use super::*;
 
-    fn judged(body: &str) -> Result<QueueChange, (u16, String)> {
+    /// A change, or the status and field of the refusal.
+    type Judged = Result<QueueChange, (u16, String)>;
+
+    fn judged(body: &str) -> Judged {
         let map = crate::core::input::parse_object(body, FIELDS).map_err(|e| (400, e.field.unwrap_or_default()))?;
         judge(&map).map_err(|r| match r {
             QueueRefusal::Invalid(e) => (400, e.field.unwrap_or_default()),
@@ -79,7 +82,7 @@ mod tests {
     #[test]
     fn seed_000_requests() {
         let change = |w| Ok(QueueChange { worker_thread: w });
-        let cases: &[(&str, Result<QueueChange, (u16, String)>)] = &[
+        let cases: &[(&str, Judged)] = &[
             // The seed's example: queue_size cannot be honoured, so nothing is changed.
             (r#"{"worker_thread": 2, "queue_size": 4}"#, Err((409, "queue_size".into()))),
             (r#"{"worker_thread": 2, "queue_size": 0}"#, change(Some(Some(2)))),

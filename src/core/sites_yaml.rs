@@ -24,7 +24,7 @@
 use std::borrow::Cow;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
-use serde_json::{json, Map, Number, Value};
+use serde_json::{Map, Number, Value};
 
 use super::input::FieldError;
 
@@ -268,7 +268,7 @@ fn load(text: &str) -> Result<Node, FieldError> {
                 None => continue,
             },
             Event::Scalar(text, style, _, tag) => {
-                let is_str = tag.as_ref().is_some_and(|t| t.handle == "tag:yaml.org,2002:" && t.suffix == "str" || t.handle == "!!" && t.suffix == "str");
+                let is_str = tag.as_ref().is_some_and(|t| t.suffix == "str" && (t.handle == "tag:yaml.org,2002:" || t.handle == "!!"));
                 Node { value: scalar(text, style, is_str), line }
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => continue,
@@ -367,6 +367,7 @@ sites:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn seed_002_sites_become_the_import_document() {
@@ -410,7 +411,7 @@ mod tests {
     fn bad_yaml_is_refused_with_its_line() {
         // (document, field named, line in the message)
         let cases: &[(&str, Option<&str>, &str)] = &[
-            ("sites: [", None, "line 1"),
+            ("sites: [\n", None, "line 2"),
             ("sites:\n  - id: a\n   bad indent: x\n", None, "line 3"),
             ("sites:\n  - id: a\n    domain: []\n", Some("sites[0].domain"), "line 3"),
             ("sites:\n  - id: a\n    domains:\n      - id: w\n        url: https://a.example\n        expect:\n          status: 200\n", Some("sites[0].domains[0].expect.status"), "line 7"),

@@ -150,7 +150,7 @@ pub async fn list_checks(ctx: Ctx) -> Result<Response, AppError> {
     let next_cursor = next_cursor(&rows, filter.limit, |r| check_id(r.monitor_id, r.slot));
     let accept = ctx.req.headers().get("accept").ok().flatten();
     if accept::preferred(accept.as_deref(), &["application/json", "text/csv"]) == 1 {
-        return checks_csv(&ctx, &db, filter.owner, &rows, next_cursor);
+        return checks_csv(&ctx, &db, filter.owner, &rows, next_cursor).await;
     }
     let mut response = json(200, &Page { items: rows.into_iter().map(CheckView::from).collect(), next_cursor })?;
     let _ = response.headers_mut().set("vary", "Accept");
