@@ -14,6 +14,7 @@ pub mod incident; // streaks and the open/resolve state machine
 pub mod input; // JSON request bodies -> typed values, with the offending field named
 pub mod lcg; // deterministic pseudo-random numbers for sample data and property tests
 pub mod monitor; // the monitor model, defaults and validation
+pub mod notify; // chat and pager channels: Slack, Discord, Telegram, Teams, PagerDuty, ntfy, Pushover, Google Chat
 pub mod project; // projects and maintenance windows: validated request bodies
 pub mod reminder; // reminders while an incident stays open: due number, due time, message id
 pub mod retry; // which attempts to retry and urllib3's backoff schedule
