@@ -1,6 +1,9 @@
 # Shared settings for vigil's scripts. Sourced, not run.
 # Pinned versions: worker-build and wasm-bindgen must match Cargo.toml / Cargo.lock exactly.
 WORKER_BUILD_VERSION="0.8.7"
+# The size guard: the test command fails when the gzipped upload passes this (KiB). Cloudflare's
+# own limits are higher (3 MiB free, 10 MiB paid); this one keeps each added crate weighed.
+MAX_UPLOAD_GZIP_KIB=1024
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
 export WRANGLER_SEND_METRICS=false

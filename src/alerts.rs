@@ -469,8 +469,9 @@ async fn send(request: Outgoing, timeout_seconds: u32) -> Answer {
     let deadline = pin!(Delay::from(Duration::from_millis(timeout_ms)));
     let result = match select(work, deadline).await {
         Either::Left((r, _)) => Some(r),
-        Either::Right((_, work)) => {
-            drop(work);
+        Either::Right(_) => {
+            // The pinned work future is dropped when this function returns; aborting the
+            // signal is what cancels the fetch.
             controller.abort();
             None
         }

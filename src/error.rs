@@ -21,8 +21,8 @@ pub enum AppError {
     Conflict(FieldError),
     /// 413: a body over the size limit.
     TooLarge(usize),
-    /// 415: a body that is not JSON.
-    UnsupportedMediaType,
+    /// 415: a body whose `Content-Type` is none of these (the media types the route reads).
+    UnsupportedMediaType(Vec<&'static str>),
     /// 429: too many failed logins; retry after this many seconds.
     TooManyRequests(u32),
     /// 500: our fault. The detail is logged, never sent.
@@ -56,7 +56,7 @@ impl AppError {
             Self::TooLarge(_) => 413,
             Self::NotFound(_) => 404,
             Self::MethodNotAllowed(_) => 405,
-            Self::UnsupportedMediaType => 415,
+            Self::UnsupportedMediaType(_) => 415,
             Self::TooManyRequests(_) => 429,
             Self::Internal(_) => 500,
         }
@@ -71,7 +71,7 @@ impl AppError {
             Self::TooLarge(_) => "Payload too large",
             Self::NotFound(_) => "Not found",
             Self::MethodNotAllowed(_) => "Method not allowed",
-            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::TooManyRequests(_) => "Too many requests",
             Self::Internal(_) => "Internal error",
         }
@@ -92,16 +92,17 @@ impl AppError {
             Self::TooLarge(max) => body["detail"] = json!(format!("request body is larger than {max} bytes")),
             Self::NotFound(what) => body["detail"] = json!(format!("{what} not found")),
             Self::MethodNotAllowed(allowed) => body["detail"] = json!(format!("allowed: {}", allowed.join(", "))),
-            Self::UnsupportedMediaType => body["detail"] = json!("send the body as application/json"),
+            Self::UnsupportedMediaType(accepted) => {
+                body["detail"] = json!(format!("send the body as {}", accepted.join(" or ")));
+            }
             Self::TooManyRequests(after) => body["detail"] = json!(format!("too many failed logins for this username; try again in {after} s")),
             Self::Internal(detail) => {
                 worker::console_error!("internal error: {detail}");
                 body["detail"] = json!("something went wrong on our side; it has been logged");
             }
         }
-        let mut response = Response::from_json(&body)
-            .map(|r| r.with_status(status))
-            .unwrap_or_else(|_| Response::empty().expect("empty response").with_status(status));
+        // The body is serialized here so that no step can fail: the answer always goes out.
+        let mut response = Response::builder().with_status(status).fixed(body.to_string().into_bytes());
         let headers = response.headers_mut();
         let _ = headers.set("content-type", "application/problem+json");
         if let Self::MethodNotAllowed(allowed) = &self {

@@ -55,7 +55,7 @@ async fn roll_up(db: &D1Database, now: EpochMs) -> Result<usize, AppError> {
             let stored = rollups::of_monitors(db, &[m.id], Period::Hour, day).await?;
             let mut of_day: BTreeMap<EpochMs, Rollup> =
                 stored.into_iter().filter(|r| r.start_ms < day + DAY_MS).map(|r| (r.start_ms, r.rollup)).collect();
-            of_day.extend(hours.range(day..day + DAY_MS).map(|(k, v)| (*k, v.clone())));
+            of_day.extend(hours.range(day..day + DAY_MS).map(|(k, v)| (*k, *v)));
             statements.push(rollups::replace(db, m.id, Period::Day, day, &merged(of_day.values()))?);
         }
         statements.push(rollups::advance(db, m.id, until)?);

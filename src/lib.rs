@@ -20,6 +20,9 @@
 //! - [`alerts`]: incident events to the alerts queue and its consumer.
 //! - [`history`]: the cron's rollups (hourly, daily) and retention pruning.
 //! - [`pool`]: the connection-slot semaphore. [`clock`]: the only clock. [`bindings`]: names and config.
+// A failure in the worker is an `AppError` answered as problem+json or logged, never a panic
+// (a panic poisons the wasm instance for every request it serves). Tests may unwrap.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 pub mod alerts;
 pub mod bindings;
 pub mod clock;

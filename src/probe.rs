@@ -62,8 +62,9 @@ async fn attempt(spec: &MonitorSpec, policy: TargetPolicy) -> ProbeOutcome {
     let deadline = pin!(Delay::from(Duration::from_millis(timeout_ms.into())));
     match select(work, deadline).await {
         Either::Left((outcome, _)) => outcome,
-        Either::Right((_, work)) => {
-            drop(work);
+        Either::Right(_) => {
+            // The pinned work future is dropped when this function returns; aborting the
+            // signal is what cancels the fetch.
             controller.abort();
             ProbeOutcome::Timeout { after_ms: timeout_ms }
         }

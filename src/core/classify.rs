@@ -209,6 +209,7 @@ mod tests {
 
     /// Every pair of competing conditions: the higher-priority rule must win.
     #[test]
+    #[allow(clippy::type_complexity)] // one table row per case reads better than a named type
     fn priority_order_table() {
         use CheckStatus::*;
         let cf = [("cf-mitigated", "challenge")];

@@ -26,11 +26,11 @@
 //!   202. No idempotency key.
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike, Timelike};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::status::CheckStatus;
+use super::text::{duration_secs, full_utc, Html};
 use super::time::EpochMs;
 use super::webhook::{self, DeliveryOutcome, EventInfo, EventKind};
 
@@ -86,7 +86,7 @@ pub fn render(event: &EventInfo, status_page_url: Option<&str>) -> EmailContent 
             }
             monitor_rows(&mut rows, event, project);
             if let Some(inc) = &event.incident {
-                rows.push(("Down since", format!("{} (incident #{})", human_time(inc.opened_at), inc.id)));
+                rows.push(("Down since", format!("{} (incident #{})", full_utc(inc.opened_at), inc.id)));
             }
             // The opening check's reason usually is the cause; say it once.
             let reason = event.check.as_ref().and_then(|c| c.failure_type.as_deref());
@@ -105,14 +105,14 @@ pub fn render(event: &EventInfo, status_page_url: Option<&str>) -> EmailContent 
             let label = event.check.as_ref().map_or("DOWN", |c| status_label(c.status));
             let open = event.incident.as_ref().and_then(|i| i.reminder.map(|r| (r, r.open_seconds(i.opened_at))));
             let subject = match &open {
-                Some((_, secs)) => format!("[vigil] STILL {label}: {} for {}", subject_part(monitor_name), human_duration(*secs)),
+                Some((_, secs)) => format!("[vigil] STILL {label}: {} for {}", subject_part(monitor_name), duration_secs(*secs)),
                 None => format!("[vigil] STILL {label}: {}", subject_part(monitor_name)),
             };
             monitor_rows(&mut rows, event, project);
             if let Some(inc) = &event.incident {
-                rows.push(("Down since", format!("{} (incident #{})", human_time(inc.opened_at), inc.id)));
+                rows.push(("Down since", format!("{} (incident #{})", full_utc(inc.opened_at), inc.id)));
                 if let Some((r, secs)) = &open {
-                    rows.push(("Down for", format!("{} ({secs} s) as of {}", human_duration(*secs), human_time(r.due_at))));
+                    rows.push(("Down for", format!("{} ({secs} s) as of {}", duration_secs(*secs), full_utc(r.due_at))));
                     rows.push(("Reminder", format!("#{} (every {} min until it recovers)", r.number, r.every_minutes)));
                 }
                 if let Some(cause) = &inc.cause {
@@ -121,22 +121,22 @@ pub fn render(event: &EventInfo, status_page_url: Option<&str>) -> EmailContent 
             }
             check_rows(&mut rows, event);
             let headline = match &open {
-                Some((_, secs)) => format!("{monitor_name} is STILL {label}, for {}", human_duration(*secs)),
+                Some((_, secs)) => format!("{monitor_name} is STILL {label}, for {}", duration_secs(*secs)),
                 None => format!("{monitor_name} is STILL {label}"),
             };
             (subject, headline, Tone::Bad)
         }
         EventKind::IncidentResolved => {
-            let duration = event.incident.as_ref().and_then(|i| i.duration_seconds()).map(human_duration);
+            let duration = event.incident.as_ref().and_then(|i| i.duration_seconds()).map(duration_secs);
             let subject = match &duration {
                 Some(d) => format!("[vigil] RECOVERED: {} after {d}", subject_part(monitor_name)),
                 None => format!("[vigil] RECOVERED: {}", subject_part(monitor_name)),
             };
             monitor_rows(&mut rows, event, project);
             if let Some(inc) = &event.incident {
-                rows.push(("Down since", format!("{} (incident #{})", human_time(inc.opened_at), inc.id)));
+                rows.push(("Down since", format!("{} (incident #{})", full_utc(inc.opened_at), inc.id)));
                 if let Some(resolved) = inc.resolved_at {
-                    rows.push(("Recovered at", human_time(resolved)));
+                    rows.push(("Recovered at", full_utc(resolved)));
                 }
                 if let (Some(d), Some(secs)) = (&duration, inc.duration_seconds()) {
                     rows.push(("Downtime", format!("{d} ({secs} s)")));
@@ -177,7 +177,7 @@ fn monitor_rows(rows: &mut Vec<(&str, String)>, event: &EventInfo, project: Stri
 
 fn check_rows(rows: &mut Vec<(&str, String)>, event: &EventInfo) {
     let Some(c) = &event.check else { return };
-    rows.push(("Last check", format!("{} at {}", c.status.as_str(), human_time(c.started_at))));
+    rows.push(("Last check", format!("{} at {}", c.status.as_str(), full_utc(c.started_at))));
     rows.push((
         "HTTP status",
         c.http_status.map_or_else(|| String::from("none (no response)"), |s| s.to_string()),
@@ -223,64 +223,43 @@ fn render_html(
         Tone::Good => "#1a7f37",
         Tone::Neutral => "#1f2328",
     };
-    let mut out = String::with_capacity(2048);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+    // The status page's writer: literals raw, every dynamic value (monitor names, URLs, causes,
+    // project names; all user input) escaped.
+    let mut h = Html::with_capacity(2048);
+    h.r("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title></head>\
+         <title>")
+        .t(subject)
+        .r("</title></head>\
          <body style=\"margin:0;padding:24px;background:#ffffff;color:#1f2328;\
          font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif;font-size:14px;line-height:1.5\">\
-         <h1 style=\"margin:0 0 16px;font-size:20px;color:{color}\">{}</h1>\
-         <table role=\"presentation\" style=\"border-collapse:collapse\">",
-        escape_html(subject),
-        escape_html(headline),
-    );
+         <h1 style=\"margin:0 0 16px;font-size:20px;color:")
+        .r(color)
+        .r("\">")
+        .t(headline)
+        .r("</h1><table role=\"presentation\" style=\"border-collapse:collapse\">");
     for (label, value) in rows {
-        let _ = write!(
-            out,
-            "<tr><th align=\"left\" valign=\"top\" style=\"padding:4px 16px 4px 0;color:#59636e;font-weight:600;white-space:nowrap\">{}</th>\
-             <td style=\"padding:4px 0;word-break:break-word\">{}</td></tr>",
-            escape_html(label),
-            escape_html(value),
-        );
+        h.r("<tr><th align=\"left\" valign=\"top\" style=\"padding:4px 16px 4px 0;color:#59636e;font-weight:600;white-space:nowrap\">")
+            .t(label)
+            .r("</th><td style=\"padding:4px 0;word-break:break-word\">")
+            .t(value)
+            .r("</td></tr>");
     }
-    out.push_str("</table>");
+    h.r("</table>");
     if let Some(url) = status_page {
         if is_http_url(url) {
-            let _ = write!(
-                out,
-                "<p style=\"margin:24px 0 0\"><a href=\"{0}\" style=\"color:#0969da\">View the status page</a> ({0})</p>",
-                escape_html(url)
-            );
+            h.r("<p style=\"margin:24px 0 0\"><a href=\"")
+                .t(url)
+                .r("\" style=\"color:#0969da\">View the status page</a> (")
+                .t(url)
+                .r(")</p>");
         } else {
             // Not http(s) (a `javascript:` or `data:` URL from bad config): show, never link.
-            let _ = write!(out, "<p style=\"margin:24px 0 0\">Status page: {}</p>", escape_html(url));
+            h.r("<p style=\"margin:24px 0 0\">Status page: ").t(url).r("</p>");
         }
     }
-    let _ = write!(
-        out,
-        "<p style=\"margin:24px 0 0;color:#59636e;font-size:12px\">{}</p></body></html>",
-        escape_html(note)
-    );
-    out
-}
-
-/// Escapes text for HTML element content and quoted attribute values. Every dynamic value
-/// (monitor names, URLs, causes, project names) goes through this: they are user input.
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    h.r("<p style=\"margin:24px 0 0;color:#59636e;font-size:12px\">").t(note).r("</p></body></html>");
+    h.finish()
 }
 
 fn is_http_url(url: &str) -> bool {
@@ -311,39 +290,6 @@ fn status_label(status: CheckStatus) -> &'static str {
         CheckStatus::Down => "DOWN",
         CheckStatus::Timeout => "TIMEOUT",
         CheckStatus::BotDetected => "BOT DETECTED",
-    }
-}
-
-/// `2026-11-21 05:25:00 UTC`: readable, and explicit about the zone.
-/// Built from the date's fields instead of chrono's `format`, whose strftime machinery would
-/// add tens of kilobytes to the Worker's wasm for one line.
-fn human_time(ms: EpochMs) -> String {
-    let t = DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
-/// `45s`, `12m`, `1h 5m`, `2d 3h`: two units at most, the precision a person wants in an alert.
-fn human_duration(secs: i64) -> String {
-    let s = secs.max(0);
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m", s / 60),
-        3600..=86_399 => match (s / 3600, s % 3600 / 60) {
-            (h, 0) => format!("{h}h"),
-            (h, m) => format!("{h}h {m}m"),
-        },
-        _ => match (s / 86_400, s % 86_400 / 3600) {
-            (d, 0) => format!("{d}d"),
-            (d, h) => format!("{d}d {h}h"),
-        },
     }
 }
 
@@ -741,9 +687,9 @@ mod tests {
             (-5, "0s"),
         ];
         for (secs, want) in cases {
-            assert_eq!(human_duration(secs), want, "{secs}");
+            assert_eq!(duration_secs(secs), want, "{secs}");
         }
-        assert_eq!(human_time(OPENED_AT), "2026-11-21 05:25:00 UTC");
+        assert_eq!(full_utc(OPENED_AT), "2026-11-21 05:25:00 UTC");
     }
 
     #[test]

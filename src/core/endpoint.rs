@@ -394,6 +394,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)] // one table row per case reads better than a named type
     fn patches() {
         let base = hook();
         let cases: &[(&str, Result<(&str, bool), &str>)] = &[

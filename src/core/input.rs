@@ -1,5 +1,10 @@
 //! Request bodies to typed values. Every rejection names the offending field, so the API can
-//! answer a problem+json that says which one (SPEC section 7: never a 500 for bad input).
+//! answer a problem+json that says which one (DESIGN.md §7: never a 500 for bad input).
+//!
+//! The bytes of a body are judged here too, before any parsing: its media type
+//! ([`body_type`]) and its encoding ([`utf8_body`]). Both are strict on purpose: a body that is
+//! not what it claims is refused, never repaired (no U+FFFD substitution, no prefix matching of
+//! the content type), so what is stored is exactly what the client sent (DESIGN.md §11).
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -38,25 +43,110 @@ pub enum BodyType {
     Json,
     /// `application/x-www-form-urlencoded`: login only (seed 003's framework posts forms).
     Form,
-    /// Seed 002's sites file: `application/yaml` (RFC 9512), or the older names clients send.
+    /// Seed 002's sites file: `application/yaml` (RFC 9512), or an older name clients send.
     Yaml,
 }
 
 impl BodyType {
-    /// The media type's essences (`type/subtype`, lower case) that name this format.
-    pub fn essences(self) -> &'static [&'static str] {
+    /// The media type's essence (`type/subtype`), lower case.
+    pub fn essence(self) -> &'static str {
         match self {
-            Self::Json => &["application/json"],
-            Self::Form => &["application/x-www-form-urlencoded"],
-            Self::Yaml => &["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"],
+            Self::Json => "application/json",
+            Self::Form => "application/x-www-form-urlencoded",
+            Self::Yaml => "application/yaml",
         }
+    }
+
+    /// Whether a parsed essence names this format: its own, or (YAML only) the names in use
+    /// before RFC 9512 registered `application/yaml`.
+    fn named_by(self, essence: &str) -> bool {
+        essence == self.essence() || (self == Self::Yaml && ["application/x-yaml", "text/yaml", "text/x-yaml"].contains(&essence))
     }
 }
 
-/// Which of `accepted` a `Content-Type` names (shim until the strict media type parser lands).
+/// Which of `accepted` a `Content-Type` header value names, if any.
+///
+/// RFC 9110 §8.3.1: `type "/" subtype *( OWS ";" OWS parameter )`, where type, subtype and
+/// parameter names are case-insensitive tokens and a value is a token or a quoted string. So
+/// `application/json`, `Application/JSON` and `application/json; charset=utf-8` match, while
+/// `application/jsonfoo`, `application/json/x` or a malformed parameter list do not. A
+/// `charset` other than UTF-8 is refused too: the body is decoded as UTF-8 only.
 pub fn body_type(content_type: &str, accepted: &[BodyType]) -> Option<BodyType> {
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    accepted.iter().copied().find(|t| t.essences().contains(&essence.as_str()))
+    let (essence, params) = parse_media_type(content_type)?;
+    if params.iter().any(|(name, value)| name == "charset" && !value.eq_ignore_ascii_case("utf-8")) {
+        return None;
+    }
+    accepted.iter().copied().find(|t| t.named_by(&essence))
+}
+
+/// `type/subtype` (lower-cased) and the parameters (names lower-cased, values unquoted).
+fn parse_media_type(text: &str) -> Option<(String, Vec<(String, String)>)> {
+    let (essence, mut rest) = match text.find(';') {
+        Some(i) => (&text[..i], &text[i..]),
+        None => (text, ""),
+    };
+    let (kind, subtype) = essence.trim_matches(OWS).split_once('/')?;
+    if !is_token(kind) || !is_token(subtype) {
+        return None;
+    }
+    let mut params = Vec::new();
+    while let Some(after) = rest.strip_prefix(';') {
+        let after = after.trim_start_matches(OWS);
+        if after.is_empty() {
+            break; // a trailing `;` is tolerated, as browsers do
+        }
+        let (name, tail) = after.split_once('=')?;
+        if !is_token(name) {
+            return None;
+        }
+        let (value, tail) = match tail.strip_prefix('"') {
+            Some(quoted) => unquote(quoted)?,
+            None => {
+                let end = tail.find(';').unwrap_or(tail.len());
+                let value = tail[..end].trim_end_matches(OWS);
+                if !is_token(value) {
+                    return None;
+                }
+                (value.to_string(), &tail[end..])
+            }
+        };
+        params.push((name.to_ascii_lowercase(), value));
+        rest = tail.trim_start_matches(OWS);
+        if !rest.is_empty() && !rest.starts_with(';') {
+            return None;
+        }
+    }
+    Some((format!("{}/{}", kind.to_ascii_lowercase(), subtype.to_ascii_lowercase()), params))
+}
+
+const OWS: &[char] = &[' ', '\t'];
+
+/// RFC 9110 §5.6.2 token: visible ASCII except separators.
+fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// The rest of a quoted string after its opening quote: (value, text after the closing quote).
+fn unquote(s: &str) -> Option<(String, &str)> {
+    let mut value = String::new();
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((value, &s[i + 1..])),
+            '\\' => value.push(chars.next()?.1),
+            c => value.push(c),
+        }
+    }
+    None
+}
+
+/// A body's bytes as text, refusing anything that is not UTF-8 (JSON is UTF-8, RFC 8259 §8.1).
+/// The runtime's `text()` would replace bad bytes with U+FFFD and store a string the client
+/// never sent.
+pub fn utf8_body(bytes: Vec<u8>) -> Result<String, FieldError> {
+    String::from_utf8(bytes).map_err(|e| {
+        FieldError::body(format!("request body is not valid UTF-8 (bad byte at offset {})", e.utf8_error().valid_up_to()))
+    })
 }
 
 /// Parses a body that must be one JSON object whose keys are all in `allowed`. Unknown keys are
@@ -168,6 +258,64 @@ mod tests {
         let err = parse_object(&body, &["name"]).unwrap_err();
         assert_eq!(err.field, None);
         assert!(err.message.contains("max"));
+    }
+
+    #[test]
+    fn media_types_are_parsed_not_prefix_matched() {
+        let json = Some(BodyType::Json);
+        let cases: &[(&str, Option<BodyType>)] = &[
+            ("application/json", json),
+            ("Application/JSON", json),
+            ("application/json; charset=utf-8", json),
+            ("application/json;charset=UTF-8", json),
+            ("application/json ; charset=\"utf-8\"", json),
+            ("application/json; charset=utf-8;", json),
+            ("\tapplication/json\t", json),
+            ("application/json; foo=bar; charset=utf-8", json),
+            ("application/json; q=\"a;b\"", json),
+            ("application/jsonfoo", None),
+            ("application/json-seq", None),
+            ("application/json/x", None),
+            ("application/json,text/plain", None),
+            ("application/json; charset=iso-8859-1", None),
+            ("application/json; charset", None),
+            ("application/json; =x", None),
+            ("application/json; a=b c", None),
+            ("application/json; a=\"unterminated", None),
+            ("application / json", None),
+            ("application/", None),
+            ("/json", None),
+            ("text/json", None),
+            ("application/x-www-form-urlencoded", None),
+            ("", None),
+        ];
+        for (header, want) in cases {
+            assert_eq!(body_type(header, &[BodyType::Json]), *want, "{header:?}");
+        }
+        assert_eq!(body_type("application/json", &[]), None, "a route that takes no body type");
+        let import = [BodyType::Json, BodyType::Yaml];
+        for yaml in ["application/yaml", "Application/YAML; charset=utf-8", "application/x-yaml", "text/yaml", "text/x-yaml"] {
+            assert_eq!(body_type(yaml, &import), Some(BodyType::Yaml), "{yaml}");
+        }
+        assert_eq!(body_type("application/yamlx", &import), None);
+        assert_eq!(body_type("text/x-yaml", &[BodyType::Json]), None, "only where a route takes YAML");
+        assert_eq!(body_type("application/x-www-form-urlencoded", &[BodyType::Json, BodyType::Form]), Some(BodyType::Form));
+    }
+
+    #[test]
+    fn bodies_must_be_utf8() {
+        assert_eq!(utf8_body(b"{\"a\":\"\xc3\xa9\"}".to_vec()).unwrap(), "{\"a\":\"\u{e9}\"}");
+        let cases: &[(&[u8], usize)] = &[
+            (b"{\"name\":\"\xff\"}", 9),
+            (b"\xc3", 0),                 // truncated sequence
+            (b"{\"a\":\"\xed\xa0\x80\"}", 6), // UTF-16 surrogate, encoded
+            (b"{\"a\":\"\xc0\xaf\"}", 6),     // overlong '/'
+        ];
+        for (bytes, offset) in cases {
+            let err = utf8_body(bytes.to_vec()).expect_err("not UTF-8");
+            assert_eq!(err.field, None);
+            assert!(err.message.contains(&format!("offset {offset}")), "{bytes:?}: {}", err.message);
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod sites_yaml; // seed 002's sites YAML -> the import document, errors with
 pub mod ssrf; // which URLs may be fetched, and each redirect hop
 pub mod status; // CheckStatus
 pub mod status_page; // the public status page: view model, HTML, JSON, feed, badges
+pub mod text; // text for people: escaping writer, durations, dates (status page, emails, dashboard)
 pub mod time; // epoch milliseconds <-> ISO 8601 text
 pub mod uptime; // mergeable rollups, uptime and latency percentiles
 pub mod webhook; // signed webhooks: payload, Standard Webhooks signatures, delivery policy

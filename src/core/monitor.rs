@@ -9,6 +9,13 @@ use serde_json::{Map, Value};
 use super::input::{self, FieldError};
 use super::ssrf::{self, TargetPolicy};
 
+/// A URL in the form fetch dials it (WHATWG serialisation), or the text as given when it does
+/// not parse (validation refuses those). Rows stored before URLs were normalised on write are
+/// read through this too, so nothing ever shows a URL other than the one fetched.
+pub fn normalised_url(raw: &str) -> String {
+    url::Url::parse(raw.trim()).map_or_else(|_| raw.to_string(), String::from)
+}
+
 /// Whether a monitor's failure takes the whole site down (core) or only degrades it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -226,9 +233,7 @@ impl MonitorSpec {
             merged.insert("name".into(), Value::String(host));
         }
         merged.extend(given);
-        let spec: Self = input::typed(Value::Object(merged))?;
-        spec.validate(policy)?;
-        Ok(spec)
+        input::typed::<Self>(Value::Object(merged))?.checked(policy)
     }
 
     /// Applies a PATCH body: fields present replace the current ones (null clears an optional
@@ -240,9 +245,17 @@ impl MonitorSpec {
             return Err(FieldError::body("monitor did not serialize to an object"));
         };
         merged.extend(given);
-        let spec: Self = input::typed(Value::Object(merged)).map_err(|e| alias_error(e, &used))?;
-        spec.validate(policy).map_err(|e| alias_error(e, &used))?;
-        Ok(spec)
+        input::typed::<Self>(Value::Object(merged)).map_err(|e| alias_error(e, &used))?.checked(policy).map_err(|e| alias_error(e, &used))
+    }
+
+    /// Validates, and replaces `url` with the URL as the SSRF guard parsed it (the WHATWG
+    /// serialisation, the same parse fetch applies). So the stored, shown and exported URL is
+    /// the one that is fetched: `http://example.com\@127.0.0.1/` is kept as
+    /// `http://example.com/@127.0.0.1/`, which says where it goes (DESIGN.md §11).
+    fn checked(mut self, policy: TargetPolicy) -> Result<Self, FieldError> {
+        self.validate(policy)?;
+        self.url = normalised_url(&self.url);
+        Ok(self)
     }
 
     /// Every bound of SPEC section 1 and 7. The first violation wins, in field order.
@@ -435,6 +448,28 @@ mod tests {
         let body = r#"{"name":"fixture","url":"http://127.0.0.1:40123/ok"}"#;
         assert!(MonitorSpec::create(body, 1, STRICT).is_err());
         assert_eq!(MonitorSpec::create(body, 1, LOCAL).unwrap().url, "http://127.0.0.1:40123/ok");
+    }
+
+    #[test]
+    fn urls_are_stored_as_fetched() {
+        let cases = [
+            (r"http://example.com\@127.0.0.1/", "http://example.com/@127.0.0.1/"),
+            ("https://example.com", "https://example.com/"),
+            ("  HTTPS://Example.COM:443/a/../b?q=1#frag ", "https://example.com/b?q=1#frag"),
+            ("http://example.com/a b", "http://example.com/a%20b"),
+            ("https://xn--nxasmq6b.example/", "https://xn--nxasmq6b.example/"),
+            ("https://bücher.example/", "https://xn--bcher-kva.example/"),
+        ];
+        for (typed, stored) in cases {
+            let body = serde_json::json!({ "url": typed }).to_string();
+            let m = MonitorSpec::create(&body, 1, STRICT).unwrap_or_else(|e| panic!("{typed}: {e}"));
+            assert_eq!(m.url, stored, "create {typed}");
+            assert_eq!(m.name, url::Url::parse(stored).unwrap().host_str().unwrap(), "default name of {typed}");
+            let patched = MonitorSpec::create(r#"{"url":"https://other.example/"}"#, 1, STRICT).unwrap().patch(&body, STRICT).unwrap();
+            assert_eq!(patched.url, stored, "patch {typed}");
+            assert_eq!(normalised_url(stored), stored, "normalising is idempotent");
+        }
+        assert_eq!(normalised_url("not a url"), "not a url");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Target validation against server-side request forgery (SPEC section 7).
+//! Target validation against server-side request forgery (DESIGN.md §11).
 //!
 //! vigil fetches user-supplied URLs on a schedule and reports what came back (status,
 //! timing, body match). Left unchecked, a monitor is an SSRF primitive: point it at a
@@ -35,10 +35,30 @@
 //! actually dial instead of guessing with a lookalike parser. Callers must therefore
 //! fetch the returned `Url`, never the raw string.
 //!
-//! # Limits
-//! This is a syntactic check. It resolves no DNS, so a public name whose records
-//! point at a private address is out of its reach; that part rests on the runtime,
-//! whose subrequests leave from Cloudflare's network rather than from inside ours.
+//! # Limits (what this guard cannot do; DESIGN.md §11)
+//! This is a syntactic check of the URL. A Worker cannot resolve names itself (there
+//! is no DNS API, and `fetch` resolves and connects in one step we do not see), so a
+//! public-looking name whose A/AAAA records point at a private, loopback or
+//! link-local address passes: `internal.attacker.example -> 10.0.0.5` or `-> 127.0.0.1`,
+//! a name that answers differently on each lookup (DNS rebinding), and wildcard
+//! services such as `127.0.0.1.nip.io`. Redirect hops are re-judged by name only, so
+//! the same holds for every hop. `ALLOW_PRIVATE_TARGETS=true` does not widen this gap
+//! (the gap is there in production too); it only lifts the literal and internal-name
+//! rules for local development.
+//!
+//! What stands behind it is the platform: a deployed Worker's subrequests leave from
+//! Cloudflare's edge, not from a network of ours, so there is no LAN, VPC or instance
+//! metadata service of the deployer's to reach; and Cloudflare documents that Workers
+//! subrequests can only be made to URLs with host names, not to IP addresses directly
+//! (Workers docs, "Known issues: Fetch to IP addresses"; such requests fail, often as
+//! error 1003), which is also why IP literals are refused here in every notation.
+//! Cloudflare does not document what its edge does with a name that resolves to a
+//! private or loopback address, so vigil does not rely on it: treat such a target
+//! as reachable-but-meaningless (the answer comes from whatever the edge dials), and
+//! never deploy vigil next to services that trust requests from Cloudflare's egress
+//! addresses. Under `wrangler dev` there is no edge at all: fetch dials from the
+//! developer's machine, names resolve with its resolver, and a name pointing at
+//! 127.0.0.1 reaches local services; that is why local mode is for development only.
 
 use std::fmt;
 
@@ -93,7 +113,9 @@ const INTERNAL_SUFFIXES: &[&str] = &[
 /// How strict validation is. The default is production: no private destinations.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TargetPolicy {
-    /// Set by `ALLOW_PRIVATE_TARGETS=true` for local development and tests.
+    /// Set by `ALLOW_PRIVATE_TARGETS=true` for local development and tests. Whether it is
+    /// set or not, names are judged as text and never resolved: a public name pointing at a
+    /// private address passes either way (see "Limits" in the module docs).
     pub allow_private: bool,
 }
 

@@ -3,7 +3,7 @@ use serde::Serialize;
 use serde_json::Value;
 use worker::{D1Database, MessageBuilder, Response};
 
-use super::{json, next_cursor, Ctx, Page};
+use super::{json, next_cursor, require_owned, Ctx, Page};
 use crate::bindings::CHECKS_QUEUE;
 use crate::core::input::{self, FieldError};
 use crate::core::{accept, csv};
@@ -232,7 +232,14 @@ pub async fn enqueue_raw_jobs(mut ctx: Ctx) -> Result<Response, AppError> {
         return Err(AppError::NotFound("route /__test/check-jobs".into()));
     }
     let body = ctx.json_body().await?;
-    let jobs: Vec<CheckJob> = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected an array of check jobs: {e}")))?;
+    let mut jobs: Vec<CheckJob> = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected an array of check jobs: {e}")))?;
+    // Scoped like every route: another tenant's monitor id is not found, and nothing is queued.
+    let ids: Vec<i64> = jobs.iter().map(|j| j.monitor_id).collect();
+    require_owned(&ids, &monitors::owned_ids(&ctx.db()?, ctx.user_id()?, &ids).await?, "monitor")?;
+    // The consumer then reads each monitor's stored (validated) config, never one the caller sent.
+    for job in &mut jobs {
+        job.spec = None;
+    }
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     let count = jobs.len();
     queue.send_batch(jobs.into_iter().map(|j| MessageBuilder::new(j).build()).collect::<Vec<_>>()).await.context("sending test jobs")?;

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::json;
 use worker::{MessageBuilder, Response};
 
-use super::{json, next_cursor, Ctx, Page};
+use super::{json, next_cursor, require_owned, Ctx, Page};
 use crate::alerts::{self, AlertMessage};
 use crate::bindings::ALERTS_QUEUE;
 use crate::core::input::FieldError;
@@ -132,6 +132,20 @@ pub async fn enqueue_raw_events(mut ctx: Ctx) -> Result<Response, AppError> {
     }
     let body = ctx.json_body().await?;
     let messages: Vec<AlertMessage> = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected an array of alert messages: {e}")))?;
+    // Scoped like every route: an event of another tenant's incident, or a send to another
+    // tenant's endpoint, is not found, and nothing is queued.
+    let (db, user) = (ctx.db()?, ctx.user_id()?);
+    let events: Vec<_> = messages.iter().filter_map(|m| if let AlertMessage::Event(e) = m { Some(*e) } else { None }).collect();
+    let endpoint_ids: Vec<i64> = messages.iter().filter_map(|m| if let AlertMessage::Send(s) = m { Some(s.endpoint_id) } else { None }).collect();
+    if !events.is_empty() {
+        let incidents: Vec<i64> = events.iter().map(|e| e.incident_id).collect();
+        require_owned(&incidents, &crate::store::incidents::owned_ids(&db, user, &incidents).await?, "incident")?;
+        let monitor_ids: Vec<i64> = events.iter().map(|e| e.monitor_id).collect();
+        require_owned(&monitor_ids, &crate::store::monitors::owned_ids(&db, user, &monitor_ids).await?, "monitor")?;
+    }
+    if !endpoint_ids.is_empty() {
+        require_owned(&endpoint_ids, &endpoints::owned_ids(&db, user, &endpoint_ids).await?, "notification endpoint")?;
+    }
     let queue = ctx.env.queue(ALERTS_QUEUE).context("alerts queue binding")?;
     let count = messages.len();
     queue.send_batch(messages.into_iter().map(|m| MessageBuilder::new(m).build()).collect::<Vec<_>>()).await.context("sending test messages")?;

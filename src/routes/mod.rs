@@ -17,7 +17,7 @@ use worker::{D1Database, Env, Method, Request, Response};
 use crate::bindings::{Config, DB};
 use crate::clock;
 use crate::core::auth::{self, Scope, Scopes};
-use crate::core::input::{FieldError, MAX_BODY_BYTES};
+use crate::core::input::{body_type, utf8_body, BodyType, FieldError, MAX_BODY_BYTES};
 use crate::core::time::{parse_iso, EpochMs};
 use crate::error::{AppError, Context};
 use crate::store::accounts::{Principal, ADMIN_USER_ID};
@@ -98,7 +98,7 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/status" Write => seed000::create_targets),
     route!(Get "/status" Read => seed000::latest_status),
     route!(Get "/status/queue" Read => seed000::queue_status),
-    route!(Post "/status/queue" Admin => seed000::set_queue),
+    route!(Post "/status/queue" Write => seed000::set_queue),
     route!(Get "/emails" Write => endpoints::send_pending_emails),
     // Test hook (VIGIL_TEST_HOOKS=true only; 404 otherwise, and not in the OpenAPI document).
     route!(Post "/__test/check-jobs" Write => api::enqueue_raw_jobs),
@@ -205,7 +205,7 @@ fn permit(p: Principal, access: Access) -> Result<Principal, AppError> {
         Access::Write if p.scopes.allows(Scope::Write) => Ok(p),
         Access::Write => Err(AppError::Forbidden("this token has the read scope only; this route needs write".into())),
         Access::Admin if p.is_admin && p.scopes.allows(Scope::Write) => Ok(p),
-        Access::Admin => Err(AppError::Forbidden("only an admin's write token may use this route".into())),
+        Access::Admin => Err(AppError::Forbidden("only an admin's write token may manage users".into())),
     }
 }
 
@@ -241,28 +241,23 @@ impl Ctx {
         raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::NotFound(format!("{name} {raw}")))
     }
 
-    /// The body as text in one of `accepted` formats (shim until the strict parser lands).
-    pub async fn body(&mut self, accepted: &[crate::core::input::BodyType]) -> Result<(crate::core::input::BodyType, String), AppError> {
+    /// The body as text, in one of the `accepted` formats (which one the `Content-Type` names).
+    /// Every body the API reads comes through here: the media type is parsed (415 unless it
+    /// is one of `accepted`), the size capped (413), and the bytes must be UTF-8 (400).
+    pub async fn body(&mut self, accepted: &[BodyType]) -> Result<(BodyType, String), AppError> {
         let content_type = self.req.headers().get("content-type").ok().flatten().unwrap_or_default();
-        let kind = crate::core::input::body_type(&content_type, accepted).ok_or(AppError::UnsupportedMediaType)?;
-        let text = self.req.text().await.map_err(|_| AppError::Invalid(FieldError::body("request body could not be read as UTF-8 text")))?;
-        if text.len() > MAX_BODY_BYTES {
+        let kind = body_type(&content_type, accepted)
+            .ok_or_else(|| AppError::UnsupportedMediaType(accepted.iter().map(|t| t.essence()).collect()))?;
+        let bytes = self.req.bytes().await.map_err(|_| AppError::Invalid(FieldError::body("request body could not be read")))?;
+        if bytes.len() > MAX_BODY_BYTES {
             return Err(AppError::TooLarge(MAX_BODY_BYTES));
         }
-        Ok((kind, text))
+        Ok((kind, utf8_body(bytes)?))
     }
 
-    /// The body as text, after checking it claims to be JSON.
+    /// A JSON body as text (see [`Ctx::body`]).
     pub async fn json_body(&mut self) -> Result<String, AppError> {
-        let content_type = self.req.headers().get("content-type").ok().flatten().unwrap_or_default();
-        if !content_type.to_ascii_lowercase().starts_with("application/json") {
-            return Err(AppError::UnsupportedMediaType);
-        }
-        let text = self.req.text().await.map_err(|_| AppError::Invalid(FieldError::body("request body could not be read as UTF-8 text")))?;
-        if text.len() > MAX_BODY_BYTES {
-            return Err(AppError::TooLarge(MAX_BODY_BYTES));
-        }
-        Ok(text)
+        Ok(self.body(&[BodyType::Json]).await?.1)
     }
 
     pub fn query(&self, allowed: &[&str]) -> Result<Query, AppError> {
@@ -308,6 +303,15 @@ impl Query {
         self.text(name)
             .map(|v| parse_iso(v).map(|ms| ms.div_euclid(1000)).ok_or_else(|| FieldError::new(name, "must be an RFC 3339 time like 2026-11-21T05:25:00Z").into()))
             .transpose()
+    }
+}
+
+/// 404 for the first of `wanted` that is not in `owned`: what a route answers for an id of
+/// another tenant's, whichever list it came in (the test hooks take lists of ids).
+pub fn require_owned(wanted: &[i64], owned: &[i64], what: &str) -> Result<(), AppError> {
+    match wanted.iter().find(|id| !owned.contains(id)) {
+        Some(id) => Err(AppError::NotFound(format!("{what} {id}"))),
+        None => Ok(()),
     }
 }
 

@@ -229,7 +229,7 @@ mod tests {
     fn targets_become_monitor_specs() {
         let policy = TargetPolicy { allow_private: false };
         let s = target_spec(&j!({"title": "Hit the Google!", "endpoint": "https://google.com", "expected_http_code": 204}), 3, policy).unwrap();
-        assert_eq!((s.name.as_str(), s.url.as_str(), s.expected_status_codes.clone(), s.check_interval_seconds, s.project_id), ("Hit the Google!", "https://google.com", vec![204], 300, 3));
+        assert_eq!((s.name.as_str(), s.url.as_str(), s.expected_status_codes.clone(), s.check_interval_seconds, s.project_id), ("Hit the Google!", "https://google.com/", vec![204], 300, 3), "the URL is stored as fetched");
         let s = target_spec(&j!({"endpoint": "https://example.com/x"}), 3, policy).unwrap();
         assert_eq!((s.name.as_str(), s.expected_status_codes.clone()), ("https://example.com/x", vec![200]));
         let cases = [

@@ -164,6 +164,15 @@ pub async fn get_owned(db: &D1Database, user_id: i64, id: i64) -> Result<Option<
     .await
 }
 
+/// Which of `ids` are endpoints of `user_id`'s projects.
+pub async fn owned_ids(db: &D1Database, user_id: i64, ids: &[i64]) -> Result<Vec<i64>, AppError> {
+    const OWNED_IDS: &str = "SELECT id FROM notification_endpoints WHERE id IN (SELECT value FROM json_each(?1)) \
+         AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)";
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<super::Id> = all(db, OWNED_IDS, &args![list, user_id]).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
 /// The caller's endpoints by id ascending, after the cursor id.
 pub async fn list(db: &D1Database, user_id: i64, project: Option<i64>, after: i64, limit: u32) -> Result<Vec<EndpointRow>, AppError> {
     all(

@@ -55,6 +55,15 @@ pub async fn list(db: &D1Database, f: &IncidentFilter) -> Result<Vec<IncidentRow
     .await
 }
 
+/// Which of `ids` are incidents of monitors in `user_id`'s projects.
+pub async fn owned_ids(db: &D1Database, user_id: i64, ids: &[i64]) -> Result<Vec<i64>, AppError> {
+    const OWNED_IDS: &str = "SELECT id FROM incidents WHERE id IN (SELECT value FROM json_each(?1)) \
+         AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?2))";
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<super::Id> = all(db, OWNED_IDS, &args![list, user_id]).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
 /// The outbox rows of some incidents, for the API to show how far each event got.
 pub async fn events_of(db: &D1Database, incident_ids: &[i64]) -> Result<Vec<EventRow>, AppError> {
     let list = serde_json::to_string(incident_ids).unwrap_or_else(|_| "[]".into());

@@ -78,10 +78,10 @@ impl From<&Arg> for JsValue {
     }
 }
 
-/// `args![a, b, c]` -> `Vec<Arg>`.
+/// `args![a, b, c]` -> `[Arg; 3]` (an array: callers pass `&args![..]` as a slice).
 #[macro_export]
 macro_rules! args {
-    ($($x:expr),* $(,)?) => { vec![$($crate::store::Arg::from($x)),*] };
+    ($($x:expr),* $(,)?) => { [$($crate::store::Arg::from($x)),*] };
 }
 
 thread_local! {
@@ -106,6 +106,12 @@ pub fn stmt(db: &D1Database, sql: &str, args: &[Arg]) -> Result<D1PreparedStatem
     PREPARED.with(|c| c.set(c.get() + 1));
     let values: Vec<JsValue> = args.iter().map(JsValue::from).collect();
     db.prepare(sql).bind(&values).context("binding SQL parameters")
+}
+
+/// A row that is just an id (`RETURNING id`, `SELECT id`).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct Id {
+    pub id: i64,
 }
 
 /// Runs a query and deserializes every row.
@@ -185,6 +191,6 @@ mod tests {
     #[test]
     fn args_macro_converts() {
         let v = args![1i64, "a", None::<String>, Some(2u32), true, 0.5];
-        assert_eq!(v, vec![Arg::Int(1), Arg::Text("a".into()), Arg::Null, Arg::Int(2), Arg::Int(1), Arg::Real(0.5)]);
+        assert_eq!(v, [Arg::Int(1), Arg::Text("a".into()), Arg::Null, Arg::Int(2), Arg::Int(1), Arg::Real(0.5)]);
     }
 }

@@ -86,7 +86,7 @@ impl MonitorRow {
             "monitor_type": self.monitor_type,
             "role": self.role,
             "method": self.method,
-            "url": self.url,
+            "url": crate::core::monitor::normalised_url(&self.url),
             "headers": json(&self.headers, "headers")?,
             "body": self.body,
             "expected_status_codes": json(&self.expected_status_codes, "expected_status_codes")?,
@@ -138,7 +138,7 @@ impl MonitorRow {
 }
 
 fn config_args(spec: &MonitorSpec) -> Vec<Arg> {
-    args![
+    Vec::from(args![
         spec.project_id,
         spec.name.trim(),
         "http",
@@ -160,7 +160,7 @@ fn config_args(spec: &MonitorSpec) -> Vec<Arg> {
         spec.backoff_factor,
         text(&spec.retry_status_codes),
         spec.is_active,
-    ]
+    ])
 }
 
 /// JSON text of a value; enums come out bare (`core`, not `"core"`).
@@ -240,6 +240,16 @@ pub async fn get(db: &D1Database, id: i64) -> Result<Option<MonitorRow>, AppErro
 pub async fn get_owned(db: &D1Database, user_id: i64, id: i64) -> Result<Option<MonitorRow>, AppError> {
     first(db, &format!("{SELECT} WHERE m.id = ?1 AND m.project_id IN (SELECT id FROM projects WHERE owner_id = ?2)"), &args![id, user_id]).await
 }
+
+/// Which of `ids` are monitors of `user_id`'s projects (one query, like [`get_many`]).
+pub async fn owned_ids(db: &D1Database, user_id: i64, ids: &[i64]) -> Result<Vec<i64>, AppError> {
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<super::Id> = all(db, OWNED_IDS, &args![list, user_id]).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+const OWNED_IDS: &str = "SELECT id FROM monitors WHERE id IN (SELECT value FROM json_each(?1)) \
+     AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)";
 
 /// Monitors by id, for a consumer batch: one query whatever the batch size (json_each keeps
 /// it to one bound parameter; D1 allows 100 per statement).

@@ -4,6 +4,10 @@
 //   const vigil = await startVigil();
 //   try { const r = await vigil.api('GET', '/api/monitors'); ... }
 //   finally { await vigil.stop(); }
+//
+// A crash test: `await vigil.kill()` SIGKILLs the running wrangler dev (its whole process group);
+// `await vigil.restart()` starts it again on the same D1 state, port and vars (killing it first
+// if it still runs).
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
@@ -103,7 +107,7 @@ async function killTree(proc, graceMs = 5000) {
     const hardDeadline = Date.now() + 3000;
     while (Date.now() < hardDeadline && groupAlive(pid)) await sleep(100);
   }
-  await Promise.race([proc.exited, sleep(2000)]);
+  await Promise.race([proc.exited, sleep(2000, undefined, { ref: false })]);
   liveGroups.delete(pid);
 }
 
@@ -125,7 +129,9 @@ export async function freePort() {
 async function runToCompletion(args, timeoutMs) {
   const proc = spawnGroup(args);
   const timedOut = Symbol('timeout');
-  const result = await Promise.race([proc.exited, sleep(timeoutMs, timedOut)]);
+  // Unref'd: a pending 2-minute timer would keep the test file's process alive long after its
+  // tests end (node --test waits for the process to exit).
+  const result = await Promise.race([proc.exited, sleep(timeoutMs, timedOut, { ref: false })]);
   if (result === timedOut) {
     await killTree(proc);
     throw new Error(`\`npx ${args.join(' ')}\` timed out after ${timeoutMs} ms:\n${proc.output()}`);
@@ -147,33 +153,42 @@ export async function startVigil({ vars = {}, persistDir, logLevel = 'warn' } = 
     ownedDirs.delete(dir);
   };
 
+  const launch = { dir, vars: { ...DEFAULT_VARS, ...vars }, logLevel };
   let proc;
   try {
     await runToCompletion(['wrangler', 'd1', 'migrations', 'apply', 'vigil', '--local', '--persist-to', dir], MIGRATE_TIMEOUT_MS);
-
-    const port = await freePort();
-    // Explicit inspector port: parallel instances would otherwise all probe 9229.
-    const inspectorPort = await freePort();
-    const args = [
-      'wrangler', 'dev',
-      '--ip', '127.0.0.1', '--port', String(port),
-      '--inspector-port', String(inspectorPort),
-      '--test-scheduled',
-      '--persist-to', dir,
-      '--show-interactive-dev-session=false',
-      '--log-level', logLevel, // 'log' shows the worker's console.log (the benchmark reads it)
-    ];
-    for (const [k, v] of Object.entries({ ...DEFAULT_VARS, ...vars })) args.push('--var', `${k}:${v}`);
-    proc = spawnGroup(args);
-
-    const base = `http://127.0.0.1:${port}`;
-    await waitHealthy(base, proc);
-    return makeHandle({ base, port, dir, proc, removeDir });
+    launch.port = await freePort();
+    proc = await launchDev(launch);
+    return makeHandle({ launch, proc, removeDir });
   } catch (err) {
     if (proc) await killTree(proc);
     await removeDir();
     throw err;
   }
+}
+
+/** Starts `wrangler dev` for `launch` (its dir, port, vars, log level) and waits for /health. */
+async function launchDev(launch) {
+  // Explicit inspector port: parallel instances would otherwise all probe 9229.
+  const inspectorPort = await freePort();
+  const args = [
+    'wrangler', 'dev',
+    '--ip', '127.0.0.1', '--port', String(launch.port),
+    '--inspector-port', String(inspectorPort),
+    '--test-scheduled',
+    '--persist-to', launch.dir,
+    '--show-interactive-dev-session=false',
+    '--log-level', launch.logLevel, // 'log' shows the worker's console.log (the benchmark reads it)
+  ];
+  for (const [k, v] of Object.entries(launch.vars)) args.push('--var', `${k}:${v}`);
+  const proc = spawnGroup(args);
+  try {
+    await waitHealthy(`http://127.0.0.1:${launch.port}`, proc);
+  } catch (err) {
+    await killTree(proc);
+    throw err;
+  }
+  return proc;
 }
 
 async function waitHealthy(base, proc) {
@@ -198,8 +213,11 @@ async function waitHealthy(base, proc) {
   throw new Error(`wrangler dev: /health not 200 after ${HEALTH_TIMEOUT_MS} ms (last: ${last}):\n${proc.output()}`);
 }
 
-function makeHandle({ base, port, dir, proc, removeDir }) {
+function makeHandle({ launch, proc, removeDir }) {
+  const { dir, port } = launch;
+  const base = `http://127.0.0.1:${port}`;
   let stopping;
+  let earlierLogs = ''; // output of instances killed by kill()/restart(), so logs() still has it
 
   async function api(method, apiPath, body, { token = DEFAULT_TOKEN, headers = {} } = {}) {
     // Caller-supplied headers win (lower-cased so they replace, not duplicate, ours).
@@ -240,9 +258,46 @@ function makeHandle({ base, port, dir, proc, removeDir }) {
     throw new Error(`timed out waiting for ${what} after ${timeoutMs} ms; last value: ${inspect(last, { depth: 6 })}`);
   }
 
+  /**
+   * A crash: SIGKILL to wrangler dev's whole process group (npx, wrangler, workerd) at once, no
+   * grace period, so nothing gets to finish or flush. Resolves when the group is gone. The D1
+   * state on disk stays; `restart()` brings the worker back on it.
+   */
+  async function kill() {
+    if (!proc) return;
+    const dead = proc;
+    proc = null;
+    killGroup(dead.child.pid, 'SIGKILL');
+    await killTree(dead, 0); // waits for the group to be gone and reaps it
+    earlierLogs += dead.output();
+  }
+
+  /**
+   * Starts wrangler dev again on the same `--persist-to` state, port (so `base` and URLs built
+   * from it stay valid) and vars. Kills the running one first (SIGKILL, as `kill()`) if there
+   * is one. Migrations are not re-applied: the state already has them.
+   */
+  async function restart() {
+    if (stopping) throw new Error('restart() after stop()');
+    await kill();
+    proc = await launchDev(launch);
+  }
+
+  /**
+   * Runs SQL against this instance's local D1 (`wrangler d1 execute --local`), for rows no API
+   * writes (seeded history, say). Asynchronous on purpose: a blocking spawnSync of a few seconds
+   * leaves a keep-alive socket that wrangler dev closed meanwhile in fetch's pool, and the next
+   * request fails with "other side closed".
+   */
+  async function d1(command) {
+    return runToCompletion(['wrangler', 'd1', 'execute', 'vigil', '--local', '--persist-to', dir, '--command', command], MIGRATE_TIMEOUT_MS);
+  }
+
   function stop() {
     stopping ??= (async () => {
-      await killTree(proc);
+      if (proc) await killTree(proc);
+      // VIGIL_E2E_LOGS=1 prints the instance's whole output when it stops (for debugging).
+      if (process.env.VIGIL_E2E_LOGS === '1') process.stderr.write(`--- wrangler dev on :${port} ---\n${earlierLogs}${proc ? proc.output() : ''}\n`);
       await removeDir();
     })();
     return stopping;
@@ -253,8 +308,11 @@ function makeHandle({ base, port, dir, proc, removeDir }) {
     port,
     token: DEFAULT_TOKEN,
     persistDir: dir,
-    logs: () => proc.output(),
+    logs: () => earlierLogs + (proc ? proc.output() : ''),
     stop,
+    kill,
+    restart,
+    d1,
     api,
     tick,
     waitFor,

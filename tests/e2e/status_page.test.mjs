@@ -2,8 +2,7 @@
 // rolled up by the cron), rendered as HTML, JSON, Atom and badges, cached at the edge.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { startVigil, startTarget, ROOT } from './harness.mjs';
+import { startVigil, startTarget } from './harness.mjs';
 
 let vigil;
 let target;
@@ -24,12 +23,7 @@ after(async () => {
 
 // Seeds rows no API writes yet (history from the past, a private project) straight into the
 // instance's local D1, the way `wrangler d1 execute` would for an operator.
-function sql(command) {
-  const r = spawnSync('npx', ['wrangler', 'd1', 'execute', 'vigil', '--local', '--persist-to', vigil.persistDir, '--command', command], {
-    cwd: ROOT, env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' }, encoding: 'utf8',
-  });
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-}
+const sql = (command) => vigil.d1(command);
 
 const iso = (ms) => new Date(ms).toISOString();
 
@@ -51,7 +45,7 @@ test('seeded history and real checks show up in timeline, uptime, JSON, feed and
     const isUp = m < 60;
     rows.push(`(${down.id}, ${at / 1000}, 'scheduled', '${iso(at)}', '${isUp ? 'UP' : 'DOWN'}', 0, ${isUp ? 200 : 503}, ${isUp ? 40 : 30}, ${isUp ? 'NULL' : "'status 503 not in [200]'"}, 1)`);
   }
-  sql(`UPDATE monitors SET created_at = '${iso(h0 - 4 * HOUR)}' WHERE id = ${down.id};
+  await sql(`UPDATE monitors SET created_at = '${iso(h0 - 4 * HOUR)}' WHERE id = ${down.id};
        INSERT INTO checks (monitor_id, slot, kind, started_at, status, slow, http_status, latency_ms, failure_type, attempts) VALUES ${rows.join(',')};`);
 
   await vigil.tick(); // real checks for both, and the cron rolls up the finished hours
@@ -134,7 +128,7 @@ test('pages are cached: a second view within 30 s is a HIT, and ETags give 304',
 });
 
 test('private and unknown projects answer 404', async () => {
-  sql(`INSERT INTO projects (slug, name, public, created_at) VALUES ('secret', 'Secret', 0, '${iso(Date.now())}');`);
+  await sql(`INSERT INTO projects (slug, name, public, created_at) VALUES ('secret', 'Secret', 0, '${iso(Date.now())}');`);
   for (const path of ['/status/secret', '/status/secret.json', '/status/secret/feed.atom', '/status/nope', '/badge/secret/1.svg']) {
     const r = await vigil.api('GET', path, undefined, { token: null });
     assert.equal(r.status, 404, path);
