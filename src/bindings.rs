@@ -1,9 +1,9 @@
 //! Binding and var names, and the config read from vars, in one place.
 use worker::Env;
 
+use crate::core::delivery::BACKOFF_BASE_S;
 use crate::core::email::Provider;
 use crate::core::ssrf::TargetPolicy;
-use crate::core::webhook::BACKOFF_BASE_S;
 
 pub const DB: &str = "DB";
 pub const CHECKS_QUEUE: &str = "CHECKS";

@@ -16,7 +16,8 @@
 //! - [`core`]: the pure core. Every decision, no `worker` imports, no clock, no I/O.
 //! - [`store`]: D1. SQL as constants, rows, row -> core conversions.
 //! - [`routes`]: the route table and handlers; [`error`] maps every failure to problem+json.
-//! - [`scheduler`]: the cron tick. [`consumer`]: the checks queue. [`probe`]: fetch.
+//! - [`scheduler`]: the cron tick. [`consumer`]: the checks queue. [`probe`]: a check's fetches.
+//! - [`http`]: outgoing requests under a deadline with a capped body read (probe and alerts).
 //! - [`alerts`]: incident events to the alerts queue and its consumer.
 //! - [`history`]: the cron's rollups (hourly, daily) and retention pruning.
 //! - [`pool`]: the connection-slot semaphore. [`clock`]: the only clock. [`bindings`]: names and config.
@@ -31,6 +32,7 @@ pub mod core;
 pub mod entropy;
 pub mod error;
 pub mod history;
+pub mod http;
 pub mod pool;
 pub mod probe;
 pub mod routes;

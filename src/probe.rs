@@ -1,19 +1,17 @@
 //! The prober: runs one check's HTTP attempts (retries, backoff, redirects, timeout, body cap)
 //! and hands the outcome to the core's classifier. I/O only; every decision is the core's.
-use std::pin::pin;
 use std::time::Duration;
 
-use futures::future::{select, Either};
-use futures::StreamExt;
 use url::Url;
-use worker::{AbortController, AbortSignal, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+use worker::{AbortSignal, Delay, Request};
 
 use crate::clock;
-use crate::core::classify::{needs_body, HttpAnswer, NetworkErrorKind, ProbeOutcome, BODY_CAP_BYTES};
+use crate::core::classify::{needs_body, HttpAnswer, NetworkErrorKind, ProbeOutcome, Refusal, BODY_CAP_BYTES};
 use crate::core::monitor::{HttpMethod, MonitorSpec};
 use crate::core::retry;
 use crate::core::ssrf::{self, TargetPolicy, MAX_REDIRECTS};
 use crate::core::time::EpochMs;
+use crate::http;
 use crate::pool::Slots;
 
 const USER_AGENT: &str = concat!("vigil/", env!("CARGO_PKG_VERSION"), " (uptime monitor)");
@@ -53,38 +51,28 @@ async fn attempt(spec: &MonitorSpec, policy: TargetPolicy) -> ProbeOutcome {
     // Fetch the URL as parsed and judged by the guard, never the raw text.
     let url = match ssrf::check_target(&spec.url, policy) {
         Ok(url) => url,
-        Err(e) => return ProbeOutcome::Refused { reason: e.to_string() },
+        Err(e) => return ProbeOutcome::Refused { kind: Refusal::Target, reason: e.to_string() },
     };
     let timeout_ms = spec.timeout_seconds * 1000;
-    let controller = AbortController::default();
-    let signal = controller.signal();
-    let work = pin!(follow(spec, policy, url, &signal));
-    let deadline = pin!(Delay::from(Duration::from_millis(timeout_ms.into())));
-    match select(work, deadline).await {
-        Either::Left((outcome, _)) => outcome,
-        Either::Right(_) => {
-            // The pinned work future is dropped when this function returns; aborting the
-            // signal is what cancels the fetch.
-            controller.abort();
-            ProbeOutcome::Timeout { after_ms: timeout_ms }
-        }
+    match http::within(timeout_ms.into(), |signal| follow(spec, policy, url, signal)).await {
+        Some(outcome) => outcome,
+        None => ProbeOutcome::Timeout { after_ms: timeout_ms },
     }
 }
 
 /// Fetches with redirects followed by hand, so every hop passes the SSRF guard again.
-async fn follow(spec: &MonitorSpec, policy: TargetPolicy, mut url: Url, signal: &AbortSignal) -> ProbeOutcome {
-    // Workers freeze Date.now() between I/O events, so a clock read here could be as old as the
-    // last event, making latency look longer by all the CPU work done since. A zero timer is an
-    // event: after it the clock is fresh, and the fetch starts right away.
+async fn follow(spec: &MonitorSpec, policy: TargetPolicy, mut url: Url, signal: AbortSignal) -> ProbeOutcome {
+    // Workers freeze Date.now() between I/O events, so this reads the time of the last one:
+    // latency may include CPU work done since then, never less than the fetch took.
     let start = clock::now_ms();
     let mut method = spec.method;
     let mut body = spec.body.clone();
     for hop in 0..=MAX_REDIRECTS {
         let request = match build_request(spec, &url, method, body.as_deref()) {
             Ok(r) => r,
-            Err(e) => return ProbeOutcome::Refused { reason: format!("could not build the request: {e}") },
+            Err(e) => return ProbeOutcome::Refused { kind: Refusal::InvalidRequest, reason: format!("could not build the request: {e}") },
         };
-        let mut response = match Fetch::Request(request).send_with_signal(signal).await {
+        let mut response = match http::fetch(request, &signal).await {
             Ok(r) => r,
             Err(e) => {
                 let message = e.to_string();
@@ -95,13 +83,13 @@ async fn follow(spec: &MonitorSpec, policy: TargetPolicy, mut url: Url, signal: 
         let status = response.status_code();
         let location = response.headers().get("location").ok().flatten();
         if let (true, Some(location)) = ((300..400).contains(&status) && !spec.expects_status(status), location) {
-            discard_body(&mut response);
+            http::discard_body(&mut response);
             if hop == MAX_REDIRECTS {
-                return ProbeOutcome::Refused { reason: format!("more than {MAX_REDIRECTS} redirects") };
+                return ProbeOutcome::Refused { kind: Refusal::TooManyRedirects, reason: format!("more than {MAX_REDIRECTS} redirects") };
             }
             url = match ssrf::resolve_redirect(&url, &location, policy) {
                 Ok(next) => next,
-                Err(e) => return ProbeOutcome::Refused { reason: format!("redirect to a forbidden target: {e}") },
+                Err(e) => return ProbeOutcome::Refused { kind: Refusal::Target, reason: format!("redirect to a forbidden target: {e}") },
             };
             // Browsers' rule: 303 always, and 301/302 after POST, continue as GET without a body.
             if status == 303 || (matches!(status, 301 | 302) && method == HttpMethod::POST) {
@@ -111,43 +99,19 @@ async fn follow(spec: &MonitorSpec, policy: TargetPolicy, mut url: Url, signal: 
             continue;
         }
         let headers = response.headers().entries().map(|(n, v)| (n.to_ascii_lowercase(), v)).collect();
-        let body = if needs_body(spec, status) { read_capped(&mut response).await } else { discard_body(&mut response); String::new() };
+        let body = if needs_body(spec, status) {
+            String::from_utf8_lossy(&http::read_capped(&mut response, BODY_CAP_BYTES).await).into_owned()
+        } else {
+            http::discard_body(&mut response);
+            String::new()
+        };
         return ProbeOutcome::Response(HttpAnswer { status, headers, body, latency_ms });
     }
-    ProbeOutcome::Refused { reason: format!("more than {MAX_REDIRECTS} redirects") }
+    ProbeOutcome::Refused { kind: Refusal::TooManyRedirects, reason: format!("more than {MAX_REDIRECTS} redirects") }
 }
 
 fn build_request(spec: &MonitorSpec, url: &Url, method: HttpMethod, body: Option<&str>) -> worker::Result<Request> {
-    let headers = Headers::new();
-    headers.set("user-agent", USER_AGENT)?;
-    for (name, value) in &spec.headers {
-        headers.set(name, value)?;
-    }
-    let mut init = RequestInit::new();
-    init.with_method(Method::from(method.as_str().to_string()))
-        .with_headers(headers)
-        .with_redirect(RequestRedirect::Manual)
-        .with_body(body.map(wasm_bindgen::JsValue::from_str));
-    Request::new_with_init(url.as_str(), &init)
-}
-
-/// Reads at most BODY_CAP_BYTES; dropping the stream cancels the rest of the body.
-async fn read_capped(response: &mut Response) -> String {
-    let Ok(mut stream) = response.stream() else { return String::new() };
-    let mut buf = Vec::new();
-    while let Some(Ok(chunk)) = stream.next().await {
-        buf.extend_from_slice(&chunk);
-        if buf.len() >= BODY_CAP_BYTES {
-            break;
-        }
-    }
-    buf.truncate(BODY_CAP_BYTES);
-    String::from_utf8_lossy(&buf).into_owned()
-}
-
-/// Cancels an unread body so its connection is released now, not when it is collected.
-fn discard_body(response: &mut Response) {
-    if let Ok(stream) = response.stream() {
-        drop(stream);
-    }
+    // The user-agent first, so a configured header of the same name replaces it.
+    let headers = std::iter::once(("user-agent", USER_AGENT)).chain(spec.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    http::request(method.as_str(), url.as_str(), headers, body)
 }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::classify::Verdict;
+use super::failure::FailureKind;
 use super::status::CheckStatus;
 
 /// What the line says about one executed check.
@@ -21,6 +22,8 @@ pub struct CheckLine<'a> {
     pub http_status: Option<u16>,
     pub latency_ms: Option<u32>,
     pub attempts: u32,
+    /// Why a non-UP check failed, as a code (`timeout`, `dns`, `status`, ...; `None` when UP).
+    pub failure_kind: Option<FailureKind>,
     /// The readable reason of a non-UP check (`None` when UP).
     pub failure_type: Option<&'a str>,
 }
@@ -37,7 +40,8 @@ impl<'a> CheckLine<'a> {
             http_status: verdict.http_status,
             latency_ms: verdict.latency_ms,
             attempts,
-            failure_type: verdict.failure_type.as_deref(),
+            failure_kind: verdict.failure_kind(),
+            failure_type: verdict.failure_type(),
         }
     }
 
@@ -50,21 +54,25 @@ impl<'a> CheckLine<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::failure::Failure;
 
     #[test]
     fn one_json_object_per_check() {
-        let down = Verdict { status: CheckStatus::Down, failure_type: Some("HTTP 503 \"busy\"".into()), slow: false, http_status: Some(503), latency_ms: Some(87), };
+        let down = Verdict { status: CheckStatus::Down, failure: Some(Failure::new(FailureKind::Status, "HTTP 503 \"busy\"")), slow: false, http_status: Some(503), latency_ms: Some(87) };
         let line = CheckLine::new(7, "7-1764590400", "scheduled", 3, &down).render();
         let json = line.strip_prefix("vigil-check ").expect("prefix");
         let v: serde_json::Value = serde_json::from_str(json).unwrap();
         assert_eq!(
             v,
             serde_json::json!({"event": "check", "monitor_id": 7, "check_id": "7-1764590400", "kind": "scheduled", "status": "DOWN",
-                "slow": false, "http_status": 503, "latency_ms": 87, "attempts": 3, "failure_type": "HTTP 503 \"busy\""})
+                "slow": false, "http_status": 503, "latency_ms": 87, "attempts": 3, "failure_kind": "status", "failure_type": "HTTP 503 \"busy\""})
         );
-        let timeout = Verdict { status: CheckStatus::Timeout, failure_type: Some("timed out after 20 s".into()), slow: false, http_status: None, latency_ms: None };
+        let timeout = Verdict { status: CheckStatus::Timeout, failure: Some(Failure::new(FailureKind::Timeout, "timed out after 20 s")), slow: false, http_status: None, latency_ms: None };
         let v: serde_json::Value = serde_json::from_str(CheckLine::new(1, "1-2", "recheck", 1, &timeout).render().strip_prefix("vigil-check ").unwrap()).unwrap();
-        assert_eq!((v["status"].as_str(), v["http_status"].is_null(), v["latency_ms"].is_null()), (Some("TIMEOUT"), true, true));
+        assert_eq!((v["status"].as_str(), v["http_status"].is_null(), v["failure_kind"].as_str()), (Some("TIMEOUT"), true, Some("timeout")));
+        let up = Verdict { status: CheckStatus::Up, failure: None, slow: true, http_status: Some(200), latency_ms: Some(1500) };
+        let v: serde_json::Value = serde_json::from_str(CheckLine::new(1, "1-3", "manual", 1, &up).render().strip_prefix("vigil-check ").unwrap()).unwrap();
+        assert_eq!((v["failure_kind"].is_null(), v["failure_type"].is_null(), v["slow"].as_bool()), (true, true, Some(true)));
         assert!(!line.contains('\n'), "one line");
     }
 }

@@ -31,8 +31,7 @@ use sha2::{Digest, Sha256};
 
 use super::status::CheckStatus;
 use super::text::{duration_secs, full_utc, Html};
-use super::time::EpochMs;
-use super::webhook::{self, DeliveryOutcome, EventInfo, EventKind};
+use super::webhook::{self, EventInfo, EventKind};
 
 /// Longest monitor name or cause put into a subject line; the body has the full text.
 const SUBJECT_PART_MAX_CHARS: usize = 80;
@@ -521,44 +520,10 @@ pub fn build_request(
     ProviderRequest { method: "POST", url: format!("{base}{path}"), headers, body: body.to_string() }
 }
 
-/// Judges a provider's answer to a send. Same rules as `webhook::judge`, except:
-/// - 410 is `GiveUp`, not `Disable`: from a provider it is not a receiver opting out.
-/// - 409 retries: Resend answers 409 `concurrent_idempotent_requests` while an earlier
-///   attempt with the same key is still in flight, and a later retry returns that attempt's
-///   result. (Its other 409, a key reused with a different payload, cannot happen while
-///   rendering is deterministic, and at worst uses up the remaining attempts.)
-pub fn judge(
-    status: Option<u16>,
-    retry_after: Option<&str>,
-    attempt: u32,
-    max_attempts: u32,
-    now_ms: EpochMs,
-) -> DeliveryOutcome {
-    judge_with_base(status, retry_after, attempt, max_attempts, now_ms, webhook::BACKOFF_BASE_S)
-}
-
-/// `judge` with a configurable first backoff (see `webhook::judge_with_base`).
-pub fn judge_with_base(
-    status: Option<u16>,
-    retry_after: Option<&str>,
-    attempt: u32,
-    max_attempts: u32,
-    now_ms: EpochMs,
-    base_s: u32,
-) -> DeliveryOutcome {
-    let status = match status {
-        Some(409) => None, // judged as a transient failure
-        other => other,
-    };
-    match webhook::judge_with_base(status, retry_after, attempt, max_attempts, now_ms, base_s) {
-        DeliveryOutcome::Disable => DeliveryOutcome::GiveUp,
-        outcome => outcome,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::time::EpochMs;
     use crate::core::webhook::{CheckInfo, IncidentInfo, MonitorInfo, ProjectInfo};
 
     const OPENED_AT: EpochMs = 1_795_238_700_123; // 2026-11-21T05:25:00.123Z
@@ -951,26 +916,5 @@ mod tests {
             // No header value can carry a line break into fetch.
             assert!(r.headers.iter().all(|(k, v)| !k.contains(['\r', '\n']) && !v.contains(['\r', '\n'])), "{p}");
         }
-    }
-
-    #[test]
-    fn provider_judge_table() {
-        use DeliveryOutcome::*;
-        let cases: &[(Option<u16>, u32, DeliveryOutcome)] = &[
-            (Some(200), 1, Delivered),
-            (Some(202), 1, Delivered), // SendGrid accepts with 202
-            (Some(410), 1, GiveUp),    // not an opt-out from a provider
-            (Some(409), 1, Retry { after_s: 30 }),
-            (Some(409), 5, GiveUp),
-            (Some(401), 1, GiveUp),
-            (Some(422), 1, GiveUp),
-            (Some(429), 2, Retry { after_s: 60 }),
-            (Some(500), 1, Retry { after_s: 30 }),
-            (None, 1, Retry { after_s: 30 }),
-        ];
-        for (status, attempt, want) in cases {
-            assert_eq!(judge(*status, None, *attempt, 5, 0), *want, "{status:?} attempt {attempt}");
-        }
-        assert_eq!(judge(Some(429), Some("600"), 1, 5, 0), Retry { after_s: 600 });
     }
 }

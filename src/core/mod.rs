@@ -7,9 +7,11 @@ pub mod buckets; // timeline buckets (2 x interval forward fill) and site status
 pub mod check_log; // the opt-in structured log line per check (CHECK_LOG=true)
 pub mod classify; // probe outcome -> UP / DOWN / TIMEOUT / BOT_DETECTED with a readable reason
 pub mod csv; // seed 002's check history as CSV
+pub mod delivery; // one attempt's answer -> delivered / retry / disable / give up / exhausted, per channel policy
 pub mod email; // alert emails: rendering and provider send requests
 pub mod endpoint; // notification endpoints: model and validation
 pub mod engine; // run-time engine settings of seed 000's POST /status/queue
+pub mod failure; // why a check failed, as data: FailureKind codes and their public categories
 pub mod incident; // streaks and the open/resolve state machine
 pub mod input; // JSON request bodies -> typed values, with the offending field named
 pub mod lcg; // deterministic pseudo-random numbers for sample data and property tests
@@ -26,4 +28,4 @@ pub mod status_page; // the public status page: view model, HTML, JSON, feed, ba
 pub mod text; // text for people: escaping writer, durations, dates (status page, emails, dashboard)
 pub mod time; // epoch milliseconds <-> ISO 8601 text
 pub mod uptime; // mergeable rollups, uptime and latency percentiles
-pub mod webhook; // signed webhooks: payload, Standard Webhooks signatures, delivery policy
+pub mod webhook; // signed webhooks: payload, Standard Webhooks signatures

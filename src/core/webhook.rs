@@ -1,6 +1,6 @@
-//! Outgoing webhooks (SPEC section 4): the event payload, Standard Webhooks signing
-//! (<https://www.standardwebhooks.com/>, spec v1.0.0), seed 003's `X-Uptime-Signature`, and the
-//! delivery policy that turns a receiver's answer into deliver / retry / disable / give up.
+//! Outgoing webhooks (DESIGN.md §6): the event payload, Standard Webhooks signing
+//! (<https://www.standardwebhooks.com/>, spec v1.0.0) and seed 003's `X-Uptime-Signature`.
+//! What a receiver's answer means is `core::delivery`'s `WEBHOOK` policy.
 //!
 //! Pure: the caller passes the secret, the clock (`now_ms`, `timestamp_s`) and any random
 //! bytes in; nothing here reads a clock, draws randomness or does I/O.
@@ -8,8 +8,9 @@ use std::fmt;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use hmac::{Hmac, Mac};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use super::status::CheckStatus;
 use super::time::{iso, EpochMs};
@@ -23,13 +24,6 @@ pub const SECRET_MAX_BYTES: usize = 64;
 
 /// Sent on every delivery so receivers can tell vigil's requests apart in their logs.
 pub const USER_AGENT: &str = concat!("vigil/", env!("CARGO_PKG_VERSION"), " (+webhooks)");
-
-/// First retry waits this long; each later one doubles it (SPEC: "exponential backoff").
-pub const BACKOFF_BASE_S: u32 = 30;
-/// Upper bound for any wait, computed or asked for by `Retry-After`. An hour keeps a
-/// recovering receiver from waiting long after it is back, and stays far inside the
-/// 12-hour `delaySeconds` limit of Cloudflare Queues' `retry()`.
-pub const MAX_DELAY_S: u32 = 3600;
 
 // ---------------------------------------------------------------------------------------
 // Events and payload
@@ -333,29 +327,16 @@ pub fn parse_secret(s: &str) -> Result<Vec<u8>, SecretError> {
 // ---------------------------------------------------------------------------------------
 // Signatures
 
-/// HMAC-SHA256 (RFC 2104) over the concatenation of `parts`.
-///
-/// Written out over `sha2` rather than taking the `hmac` crate: the construction is a few
-/// lines, and `hmac`'s only constructor for a byte-slice key returns a `Result` (for an error
-/// HMAC can never have), which would put an `unwrap` or a silent fallback in the signing path.
-/// Checked against RFC 4231's vectors, the Standard Webhooks vector and the reference crate.
+/// HMAC-SHA256 (RFC 2104, the `hmac` crate) over the concatenation of `parts`. Checked
+/// against RFC 4231's vectors, the Standard Webhooks vector and the reference crate.
 fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    const BLOCK: usize = 64; // SHA-256 block size in bytes
-    let mut block_key = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block_key[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block_key[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(block_key.map(|b| b ^ 0x36));
+    // HMAC takes a key of any length (a long one is hashed first): hmac 0.12 never returns
+    // this error for `Hmac`, the trait's signature merely allows it.
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(key) else { unreachable!("HMAC accepts keys of any length") };
     for part in parts {
-        inner.update(part);
+        mac.update(part);
     }
-    let mut outer = Sha256::new();
-    outer.update(block_key.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+    mac.finalize().into_bytes().into()
 }
 
 /// The `webhook-signature` value: `v1,<base64 HMAC-SHA256 of "{msg_id}.{timestamp_s}.{body}">`
@@ -400,165 +381,6 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         out.push(DIGITS[(b & 0x0f) as usize] as char);
     }
     out
-}
-
-// ---------------------------------------------------------------------------------------
-// Delivery policy
-
-/// What to do after one delivery attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryOutcome {
-    /// A 2xx answer: done.
-    Delivered,
-    /// Try again after this many seconds (re-enqueue with that delay).
-    Retry { after_s: u32 },
-    /// 410 Gone: the receiver asked us to stop. Disable the endpoint; no more attempts.
-    Disable,
-    /// Stop trying this message: a non-retryable answer, or attempts exhausted. The glue
-    /// records the final delivery row and stops (acks, or hands it to the dead-letter queue).
-    GiveUp,
-}
-
-impl DeliveryOutcome {
-    /// Short name for the delivery row's `outcome` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Delivered => "delivered",
-            Self::Retry { .. } => "retry",
-            Self::Disable => "disabled",
-            Self::GiveUp => "gave_up",
-        }
-    }
-}
-
-/// Judges one attempt's answer (the Standard Webhooks "delivery success and failure" rules).
-///
-/// - `status`: the HTTP status, or `None` for a network error or timeout.
-/// - `retry_after`: the response's `Retry-After` header, if any.
-/// - `attempt`: 1-based number of the attempt just made; `max_attempts` is the total allowed.
-/// - `now_ms`: the current time, used only to turn an HTTP-date `Retry-After` into a delay.
-///
-/// Rules, first match wins:
-/// - 2xx: `Delivered`. Only 2xx counts as success.
-/// - 410: `Disable`, on any attempt.
-/// - 3xx: `GiveUp`. Redirects are not followed (the spec: following them loads both sides; the
-///   URL should be updated instead), and repeating the request would get the same redirect,
-///   so retrying only delays telling the user that the endpoint is misconfigured.
-/// - network error / timeout, 408, 425, 429, 5xx (and any nonstandard status >= 500): retryable.
-/// - any other status (other 4xx, 1xx): `GiveUp`; the same request would fail the same way.
-/// - a retryable failure on attempt >= `max_attempts`: `GiveUp`.
-/// - otherwise `Retry` after `BACKOFF_BASE_S * 2^(attempt-1)` seconds, or after `Retry-After`
-///   if that is later (it says "not before"), both capped at `MAX_DELAY_S`.
-pub fn judge(
-    status: Option<u16>,
-    retry_after: Option<&str>,
-    attempt: u32,
-    max_attempts: u32,
-    now_ms: EpochMs,
-) -> DeliveryOutcome {
-    judge_with_base(status, retry_after, attempt, max_attempts, now_ms, BACKOFF_BASE_S)
-}
-
-/// `judge` with the first retry's wait as a parameter (`ALERT_BACKOFF_BASE_SECONDS`), so
-/// end-to-end tests can run the whole schedule in seconds; production uses `BACKOFF_BASE_S`.
-pub fn judge_with_base(
-    status: Option<u16>,
-    retry_after: Option<&str>,
-    attempt: u32,
-    max_attempts: u32,
-    now_ms: EpochMs,
-    base_s: u32,
-) -> DeliveryOutcome {
-    let retryable = match status {
-        None => true,
-        Some(200..=299) => return DeliveryOutcome::Delivered,
-        Some(410) => return DeliveryOutcome::Disable,
-        Some(408 | 425 | 429) => true,
-        Some(s) => s >= 500,
-    };
-    if !retryable || attempt.max(1) >= max_attempts {
-        return DeliveryOutcome::GiveUp;
-    }
-    let backoff = backoff_with_base_s(attempt, base_s);
-    let asked = retry_after.and_then(|v| parse_retry_after(v, now_ms)).unwrap_or(0);
-    DeliveryOutcome::Retry { after_s: backoff.max(asked).min(MAX_DELAY_S) }
-}
-
-/// The wait after failed attempt `attempt` (1-based): 30 s, 60 s, 120 s, ... capped at 1 h.
-pub fn backoff_s(attempt: u32) -> u32 {
-    backoff_with_base_s(attempt, BACKOFF_BASE_S)
-}
-
-/// `base_s * 2^(attempt-1)`, capped at `MAX_DELAY_S`.
-pub fn backoff_with_base_s(attempt: u32, base_s: u32) -> u32 {
-    let exp = (attempt.max(1) - 1).min(31);
-    // Saturating: a large exponent or base simply hits the cap instead of overflowing.
-    base_s.saturating_mul(1u32.checked_shl(exp).unwrap_or(u32::MAX)).min(MAX_DELAY_S)
-}
-
-/// Spreads a delay by up to +20% using a caller-supplied random number, so endpoints that
-/// failed together do not all retry in the same second (the spec recommends jitter). It only
-/// ever adds, so a delay that honours `Retry-After` still does.
-pub fn add_jitter(after_s: u32, random: u32) -> u32 {
-    let spread = after_s / 5;
-    after_s.saturating_add(random % (spread + 1))
-}
-
-/// Seconds to wait according to a `Retry-After` value (RFC 9110 section 10.2.3): either
-/// delta-seconds or an HTTP-date, in any of the three date formats recipients must accept.
-/// A date in the past means 0. `None` for anything unparseable, which is then ignored.
-pub fn parse_retry_after(value: &str, now_ms: EpochMs) -> Option<u32> {
-    let value = value.trim();
-    if value.is_empty() {
-        return None;
-    }
-    if value.bytes().all(|b| b.is_ascii_digit()) {
-        // Huge numbers are still "a long time": saturate instead of rejecting.
-        return Some(value.parse::<u64>().map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX)));
-    }
-    let at_ms = parse_http_date(value)?;
-    let wait_ms = (at_ms - now_ms).max(0);
-    // Round up: retrying a fraction of a second early would be before the date.
-    let secs = (wait_ms + 999) / 1000;
-    Some(u32::try_from(secs).unwrap_or(u32::MAX))
-}
-
-/// Parses an HTTP-date: IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), obsolete RFC 850
-/// (`Sunday, 06-Nov-94 08:49:37 GMT`) or asctime (`Sun Nov  6 08:49:37 1994`). All are UTC.
-/// The weekday is not checked against the date. Parsed by hand rather than with chrono's
-/// strftime parser, which would add tens of kilobytes to the Worker's wasm for one header.
-fn parse_http_date(value: &str) -> Option<EpochMs> {
-    let parts: Vec<&str> = value.split_ascii_whitespace().collect();
-    let (day, month, year, time) = match parts.as_slice() {
-        [weekday, day, month, year, time, "GMT"] if weekday.ends_with(',') => (*day, *month, year.parse().ok()?, *time),
-        [weekday, dmy, time, "GMT"] if weekday.ends_with(',') => {
-            let mut it = dmy.split('-');
-            let (day, month, yy) = (it.next()?, it.next()?, it.next()?);
-            if it.next().is_some() || yy.len() != 2 {
-                return None;
-            }
-            // RFC 9110: a two-digit year more than 50 years ahead is in the past.
-            let yy: i32 = yy.parse().ok()?;
-            (day, month, if yy < 70 { 2000 + yy } else { 1900 + yy }, *time)
-        }
-        [_weekday, month, day, time, year] => (*day, *month, year.parse().ok()?, *time),
-        _ => return None,
-    };
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let month = MONTHS.iter().position(|m| *m == month)? as u32 + 1;
-    let num = |s: &str| -> Option<u32> {
-        if s.is_empty() || s.len() > 2 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        s.parse().ok()
-    };
-    let mut hms = time.split(':');
-    let (h, m, s) = (num(hms.next()?)?, num(hms.next()?)?, num(hms.next()?)?);
-    if hms.next().is_some() {
-        return None;
-    }
-    let date = chrono::NaiveDate::from_ymd_opt(year, month, num(day)?)?;
-    Some(date.and_hms_opt(h, m, s)?.and_utc().timestamp_millis())
 }
 
 #[cfg(test)]
@@ -812,121 +634,5 @@ mod tests {
             assert_eq!(k.to_string(), k.as_str());
         }
         assert_eq!(EventKind::parse("incident.Opened"), None);
-    }
-
-    #[test]
-    fn judge_table() {
-        use DeliveryOutcome::*;
-        let now = 1_649_367_553_000; // Thu, 07 Apr 2022 21:39:13 GMT
-        // (name, status, retry_after, attempt, max, expected)
-        type Case<'a> = (&'a str, Option<u16>, Option<&'a str>, u32, u32, DeliveryOutcome);
-        let cases: &[Case] = &[
-            ("200 delivered", Some(200), None, 1, 5, Delivered),
-            ("204 delivered", Some(204), None, 1, 5, Delivered),
-            ("299 delivered", Some(299), None, 1, 5, Delivered),
-            ("2xx on last attempt", Some(202), None, 5, 5, Delivered),
-            ("410 disables", Some(410), None, 1, 5, Disable),
-            ("410 disables on last attempt", Some(410), None, 5, 5, Disable),
-            ("301 gives up", Some(301), None, 1, 5, GiveUp),
-            ("302 gives up", Some(302), None, 1, 5, GiveUp),
-            ("307 gives up", Some(307), None, 1, 5, GiveUp),
-            ("400 gives up", Some(400), None, 1, 5, GiveUp),
-            ("401 gives up", Some(401), None, 1, 5, GiveUp),
-            ("404 gives up", Some(404), None, 1, 5, GiveUp),
-            ("413 gives up", Some(413), None, 1, 5, GiveUp),
-            ("100 gives up", Some(100), None, 1, 5, GiveUp),
-            ("network error retries", None, None, 1, 5, Retry { after_s: 30 }),
-            ("timeout 2nd attempt", None, None, 2, 5, Retry { after_s: 60 }),
-            ("408 retries", Some(408), None, 1, 5, Retry { after_s: 30 }),
-            ("425 retries", Some(425), None, 1, 5, Retry { after_s: 30 }),
-            ("429 retries", Some(429), None, 3, 5, Retry { after_s: 120 }),
-            ("500 retries", Some(500), None, 1, 5, Retry { after_s: 30 }),
-            ("502 retries", Some(502), None, 4, 5, Retry { after_s: 240 }),
-            ("599 retries", Some(599), None, 1, 5, Retry { after_s: 30 }),
-            ("backoff capped", Some(503), None, 8, 20, Retry { after_s: 3600 }),
-            ("backoff capped far out", Some(503), None, 40, 100, Retry { after_s: 3600 }),
-            ("attempt 0 treated as 1", Some(503), None, 0, 5, Retry { after_s: 30 }),
-            ("last attempt gives up", Some(503), None, 5, 5, GiveUp),
-            ("past last attempt gives up", None, None, 9, 5, GiveUp),
-            ("max 1: no retries", Some(503), None, 1, 1, GiveUp),
-            ("max 0: no retries", Some(503), None, 1, 0, GiveUp),
-            ("Retry-After seconds, later than backoff", Some(429), Some("120"), 1, 5, Retry { after_s: 120 }),
-            ("Retry-After seconds, earlier than backoff", Some(429), Some("5"), 3, 5, Retry { after_s: 120 }),
-            ("Retry-After capped", Some(503), Some("86400"), 1, 5, Retry { after_s: 3600 }),
-            ("Retry-After huge", Some(503), Some("99999999999999999999999"), 1, 5, Retry { after_s: 3600 }),
-            ("Retry-After HTTP-date", Some(503), Some("Thu, 07 Apr 2022 21:44:13 GMT"), 1, 5, Retry { after_s: 300 }),
-            ("Retry-After date in past", Some(503), Some("Thu, 07 Apr 2022 21:00:00 GMT"), 1, 5, Retry { after_s: 30 }),
-            ("Retry-After garbage ignored", Some(503), Some("soon"), 1, 5, Retry { after_s: 30 }),
-            ("Retry-After negative ignored", Some(503), Some("-10"), 1, 5, Retry { after_s: 30 }),
-            ("Retry-After on 4xx ignored", Some(400), Some("10"), 1, 5, GiveUp),
-            ("Retry-After on network error", None, Some("90"), 1, 5, Retry { after_s: 90 }),
-        ];
-        for (name, status, ra, attempt, max, want) in cases {
-            assert_eq!(judge(*status, *ra, *attempt, *max, now), *want, "{name}");
-        }
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        let now = 1_649_367_553_000; // 2022-04-07T21:39:13Z
-        let cases: &[(&str, Option<u32>)] = &[
-            ("0", Some(0)),
-            ("120", Some(120)),
-            (" 120 ", Some(120)),
-            ("4294967295", Some(u32::MAX)),
-            ("4294967296", Some(u32::MAX)),
-            ("Thu, 07 Apr 2022 21:40:13 GMT", Some(60)),       // IMF-fixdate
-            ("Thursday, 07-Apr-22 21:40:13 GMT", Some(60)),    // RFC 850
-            ("Thu Apr  7 21:40:13 2022", Some(60)),            // asctime, space-padded day
-            ("Thu, 07 Apr 2022 21:39:12 GMT", Some(0)),        // past
-            ("1.5", None),
-            ("", None),
-            ("Thu, 07 Apr 2022 21:40:13 PST", None),
-            ("tomorrow", None),
-            ("Thu, 31 Feb 2022 21:40:13 GMT", None),          // no such day
-            ("Thu, 07 Apr 2022 25:40:13 GMT", None),          // no such hour
-            ("Thu, 07 Abc 2022 21:40:13 GMT", None),
-            ("Thu, 07 Apr 2022 21:40 GMT", None),
-            ("Thursday, 07-Apr-2022 21:40:13 GMT", None),     // RFC 850 has a 2-digit year
-            ("Thursday, 07-Apr-99 21:40:13 GMT", Some(0)),    // 1999: in the past
-            ("Thu Apr 7 21:40:13 2022", Some(60)),
-        ];
-        for (value, want) in cases {
-            assert_eq!(parse_retry_after(value, now), *want, "{value:?}");
-        }
-        // Sub-second remainder rounds up so we never retry before the date.
-        assert_eq!(parse_retry_after("Thu, 07 Apr 2022 21:40:13 GMT", now + 1), Some(60));
-        assert_eq!(parse_retry_after("Thu, 07 Apr 2022 21:40:13 GMT", now + 1_000), Some(59));
-    }
-
-    #[test]
-    fn backoff_and_jitter() {
-        let schedule: Vec<u32> = (1..=9).map(backoff_s).collect();
-        assert_eq!(schedule, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
-        assert_eq!(backoff_s(u32::MAX), 3600);
-        let fast: Vec<u32> = (1..=5).map(|a| backoff_with_base_s(a, 1)).collect();
-        assert_eq!(fast, [1, 2, 4, 8, 16]);
-        assert_eq!(backoff_with_base_s(40, 1), 3600);
-        assert_eq!(backoff_with_base_s(2, u32::MAX), 3600);
-        // A configured base changes the computed wait, not the Retry-After floor.
-        assert_eq!(judge_with_base(Some(503), None, 2, 5, 0, 1), DeliveryOutcome::Retry { after_s: 2 });
-        assert_eq!(judge_with_base(Some(429), Some("7"), 1, 5, 0, 1), DeliveryOutcome::Retry { after_s: 7 });
-        assert_eq!(add_jitter(100, 0), 100);
-        assert_eq!(add_jitter(100, 20), 120);
-        assert_eq!(add_jitter(100, 21), 100); // wraps within [0, 20]
-        for r in [0, 1, 7, 999, u32::MAX] {
-            let j = add_jitter(3600, r);
-            assert!((3600..=4320).contains(&j), "{j}");
-        }
-        assert_eq!(add_jitter(0, 12345), 0);
-        assert_eq!(add_jitter(u32::MAX, u32::MAX), u32::MAX);
-    }
-
-    #[test]
-    fn outcome_names() {
-        assert_eq!(DeliveryOutcome::Delivered.as_str(), "delivered");
-        assert_eq!(DeliveryOutcome::Retry { after_s: 1 }.as_str(), "retry");
-        assert_eq!(DeliveryOutcome::Disable.as_str(), "disabled");
-        assert_eq!(DeliveryOutcome::GiveUp.as_str(), "gave_up");
     }
 }

@@ -6,20 +6,21 @@ use worker::D1Database;
 use super::{all, first, stmt, Refusal};
 use crate::args;
 use crate::core::classify::Verdict;
+use crate::core::failure::FailureKind;
 use crate::core::incident::{Step, Transition};
 use crate::core::schedule::{check_id, CheckJob};
 use crate::core::status::CheckStatus;
 use crate::core::time::{iso, EpochMs};
 use crate::error::{AppError, Context};
 
-const INSERT_CHECK: &str = "INSERT INTO checks (monitor_id, slot, kind, started_at, status, slow, http_status, latency_ms, failure_type, attempts) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+const INSERT_CHECK: &str = "INSERT INTO checks (monitor_id, slot, kind, started_at, status, slow, http_status, latency_ms, failure_type, attempts, failure_kind) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 /// Sets state_version to the version the recorder read + 1; the guard trigger aborts the
 /// batch when someone else got there first.
 const UPDATE_STATE: &str = "UPDATE monitors SET status = ?2, slow = ?3, consecutive_failures = ?4, consecutive_successes = ?5, \
      last_checked_at = ?6, state_version = ?7 WHERE id = ?1";
-const OPEN_INCIDENT: &str =
-    "INSERT INTO incidents (monitor_id, opened_at, opened_slot, cause, last_status) VALUES (?1, ?2, ?3, ?4, ?5)";
+const OPEN_INCIDENT: &str = "INSERT INTO incidents (monitor_id, opened_at, opened_slot, cause, last_status, failure_kind, cause_http_status) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 const RESOLVE_INCIDENT: &str =
     "UPDATE incidents SET resolved_at = ?2, last_status = ?3 WHERE monitor_id = ?1 AND resolved_at IS NULL";
 const TOUCH_INCIDENT: &str = "UPDATE incidents SET last_status = ?2 WHERE monitor_id = ?1 AND resolved_at IS NULL";
@@ -94,8 +95,9 @@ pub async fn record(db: &D1Database, result: &CheckResult<'_>, step: &Step, read
                 verdict.slow,
                 verdict.http_status,
                 verdict.latency_ms,
-                verdict.failure_type.clone(),
-                *attempts
+                verdict.failure_type(),
+                *attempts,
+                verdict.failure_kind().map(FailureKind::as_str)
             ],
         )?,
         stmt(
@@ -115,8 +117,9 @@ pub async fn record(db: &D1Database, result: &CheckResult<'_>, step: &Step, read
     let event_args = |event: IncidentEvent| args![job.monitor_id, event.as_str(), job.slot, at.clone()];
     let event_index = match step.transition {
         Transition::Open => {
-            let cause = verdict.failure_type.clone().unwrap_or_else(|| status.to_string());
-            batch.push(stmt(db, OPEN_INCIDENT, &args![job.monitor_id, at.clone(), job.slot, cause, status])?);
+            let cause = verdict.failure_type().unwrap_or(status);
+            let kind = verdict.failure_kind().map(FailureKind::as_str);
+            batch.push(stmt(db, OPEN_INCIDENT, &args![job.monitor_id, at.clone(), job.slot, cause, status, kind, verdict.http_status])?);
             batch.push(stmt(db, INSERT_EVENT, &event_args(IncidentEvent::Opened))?);
             Some(3)
         }
@@ -163,6 +166,8 @@ pub struct CheckRow {
     pub latency_ms: Option<i64>,
     pub failure_type: Option<String>,
     pub attempts: i64,
+    #[serde(default)]
+    pub failure_kind: Option<FailureKind>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -176,6 +181,8 @@ pub struct CheckView {
     pub http_status: Option<i64>,
     pub latency_ms: Option<i64>,
     pub failure_type: Option<String>,
+    /// Why it failed as a code (`timeout`, `status`, ...); `null` when UP or unknown.
+    pub failure_kind: Option<FailureKind>,
     pub attempts: i64,
 }
 
@@ -191,6 +198,7 @@ impl From<CheckRow> for CheckView {
             http_status: r.http_status,
             latency_ms: r.latency_ms,
             failure_type: r.failure_type,
+            failure_kind: r.failure_kind,
             attempts: r.attempts,
         }
     }

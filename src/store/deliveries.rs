@@ -5,6 +5,7 @@ use worker::{D1Database, D1PreparedStatement};
 
 use super::{all, first, stmt};
 use crate::args;
+use crate::core::delivery::{Outcome, SendState};
 use crate::core::time::{iso, EpochMs};
 use crate::error::{AppError, Context};
 
@@ -40,9 +41,15 @@ pub struct ClaimedSend {
 
 /// Where a send stands, when a claim failed.
 #[derive(Debug, Clone, Deserialize)]
-pub struct SendState {
+pub struct SendStatus {
     pub state: String,
     pub next_attempt_at: i64,
+}
+
+impl SendStatus {
+    pub fn state(&self) -> Option<SendState> {
+        SendState::parse(&self.state)
+    }
 }
 
 /// One attempt (or suppression) as logged and listed.
@@ -69,11 +76,38 @@ pub struct Attempt<'a> {
     pub incident_id: Option<i64>,
     pub event: &'a str,
     pub attempt: i64,
-    pub outcome: &'a str,
+    pub outcome: Outcome,
     pub http_status: Option<u16>,
     pub error: Option<String>,
     pub latency_ms: Option<i64>,
 }
+
+const CREATE_SEND: &str = "INSERT OR IGNORE INTO alert_sends (message_id, endpoint_id, recipient, event, incident_id, payload, next_attempt_at, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING message_id, endpoint_id, recipient";
+
+/// ?1-?3 the send, ?4 now (ms), ?5 the lease (ms), ?6 now (ISO), ?7 ignore the schedule.
+const CLAIM: &str = "UPDATE alert_sends SET state = 'sending', attempts = attempts + 1, lease_until = ?4 + ?5, updated_at = ?6 \
+     WHERE message_id = ?1 AND endpoint_id = ?2 AND recipient = ?3 \
+     AND ((state = 'pending' AND (?7 = 1 OR next_attempt_at <= ?4 + 1000)) OR (state = 'sending' AND lease_until < ?4)) \
+     RETURNING message_id, endpoint_id, recipient, event, incident_id, payload, attempts";
+
+const SEND_STATE: &str = "SELECT state, next_attempt_at FROM alert_sends WHERE message_id = ?1 AND endpoint_id = ?2 AND recipient = ?3";
+
+/// ?1-?3 the send, ?4 the attempt that ends, ?5 the new state, ?6 next attempt (ms), ?7 now (ISO).
+const SETTLE: &str = "UPDATE alert_sends SET state = ?5, next_attempt_at = ?6, lease_until = NULL, updated_at = ?7 \
+     WHERE message_id = ?1 AND endpoint_id = ?2 AND recipient = ?3 AND attempts = ?4 AND state = 'sending'";
+
+const LOG_ATTEMPT: &str = "INSERT INTO deliveries (endpoint_id, message_id, incident_id, event, recipient, attempt, outcome, http_status, error, latency_ms, created_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+const LIST: &str = "SELECT id, endpoint_id, message_id, incident_id, event, recipient, attempt, outcome, http_status, error, latency_ms, created_at \
+     FROM deliveries WHERE endpoint_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
+
+/// ?1 now (ms), ?2 grace (ms). Reads only open sends (the `alert_sends_open` partial index).
+const STUCK: &str = "SELECT message_id, endpoint_id, recipient FROM alert_sends \
+     WHERE (state = 'pending' AND next_attempt_at < ?1 - ?2) OR (state = 'sending' AND lease_until < ?1) LIMIT 100";
+
+const PENDING_EMAILS: &str = "SELECT message_id, endpoint_id, recipient FROM alert_sends WHERE state = 'pending' AND recipient <> '' ORDER BY next_attempt_at LIMIT ?1";
 
 /// Creates the sends that do not exist yet, in one batch; returns the ones this call created,
 /// so only those are enqueued (a repeated fan-out enqueues nothing).
@@ -86,8 +120,7 @@ pub async fn create(db: &D1Database, sends: &[NewSend], now: EpochMs) -> Result<
         .map(|s| {
             stmt(
                 db,
-                "INSERT OR IGNORE INTO alert_sends (message_id, endpoint_id, recipient, event, incident_id, payload, next_attempt_at, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING message_id, endpoint_id, recipient",
+                CREATE_SEND,
                 &args![s.send.message_id.clone(), s.send.endpoint_id, s.send.recipient.clone(), s.event.clone(), s.incident_id, s.payload.clone(), now, iso(now)],
             )
         })
@@ -107,19 +140,16 @@ pub async fn create(db: &D1Database, sends: &[NewSend], now: EpochMs) -> Result<
 pub async fn claim(db: &D1Database, s: &SendRef, now: EpochMs, lease_ms: i64, ignore_schedule: bool) -> Result<Option<ClaimedSend>, AppError> {
     first(
         db,
-        "UPDATE alert_sends SET state = 'sending', attempts = attempts + 1, lease_until = ?4 + ?5, updated_at = ?6 \
-         WHERE message_id = ?1 AND endpoint_id = ?2 AND recipient = ?3 \
-         AND ((state = 'pending' AND (?7 = 1 OR next_attempt_at <= ?4 + 1000)) OR (state = 'sending' AND lease_until < ?4)) \
-         RETURNING message_id, endpoint_id, recipient, event, incident_id, payload, attempts",
+        CLAIM,
         &args![s.message_id.clone(), s.endpoint_id, s.recipient.clone(), now, lease_ms, iso(now), ignore_schedule],
     )
     .await
 }
 
-pub async fn state(db: &D1Database, s: &SendRef) -> Result<Option<SendState>, AppError> {
+pub async fn state(db: &D1Database, s: &SendRef) -> Result<Option<SendStatus>, AppError> {
     first(
         db,
-        "SELECT state, next_attempt_at FROM alert_sends WHERE message_id = ?1 AND endpoint_id = ?2 AND recipient = ?3",
+        SEND_STATE,
         &args![s.message_id.clone(), s.endpoint_id, s.recipient.clone()],
     )
     .await
@@ -127,12 +157,11 @@ pub async fn state(db: &D1Database, s: &SendRef) -> Result<Option<SendState>, Ap
 
 /// The statement that ends an attempt: the send's new state. Guarded on the attempt number, so
 /// a holder whose lease ran out (and whose send someone else took over) changes nothing.
-pub fn settle(db: &D1Database, s: &SendRef, attempt: i64, state: &str, next_attempt_at: EpochMs, now: EpochMs) -> Result<D1PreparedStatement, AppError> {
+pub fn settle(db: &D1Database, s: &SendRef, attempt: i64, state: SendState, next_attempt_at: EpochMs, now: EpochMs) -> Result<D1PreparedStatement, AppError> {
     stmt(
         db,
-        "UPDATE alert_sends SET state = ?5, next_attempt_at = ?6, lease_until = NULL, updated_at = ?7 \
-         WHERE message_id = ?1 AND endpoint_id = ?2 AND recipient = ?3 AND attempts = ?4 AND state = 'sending'",
-        &args![s.message_id.clone(), s.endpoint_id, s.recipient.clone(), attempt, state, next_attempt_at, iso(now)],
+        SETTLE,
+        &args![s.message_id.clone(), s.endpoint_id, s.recipient.clone(), attempt, state.as_str(), next_attempt_at, iso(now)],
     )
 }
 
@@ -141,9 +170,8 @@ pub fn log(db: &D1Database, a: &Attempt<'_>, now: EpochMs) -> Result<D1PreparedS
     let recipient = Some(a.send.recipient.clone()).filter(|r| !r.is_empty());
     stmt(
         db,
-        "INSERT INTO deliveries (endpoint_id, message_id, incident_id, event, recipient, attempt, outcome, http_status, error, latency_ms, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        &args![a.send.endpoint_id, a.send.message_id.clone(), a.incident_id, a.event, recipient, a.attempt, a.outcome, a.http_status, a.error.clone(), a.latency_ms, iso(now)],
+        LOG_ATTEMPT,
+        &args![a.send.endpoint_id, a.send.message_id.clone(), a.incident_id, a.event, recipient, a.attempt, a.outcome.as_str(), a.http_status, a.error.clone(), a.latency_ms, iso(now)],
     )
 }
 
@@ -151,7 +179,7 @@ pub fn log(db: &D1Database, a: &Attempt<'_>, now: EpochMs) -> Result<D1PreparedS
 pub async fn list(db: &D1Database, endpoint_id: i64, before: Option<i64>, limit: u32) -> Result<Vec<DeliveryRow>, AppError> {
     all(
         db,
-        "SELECT * FROM deliveries WHERE endpoint_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
+        LIST,
         &args![endpoint_id, before, limit],
     )
     .await
@@ -162,8 +190,7 @@ pub async fn list(db: &D1Database, endpoint_id: i64, before: Option<i64>, limit:
 pub async fn stuck(db: &D1Database, now: EpochMs, grace_ms: i64) -> Result<Vec<SendRef>, AppError> {
     all(
         db,
-        "SELECT message_id, endpoint_id, recipient FROM alert_sends \
-         WHERE (state = 'pending' AND next_attempt_at < ?1 - ?2) OR (state = 'sending' AND lease_until < ?1) LIMIT 100",
+        STUCK,
         &args![now, grace_ms],
     )
     .await
@@ -173,7 +200,7 @@ pub async fn stuck(db: &D1Database, now: EpochMs, grace_ms: i64) -> Result<Vec<S
 pub async fn pending_emails(db: &D1Database, limit: u32) -> Result<Vec<SendRef>, AppError> {
     all(
         db,
-        "SELECT message_id, endpoint_id, recipient FROM alert_sends WHERE state = 'pending' AND recipient <> '' ORDER BY next_attempt_at LIMIT ?1",
+        PENDING_EMAILS,
         &args![limit],
     )
     .await

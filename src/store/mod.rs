@@ -1,6 +1,7 @@
 //! D1: SQL as named constants, row structs, and row -> core conversions. Nothing here decides
 //! anything; it stores what the core decided.
 pub mod accounts;
+pub mod alerts;
 pub mod checks;
 pub mod deliveries;
 pub mod endpoints;

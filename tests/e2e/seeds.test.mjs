@@ -192,7 +192,7 @@ test('seed 000: POST /status with two projects goes to the oldest; GET /status; 
   // CHECK_LOG=true: one structured line per check.
   const line = await vigil.waitFor(() => vigil.logs().split('\n').find((l) => l.includes('vigil-check ') && l.includes(`"monitor_id":${monitorId},`)), { what: 'the check log line' });
   const logged = JSON.parse(line.slice(line.indexOf('vigil-check ') + 'vigil-check '.length));
-  assert.deepEqual([logged.event, logged.status, logged.http_status, logged.attempts, logged.kind], ['check', 'UP', 200, 1, 'scheduled']);
+  assert.deepEqual([logged.event, logged.status, logged.http_status, logged.attempts, logged.kind, logged.failure_kind], ["check", "UP", 200, 1, "scheduled", null]);
   assert.equal(typeof logged.latency_ms, 'number');
 
   // `POST /status/queue` as the README shows it: queue_size cannot be honoured yet, so a 409
@@ -331,6 +331,12 @@ sites:
   assert.ok(rest.length >= 1);
   const all = parseCsv(page1.text).slice(1).concat(rest);
   assert.equal(new Set(all.map((r) => r.join(','))).size, all.length, 'pages do not overlap');
+  // CHECK_LOG names the failure kind of a DOWN check.
+  const apiId = monitors.find((m) => m.name === 'api').id;
+  const downLine = vigil.logs().split('\n').find((l) => l.includes('vigil-check ') && l.includes(`"monitor_id":${apiId},`));
+  const down = JSON.parse(downLine.slice(downLine.indexOf('vigil-check ') + 'vigil-check '.length));
+  assert.deepEqual([down.status, down.http_status, down.failure_kind], ['DOWN', 503, 'status']);
+  assert.ok(down.failure_type.length > 0);
   // JSON stays the default.
   assert.ok(Array.isArray((await user('GET', '/api/checks')).body.items));
 });

@@ -414,7 +414,7 @@ pub enum Reply {
 /// body, where Discord and Telegram put their wait, error codes and migration. `now_ms` only
 /// turns an HTTP-date `Retry-After` into seconds.
 pub fn read_reply(channel: Channel, status: u16, retry_after: Option<&str>, body: &str, now_ms: EpochMs) -> Reply {
-    let header_wait = retry_after.and_then(|v| super::webhook::parse_retry_after(v, now_ms));
+    let header_wait = retry_after.and_then(|v| super::delivery::parse_retry_after(v, now_ms));
     let json: Option<Value> = serde_json::from_str(body).ok();
     let read = Answer { status, header_wait, body, json: json.as_ref() };
     match channel {

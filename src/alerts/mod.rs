@@ -1,0 +1,116 @@
+//! Alert delivery (DESIGN.md §6): platform glue around `core::delivery`, `core::webhook` and
+//! `core::email`, one file per job.
+//!
+//! ```text
+//!  check recorder --EventRef--> [alerts queue] --fan_out--> alert_sends rows (INSERT OR IGNORE)
+//!                                    ^                            |
+//!                                    +------- SendRef per new row-+
+//!  [alerts queue] --SendRef--> send: claim row -> fetch -> settle -> log attempt + settle row
+//!  cron --> sweep: release maintenance holds, resend lost messages, reminders
+//! ```
+//!
+//! - [`fan_out`]: an incident event -> one send per (endpoint, recipient), or a maintenance hold.
+//! - [`send`]: claim -> send -> settle, one attempt of one send.
+//! - [`sweep`]: the cron's safety net and seed 000's `GET /emails`.
+//! - [`reminders`]: reminders of open incidents (glue only; the rules are `core::reminder`).
+//!
+//! Once per (event, endpoint, recipient) as the receiver sees it: fan-out creates each send's
+//! row at most once, and a sender fetches only after taking the row in one UPDATE (a claim
+//! with a lease), so duplicated messages and concurrent consumers cannot send twice. What is
+//! left is the platform's own limit: a sender that dies after the receiver answered 2xx but
+//! before recording it sends again when its lease runs out; the same `webhook-id` (and the
+//! provider idempotency key) lets the receiver drop that one.
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use worker::{D1Database, Env, Message, MessageBuilder, MessageExt, QueueRetryOptionsBuilder};
+
+use crate::bindings::{Config, ALERTS_QUEUE, DB};
+use crate::clock;
+use crate::core::schedule::SEND_BATCH_MAX;
+use crate::core::time::EpochMs;
+use crate::error::{AppError, Context};
+use crate::store::checks::EventRef;
+use crate::store::deliveries::SendRef;
+use crate::store::incidents;
+
+mod fan_out;
+mod reminders;
+mod send;
+mod sweep;
+
+pub use fan_out::send_test;
+pub use sweep::{flush, sweep, FlushReport};
+
+/// Deliveries one consumer invocation runs at once (Cloudflare allows 6 open connections).
+const SEND_CONCURRENCY: usize = 6;
+
+/// What travels on the alerts queue. `Send` is tried first: an `EventRef` has no
+/// `endpoint_id`, so the two cannot be confused, and the checks side keeps sending bare
+/// `EventRef`s.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AlertMessage {
+    Send(SendRef),
+    Event(EventRef),
+}
+
+/// Hands events to the alerts queue, then marks them enqueued. A crash between the two leaves
+/// them unmarked, and the cron resends them; fan-out dedupes on (event, endpoint, recipient).
+pub async fn enqueue(env: &Env, db: &D1Database, events: &[EventRef], now: EpochMs) -> Result<(), AppError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let queue = env.queue(ALERTS_QUEUE).context("alerts queue binding")?;
+    for chunk in events.chunks(SEND_BATCH_MAX) {
+        let messages: Vec<_> = chunk.iter().map(|e| MessageBuilder::new(*e).build()).collect();
+        queue.send_batch(messages).await.context("sending incident events")?;
+    }
+    incidents::mark_enqueued(db, events, now).await
+}
+
+/// Puts delivery messages on the alerts queue.
+pub async fn enqueue_sends(env: &Env, sends: Vec<SendRef>) -> Result<(), AppError> {
+    if sends.is_empty() {
+        return Ok(());
+    }
+    let queue = env.queue(ALERTS_QUEUE).context("alerts queue binding")?;
+    for chunk in sends.chunks(SEND_BATCH_MAX) {
+        let messages: Vec<_> = chunk.iter().cloned().map(|s| MessageBuilder::new(AlertMessage::Send(s)).build()).collect();
+        queue.send_batch(messages).await.context("sending alert deliveries")?;
+    }
+    Ok(())
+}
+
+/// What to do with a message after handling it.
+pub enum Next {
+    Ack,
+    RetryAfter(u32),
+}
+
+/// Alerts-queue consumer: fans events out and delivers sends, each message acked or retried
+/// on its own, up to `SEND_CONCURRENCY` at a time so one slow receiver holds one slot only.
+pub async fn consume(messages: Vec<Message<AlertMessage>>, env: &Env) -> Result<(), AppError> {
+    let db = env.d1(DB).context("D1 binding")?;
+    let config = Config::from_env(env);
+    futures::stream::iter(messages)
+        .for_each_concurrent(SEND_CONCURRENCY, |message| {
+            let (db, config) = (&db, &config);
+            async move {
+                let now = clock::now_ms();
+                let result = match message.body() {
+                    AlertMessage::Event(e) => fan_out::fan_out(env, db, &config.alerts, e, now).await.map(|_| Next::Ack),
+                    AlertMessage::Send(s) => send::deliver(db, config, s, now, false).await.map(|(next, _)| next),
+                };
+                match result {
+                    Ok(Next::Ack) => message.ack(),
+                    Ok(Next::RetryAfter(s)) => message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(s).build()),
+                    Err(e) => {
+                        worker::console_error!("alert message {:?}: {e:?}", message.body());
+                        message.retry();
+                    }
+                }
+            }
+        })
+        .await;
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! Outgoing HTTP, one way for the prober and the alert sender (DESIGN.md §3, §6): build a
+//! request that never follows redirects by itself, run the work under one deadline that an
+//! AbortController enforces, and read a body only up to a cap (or cancel it).
+use std::future::Future;
+use std::pin::pin;
+use std::time::Duration;
+
+use futures::future::{select, Either};
+use futures::StreamExt;
+use worker::{AbortController, AbortSignal, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+
+/// A request with `redirect: manual`: a 3xx comes back as an answer, so the prober can judge
+/// each hop with the SSRF guard and the alert sender can report it. Headers are set in order,
+/// so a later one replaces an earlier one of the same name.
+pub fn request<'a>(method: &str, url: &str, headers: impl IntoIterator<Item = (&'a str, &'a str)>, body: Option<&str>) -> worker::Result<Request> {
+    let h = Headers::new();
+    for (name, value) in headers {
+        h.set(name, value)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::from(method.to_string()))
+        .with_headers(h)
+        .with_redirect(RequestRedirect::Manual)
+        .with_body(body.map(wasm_bindgen::JsValue::from_str));
+    Request::new_with_init(url, &init)
+}
+
+/// Runs `work` (every fetch and body read it makes takes the signal it is given) under one
+/// deadline. `None`: the deadline passed first; the work is dropped and its fetches aborted.
+pub async fn within<T, Fut: Future<Output = T>>(timeout_ms: u64, work: impl FnOnce(AbortSignal) -> Fut) -> Option<T> {
+    let controller = AbortController::default();
+    let work = pin!(work(controller.signal()));
+    let deadline = pin!(Delay::from(Duration::from_millis(timeout_ms)));
+    match select(work, deadline).await {
+        Either::Left((value, _)) => Some(value),
+        Either::Right(_) => {
+            // The pinned work future is dropped when this function returns; aborting the
+            // signal is what cancels the fetch.
+            controller.abort();
+            None
+        }
+    }
+}
+
+/// One fetch, abortable by the deadline's signal.
+pub async fn fetch(request: Request, signal: &AbortSignal) -> worker::Result<Response> {
+    Fetch::Request(request).send_with_signal(signal).await
+}
+
+/// Reads at most `cap` bytes of the body; dropping the stream cancels the rest.
+pub async fn read_capped(response: &mut Response, cap: usize) -> Vec<u8> {
+    let Ok(mut stream) = response.stream() else { return Vec::new() };
+    let mut buf = Vec::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        buf.extend_from_slice(&chunk);
+        if buf.len() >= cap {
+            break;
+        }
+    }
+    buf.truncate(cap);
+    buf
+}
+
+/// Cancels an unread body so its connection is released now, not when it is collected.
+pub fn discard_body(response: &mut Response) {
+    if let Ok(stream) = response.stream() {
+        drop(stream);
+    }
+}
