@@ -7,6 +7,7 @@ pub mod buckets; // timeline buckets (2 x interval forward fill) and site status
 pub mod check_log; // the opt-in structured log line per check (CHECK_LOG=true)
 pub mod classify; // probe outcome -> UP / DOWN / TIMEOUT / BOT_DETECTED with a readable reason
 pub mod csv; // seed 002's check history as CSV
+pub mod dashboard; // the web dashboard: view models, forms, HTML
 pub mod delivery; // one attempt's answer -> delivered / retry / disable / give up / exhausted, per channel policy
 pub mod email; // alert emails: rendering and provider send requests
 pub mod endpoint; // notification endpoints: model and validation

@@ -117,9 +117,12 @@ pub const FIELDS: &[&str] = &[
     "backoff_factor",
     "retry_status_codes",
     "is_active",
-    // Input-only aliases (see ALIASES); folded into their canonical field before typing.
-    "expected_keyword",
 ];
+
+/// What a create or PATCH body may carry: [`FIELDS`] and their input-only [`ALIASES`].
+pub fn input_fields() -> Vec<&'static str> {
+    FIELDS.iter().copied().chain(ALIASES.iter().map(|(alias, _)| *alias)).collect()
+}
 
 /// Other names clients send for a field, accepted on input only (export and every response
 /// write the canonical name): seed 003's example payload says `expected_keyword` (DESIGN.md §8).
@@ -208,7 +211,7 @@ impl MonitorSpec {
     /// Builds a monitor from a create body. `url` is required; `name` defaults to the URL's
     /// host; `project` defaults to `default_project`.
     pub fn create(body: &str, default_project: i64, policy: TargetPolicy) -> Result<Self, FieldError> {
-        let given = input::parse_object(body, FIELDS)?;
+        let given = input::parse_object(body, &input_fields())?;
         Self::from_map(given, default_project, policy)
     }
 
@@ -239,7 +242,7 @@ impl MonitorSpec {
     /// Applies a PATCH body: fields present replace the current ones (null clears an optional
     /// field), absent fields stay.
     pub fn patch(&self, body: &str, policy: TargetPolicy) -> Result<Self, FieldError> {
-        let mut given = input::parse_object(body, FIELDS)?;
+        let mut given = input::parse_object(body, &input_fields())?;
         let used = fold_aliases(&mut given)?;
         let Value::Object(mut merged) = serde_json::to_value(self).map_err(|e| FieldError::body(e.to_string()))? else {
             return Err(FieldError::body("monitor did not serialize to an object"));

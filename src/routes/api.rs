@@ -75,7 +75,7 @@ pub async fn list_monitors(ctx: Ctx) -> Result<Response, AppError> {
 
 pub async fn create_monitor(mut ctx: Ctx) -> Result<Response, AppError> {
     let body = ctx.json_body().await?;
-    let given = input::parse_object(&body, monitor::FIELDS)?;
+    let given = input::parse_object(&body, &monitor::input_fields())?;
     let db = ctx.db()?;
     let project = target_project(&ctx, &db, given.get("project")).await?;
     let spec = MonitorSpec::from_map(given, project, ctx.config.target_policy)?;
