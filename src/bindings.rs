@@ -3,6 +3,7 @@ use worker::Env;
 
 use crate::core::delivery::BACKOFF_BASE_S;
 use crate::core::email::Provider;
+use crate::core::notify::Channel;
 use crate::core::ssrf::TargetPolicy;
 
 pub const DB: &str = "DB";
@@ -30,6 +31,9 @@ pub struct Config {
     /// Seconds a rendered status page is served from the edge cache without asking D1 whether
     /// newer data exists (seed 002's throttle). 0 turns the page cache off (benchmarks).
     pub status_cache_seconds: u32,
+    /// `CHECK_LOG=true`: one structured log line per check (off by default: Workers Logs bills
+    /// per line).
+    pub check_log: bool,
     pub alerts: AlertConfig,
 }
 
@@ -58,9 +62,16 @@ pub struct AlertConfig {
     /// `EMAIL_BASE_URL`, or per provider `MAILTRAP_BASE_URL`, ...: the API origin (a loopback
     /// fake in tests). Unset: the provider's production origin.
     email_base_urls: Vec<(Provider, String)>,
+    /// `TELEGRAM_BASE_URL`, `PAGERDUTY_BASE_URL`, `PUSHOVER_BASE_URL`: the API origin of the
+    /// chat and pager providers with a fixed host (a loopback fake in tests).
+    channel_base_urls: Vec<(Channel, String)>,
 }
 
 impl AlertConfig {
+    pub fn channel_base_url(&self, channel: Channel) -> Option<&str> {
+        self.channel_base_urls.iter().find(|(c, _)| *c == channel).map(|(_, u)| u.as_str())
+    }
+
     pub fn email_key(&self, provider: Provider) -> Option<&str> {
         self.email_keys.iter().find(|(p, _)| *p == provider).map(|(_, k)| k.0.as_str())
     }
@@ -96,6 +107,7 @@ impl Config {
             hourly_retention_days: number("HOURLY_RETENTION_DAYS", 90, (1, 400)),
             daily_retention_days: number("DAILY_RETENTION_DAYS", 400, (1, 3650)),
             status_cache_seconds: number("STATUS_CACHE_SECONDS", 30, (0, 3600)),
+            check_log: var("CHECK_LOG").is_some_and(|v| v.trim() == "true"),
             alerts: AlertConfig {
                 timeout_seconds: number("ALERT_TIMEOUT_SECONDS", 10, (1, 30)),
                 backoff_base_seconds: number("ALERT_BACKOFF_BASE_SECONDS", BACKOFF_BASE_S, (1, 3600)),
@@ -117,6 +129,11 @@ impl Config {
                         let own = var(&format!("{}_BASE_URL", p.as_str().to_ascii_uppercase()));
                         own.or_else(|| var("EMAIL_BASE_URL")).filter(|u| !u.trim().is_empty()).map(|u| (p, u))
                     })
+                    .collect(),
+                channel_base_urls: Channel::ALL
+                    .into_iter()
+                    .filter(|c| c.default_base_url().is_some())
+                    .filter_map(|c| var(&format!("{}_BASE_URL", c.as_str().to_ascii_uppercase())).filter(|u| !u.trim().is_empty()).map(|u| (c, u)))
                     .collect(),
             },
         }
