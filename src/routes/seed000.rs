@@ -208,7 +208,7 @@ pub async fn set_queue(mut ctx: Ctx) -> Result<Response, AppError> {
         settings::set_worker_thread(&db, worker_thread, ctx.now).await?;
     }
     let s = settings::read(&db).await?;
-    let waiting = monitors::waiting(&db, ctx.user_id()?, ctx.now.div_euclid(1000)).await?;
+    let waiting = monitors::waiting(&db, ctx.user_id()?, ctx.now).await?;
     envelope(200, "success", queue_data(&s, &ctx.config, waiting.due_now, waiting.checks_last_minute), "Success set the queue")
 }
 
