@@ -10,6 +10,7 @@ use crate::clock;
 use crate::core::delivery::{self, Answer, Outcome, Policy, SendState, Settlement, MAX_DELAY_S};
 use crate::core::email::{self, EmailContent, Mailbox, Provider};
 use crate::core::endpoint::Kind;
+use crate::core::notify::{self, Channel, Reply as NotifyReply};
 use crate::core::reminder;
 use crate::core::ssrf;
 use crate::core::time::EpochMs;
@@ -24,6 +25,8 @@ use crate::store::endpoints::{self, EndpointRow};
 const LEASE_MARGIN_MS: i64 = 30_000;
 /// A receiver's answer body is read at most this far, only to release the connection.
 const ANSWER_READ_CAP: usize = 64 * 1024;
+/// How much of a chat or pager answer is kept to be read: their JSON answers are small.
+const ANSWER_KEEP: usize = 16 * 1024;
 
 /// Claims a send and makes one attempt. `send_now` (`GET /emails`) ignores the retry schedule.
 /// Returns what to do with the message and the outcome if an attempt was made.
@@ -54,12 +57,32 @@ pub async fn deliver(db: &D1Database, config: &Config, s: &SendRef, now: EpochMs
         Some(ep) if ep.is_active == 0 => Err(format!("endpoint is inactive{}", ep.disabled_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())),
         Some(ep) => prepare(ep, &claimed, config, now),
     };
+    let mut followup = Vec::new();
+    let mut disabled_reason = String::from("the receiver answered 410 Gone");
     let (settlement, http_status, error, latency_ms) = match prepared {
         // Nothing to send to: a configuration problem, not the receiver's; retrying won't help.
         Err(reason) => (Settlement::GiveUp, None, Some(reason), 0),
         Ok(request) => {
-            let reply = send(&request, alerts.timeout_seconds).await;
-            let settlement = delivery::settle(&request.policy, reply.answer(), attempt as u32, alerts.max_attempts, alerts.backoff_base_seconds, clock::now_ms());
+            let mut reply = send(&request, alerts.timeout_seconds).await;
+            let (max, base, at) = (alerts.max_attempts, alerts.backoff_base_seconds, clock::now_ms());
+            let settlement = match request.channel {
+                // Chat and pager answers are read with their body (core::notify).
+                Some(channel) => {
+                    let (settlement, read) = notify::settle(channel, reply.answer(), &reply.body, attempt as u32, max, base, at);
+                    match read {
+                        Some(NotifyReply::Gone { reason }) => disabled_reason = reason,
+                        Some(NotifyReply::Rejected { reason }) => reply.error = Some(reason),
+                        Some(NotifyReply::Migrated { chat_id }) => {
+                            // Telegram moved the group: store the new id; the retry goes there.
+                            followup.push(endpoints::set_chat_id(db, s.endpoint_id, chat_id, at)?);
+                            reply.error = Some(format!("Telegram moved the chat to {chat_id}; sending there next"));
+                        }
+                        _ => {}
+                    }
+                    settlement
+                }
+                None => delivery::settle(&request.policy, reply.answer(), attempt as u32, max, base, at),
+            };
             (settlement, reply.status(), reply.error, reply.latency_ms)
         }
     };
@@ -67,8 +90,9 @@ pub async fn deliver(db: &D1Database, config: &Config, s: &SendRef, now: EpochMs
     let outcome = settlement.outcome();
     let log = Attempt { send: s, incident_id: claimed.incident_id, event: &claimed.event, attempt, outcome, http_status, error, latency_ms: Some(latency_ms) };
     let mut batch = vec![deliveries::log(db, &log, now)?, deliveries::settle(db, s, attempt, settlement.state(), settlement.next_attempt_at(now), now)?];
+    batch.extend(followup);
     if settlement == Settlement::Disable {
-        batch.push(endpoints::disable(db, s.endpoint_id, "the receiver answered 410 Gone", now)?);
+        batch.push(endpoints::disable(db, s.endpoint_id, &disabled_reason, now)?);
     }
     db.batch(batch).await.context("recording delivery attempt")?;
     worker::console_log!("alert {} -> endpoint {} attempt {attempt}: {} ({http_status:?})", s.message_id, s.endpoint_id, outcome.as_str());
@@ -92,6 +116,8 @@ struct Outgoing {
     headers: Vec<(String, String)>,
     body: String,
     policy: Policy,
+    /// Chat and pager kinds: their answers are read with the body (`notify::settle`).
+    channel: Option<Channel>,
 }
 
 /// Builds the request for an attempt; `Err` says why nothing can be sent (never a secret).
@@ -109,6 +135,7 @@ fn prepare(endpoint: &EndpointRow, send: &ClaimedSend, config: &Config, now: Epo
                 headers: headers.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
                 body: send.payload.clone(),
                 policy: delivery::WEBHOOK,
+                channel: None,
             })
         }
         Some(Kind::Email) => {
@@ -124,7 +151,11 @@ fn prepare(endpoint: &EndpointRow, send: &ClaimedSend, config: &Config, now: Epo
             let content = EmailContent { subject: content.subject, text: content.text, html: content.html, category: content.category };
             let key_for_provider = email::idempotency_key(&send.message_id, &send.recipient);
             let request = email::build_request(provider, alerts.email_base_url(provider), key, &from, std::slice::from_ref(&send.recipient), &content, Some(&key_for_provider));
-            Ok(Outgoing { url: request.url, headers: request.headers, body: request.body, policy: delivery::email_policy(provider) })
+            Ok(Outgoing { url: request.url, headers: request.headers, body: request.body, policy: delivery::email_policy(provider), channel: None })
+        }
+        Some(Kind::Chat(channel)) => {
+            let request = super::channels::request(endpoint, channel, &send.payload, config).map_err(not_sent)?;
+            Ok(Outgoing { url: request.url, headers: request.headers, body: request.body, policy: notify::POLICY, channel: Some(channel) })
         }
         None => Err(not_sent(format!("unknown endpoint kind {}", endpoint.kind))),
     }
@@ -144,6 +175,9 @@ struct Reply {
     /// The delivery row's error text (none for a 2xx).
     error: Option<String>,
     latency_ms: i64,
+    /// The start of the answer's body, for channels whose answers say more there (Discord's
+    /// and Telegram's waits and error codes); empty otherwise.
+    body: String,
 }
 
 enum Received {
@@ -169,6 +203,17 @@ impl Reply {
     }
 }
 
+/// A fetch error can quote the URL, and a chat or pager URL can hold a secret (Slack's path,
+/// Telegram's bot token): the deliveries log gets it redacted (DESIGN.md §11).
+fn scrub(text: String, request: &Outgoing) -> String {
+    if request.channel.is_none() {
+        return text;
+    }
+    let redacted = notify::redact_url(&request.url);
+    let without_query = request.url.split('?').next().unwrap_or(&request.url);
+    text.replace(&request.url, &redacted).replace(without_query, &redacted)
+}
+
 /// POSTs under one deadline. Redirects are not followed (`manual`): a 3xx is an answer, judged
 /// as not delivered. The response body is read (bounded) only to release the connection.
 async fn send(request: &Outgoing, timeout_seconds: u32) -> Reply {
@@ -176,27 +221,29 @@ async fn send(request: &Outgoing, timeout_seconds: u32) -> Reply {
     let headers = request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let req = match http::request("POST", &request.url, headers, Some(&request.body)) {
         Ok(r) => r,
-        Err(e) => return Reply { received: Received::NetworkError, error: Some(format!("not sent: could not build the request: {e}")), latency_ms: 0 },
+        Err(e) => return Reply { received: Received::NetworkError, error: Some(scrub(format!("not sent: could not build the request: {e}"), request)), latency_ms: 0, body: String::new() },
     };
+    let keep_body = request.channel.is_some();
     let result = http::within(u64::from(timeout_seconds) * 1000, |signal| async move {
         let mut response = http::fetch(req, &signal).await?;
         let status = response.status_code();
         let retry_after = response.headers().get("retry-after").ok().flatten();
-        http::read_capped(&mut response, ANSWER_READ_CAP).await;
-        Ok::<_, worker::Error>((status, retry_after))
+        let read = http::read_capped(&mut response, ANSWER_READ_CAP).await;
+        let body = if keep_body { String::from_utf8_lossy(&read[..read.len().min(ANSWER_KEEP)]).into_owned() } else { String::new() };
+        Ok::<_, worker::Error>((status, retry_after, body))
     })
     .await;
     let latency_ms = (clock::now_ms() - start).max(0);
     match result {
-        None => Reply { received: Received::Timeout, error: Some(format!("timeout after {timeout_seconds}s")), latency_ms },
-        Some(Err(e)) => Reply { received: Received::NetworkError, error: Some(format!("network error: {e}")), latency_ms },
-        Some(Ok((code, retry_after))) => {
+        None => Reply { received: Received::Timeout, error: Some(format!("timeout after {timeout_seconds}s")), latency_ms, body: String::new() },
+        Some(Err(e)) => Reply { received: Received::NetworkError, error: Some(scrub(format!("network error: {e}"), request)), latency_ms, body: String::new() },
+        Some(Ok((code, retry_after, body))) => {
             let error = match code {
                 200..=299 => None,
                 300..=399 => Some(format!("HTTP {code}: redirects are not followed; update the URL")),
                 _ => Some(format!("HTTP {code}")),
             };
-            Reply { received: Received::Status { code, retry_after }, error, latency_ms }
+            Reply { received: Received::Status { code, retry_after }, error, latency_ms, body }
         }
     }
 }
