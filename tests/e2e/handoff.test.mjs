@@ -69,11 +69,14 @@ test('killed while failing checks record: after a restart every incident alerts 
   // Tick until every monitor has its incident and every incident reached the receiver.
   const opened = () => rx.requests('/hook/crash').filter((r) => JSON.parse(r.body).type === 'incident.opened');
   const alertedIncidents = () => new Set(opened().map((r) => JSON.parse(r.body).data.incident.id));
+  let progress = {};
   await vigil.waitFor(async () => {
     await vigil.tick();
     const incidents = await openIncidents();
-    return incidents.length === MONITORS && incidents.every((i) => alertedIncidents().has(i.id));
-  }, { what: 'every monitor re-checked, its incident open and alerted', timeoutMs: 120_000, intervalMs: 2000 });
+    progress = { incidents: incidents.length, alerted: incidents.filter((i) => alertedIncidents().has(i.id)).length };
+    return incidents.length === MONITORS && progress.alerted === MONITORS;
+  }, { what: 'every monitor re-checked, its incident open and alerted', timeoutMs: 120_000, intervalMs: 2000 })
+    .catch((e) => { throw new Error(`${e.message}; of ${MONITORS} monitors: ${JSON.stringify(progress)}`); });
   // Anything duplicated would arrive within a few more ticks.
   for (let i = 0; i < 3; i++) {
     await vigil.tick();
