@@ -123,7 +123,7 @@ qs = [
   ('raw_checks_4h', "SELECT monitor_id, started_at, status, slow, latency_ms FROM checks WHERE monitor_id IN (SELECT value FROM json_each(?1)) AND slot >= ?2 AND slot < ?3 ORDER BY monitor_id, started_at", (ids, raw_from // 1000, now // 1000 + 1)),
   ('rollups_hour_24h', "SELECT * FROM rollups WHERE monitor_id IN (SELECT value FROM json_each(?1)) AND period = ?2 AND start_ms >= ?3 ORDER BY monitor_id, start_ms", (ids, 'hour', hour0)),
   ('rollups_day_90d', "SELECT * FROM rollups WHERE monitor_id IN (SELECT value FROM json_each(?1)) AND period = ?2 AND start_ms >= ?3 ORDER BY monitor_id, start_ms", (ids, 'day', day0)),
-  ('incidents_7d', "SELECT i.id, i.monitor_id, m.name AS monitor_name, i.opened_at, i.resolved_at, i.cause FROM incidents i JOIN monitors m ON m.id = i.monitor_id WHERE m.project_id = ?1 AND (i.resolved_at IS NULL OR i.resolved_at >= ?2) ORDER BY i.opened_at DESC LIMIT ?3", (1, iso(now - 7 * DAY), 25)),
+  ('incidents_7d', "SELECT i.id, i.monitor_id, m.name AS monitor_name, i.opened_at, i.resolved_at, i.failure_kind, i.cause_http_status FROM incidents i JOIN monitors m ON m.id = i.monitor_id WHERE m.project_id = ?1 AND (i.resolved_at IS NULL OR i.resolved_at >= ?2) ORDER BY i.opened_at DESC LIMIT ?3", (1, iso(now - 7 * DAY), 25)),
   ('maintenance', "SELECT title, monitor_id, starts_at, ends_at FROM maintenance_windows WHERE project_id = ?1 AND ends_at >= ?2 ORDER BY starts_at LIMIT 20", (1, iso(now))),
 ]
 out = {}

@@ -51,6 +51,7 @@ pids+=($!)
 cat <<INFO
 
   vigil is running at $BASE
+  Dashboard:   $BASE/app   (log in as demo / $DEMO_PASSWORD)
   Demo user:   demo / $DEMO_PASSWORD   (in .dev.vars)
   Demo token:  $DEMO_TOKEN
   Try:         curl -H "Authorization: Bearer $DEMO_TOKEN" $BASE/api/monitors

@@ -28,3 +28,12 @@ if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.
   log "installing pinned npm tools (wrangler, binaryen, esbuild)"
   npm ci --no-audit --no-fund
 fi
+
+# The browser of the dashboard's end-to-end tests (tests/e2e/dashboard.test.mjs): Debian's
+# chromium, driven by playwright-core through executablePath (it downloads no browser itself).
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing Debian's chromium for the browser tests (once)"
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq > /dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium > /dev/null
+fi

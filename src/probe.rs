@@ -6,7 +6,7 @@ use url::Url;
 use worker::{AbortSignal, Delay, Request};
 
 use crate::clock;
-use crate::core::classify::{needs_body, HttpAnswer, NetworkErrorKind, ProbeOutcome, BODY_CAP_BYTES};
+use crate::core::classify::{needs_body, HttpAnswer, NetworkErrorKind, ProbeOutcome, Refusal, BODY_CAP_BYTES};
 use crate::core::monitor::{HttpMethod, MonitorSpec};
 use crate::core::retry;
 use crate::core::ssrf::{self, TargetPolicy, MAX_REDIRECTS};
@@ -51,7 +51,7 @@ async fn attempt(spec: &MonitorSpec, policy: TargetPolicy) -> ProbeOutcome {
     // Fetch the URL as parsed and judged by the guard, never the raw text.
     let url = match ssrf::check_target(&spec.url, policy) {
         Ok(url) => url,
-        Err(e) => return ProbeOutcome::Refused { reason: e.to_string() },
+        Err(e) => return ProbeOutcome::Refused { kind: Refusal::Target, reason: e.to_string() },
     };
     let timeout_ms = spec.timeout_seconds * 1000;
     match http::within(timeout_ms.into(), |signal| follow(spec, policy, url, signal)).await {
@@ -70,7 +70,7 @@ async fn follow(spec: &MonitorSpec, policy: TargetPolicy, mut url: Url, signal: 
     for hop in 0..=MAX_REDIRECTS {
         let request = match build_request(spec, &url, method, body.as_deref()) {
             Ok(r) => r,
-            Err(e) => return ProbeOutcome::Refused { reason: format!("could not build the request: {e}") },
+            Err(e) => return ProbeOutcome::Refused { kind: Refusal::InvalidRequest, reason: format!("could not build the request: {e}") },
         };
         let mut response = match http::fetch(request, &signal).await {
             Ok(r) => r,
@@ -85,11 +85,11 @@ async fn follow(spec: &MonitorSpec, policy: TargetPolicy, mut url: Url, signal: 
         if let (true, Some(location)) = ((300..400).contains(&status) && !spec.expects_status(status), location) {
             http::discard_body(&mut response);
             if hop == MAX_REDIRECTS {
-                return ProbeOutcome::Refused { reason: format!("more than {MAX_REDIRECTS} redirects") };
+                return ProbeOutcome::Refused { kind: Refusal::TooManyRedirects, reason: format!("more than {MAX_REDIRECTS} redirects") };
             }
             url = match ssrf::resolve_redirect(&url, &location, policy) {
                 Ok(next) => next,
-                Err(e) => return ProbeOutcome::Refused { reason: format!("redirect to a forbidden target: {e}") },
+                Err(e) => return ProbeOutcome::Refused { kind: Refusal::Target, reason: format!("redirect to a forbidden target: {e}") },
             };
             // Browsers' rule: 303 always, and 301/302 after POST, continue as GET without a body.
             if status == 303 || (matches!(status, 301 | 302) && method == HttpMethod::POST) {
@@ -107,7 +107,7 @@ async fn follow(spec: &MonitorSpec, policy: TargetPolicy, mut url: Url, signal: 
         };
         return ProbeOutcome::Response(HttpAnswer { status, headers, body, latency_ms });
     }
-    ProbeOutcome::Refused { reason: format!("more than {MAX_REDIRECTS} redirects") }
+    ProbeOutcome::Refused { kind: Refusal::TooManyRedirects, reason: format!("more than {MAX_REDIRECTS} redirects") }
 }
 
 fn build_request(spec: &MonitorSpec, url: &Url, method: HttpMethod, body: Option<&str>) -> worker::Result<Request> {

@@ -1,13 +1,15 @@
-//! Classification: what a probe saw -> one `CheckStatus` and a readable reason (SPEC section 2).
-//! A failed check is data, not an error: every outcome, from a DNS failure to a missing
-//! keyword, lands here and leaves with a status and a `failure_type` a person can read.
+//! Classification: what a probe saw -> one `CheckStatus`, a [`FailureKind`] and a readable
+//! reason (DESIGN.md §3). A failed check is data, not an error: every outcome, from a DNS
+//! failure to a missing keyword, lands here and leaves with a status, a kind code branches on,
+//! and a `failure_type` a person can read.
+use super::failure::{Failure, FailureKind};
 use super::monitor::MonitorSpec;
 use super::status::CheckStatus;
 
 /// Largest prefix of a response body the probe reads; the rest is cancelled unread.
 pub const BODY_CAP_BYTES: usize = 256 * 1024;
 
-/// What went wrong below HTTP. Names follow SPEC section 1's `failure_type` vocabulary.
+/// What went wrong below HTTP. Its name starts the `failure_type` text ("dns: ...").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NetworkErrorKind {
     Dns,
@@ -21,6 +23,14 @@ impl NetworkErrorKind {
             Self::Dns => "dns",
             Self::Connection => "connection",
             Self::Tls => "tls",
+        }
+    }
+
+    fn failure_kind(self) -> FailureKind {
+        match self {
+            Self::Dns => FailureKind::Dns,
+            Self::Connection => FailureKind::Connection,
+            Self::Tls => FailureKind::Tls,
         }
     }
 
@@ -57,6 +67,27 @@ impl HttpAnswer {
     }
 }
 
+/// Why the probe refused to go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The SSRF guard refused the URL, or a redirect hop's target.
+    Target,
+    /// The redirect chain was longer than the probe follows.
+    TooManyRedirects,
+    /// The request could not be built from the monitor's settings.
+    InvalidRequest,
+}
+
+impl Refusal {
+    fn failure_kind(self) -> FailureKind {
+        match self {
+            Self::Target => FailureKind::RefusedTarget,
+            Self::TooManyRedirects => FailureKind::TooManyRedirects,
+            Self::InvalidRequest => FailureKind::InvalidRequest,
+        }
+    }
+}
+
 /// Everything a probe attempt can end in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProbeOutcome {
@@ -64,8 +95,8 @@ pub enum ProbeOutcome {
     Timeout { after_ms: u32 },
     /// fetch() threw: DNS, TCP or TLS trouble.
     NetworkError { kind: NetworkErrorKind, message: String },
-    /// The probe refused to go on: a redirect hop to a forbidden target, too many redirects.
-    Refused { reason: String },
+    /// The probe refused to go on: a forbidden target, too many redirects, a bad request.
+    Refused { kind: Refusal, reason: String },
     Response(HttpAnswer),
 }
 
@@ -73,12 +104,24 @@ pub enum ProbeOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub status: CheckStatus,
-    pub failure_type: Option<String>,
+    /// Why it failed; `None` when UP.
+    pub failure: Option<Failure>,
     /// UP, but slower than `expected_response_time_ms`.
     pub slow: bool,
     pub http_status: Option<u16>,
     /// Time to the response headers; None when no response arrived.
     pub latency_ms: Option<u32>,
+}
+
+impl Verdict {
+    /// The readable reason (`failure_type`), `None` when UP.
+    pub fn failure_type(&self) -> Option<&str> {
+        self.failure.as_ref().map(|f| f.reason.as_str())
+    }
+
+    pub fn failure_kind(&self) -> Option<FailureKind> {
+        self.failure.as_ref().map(|f| f.kind)
+    }
 }
 
 /// Response headers that mark a bot wall whatever the status: (header, value contains, label).
@@ -119,6 +162,7 @@ pub fn needs_body(spec: &MonitorSpec, status: u16) -> bool {
 
 /// Finds a bot wall in an answer: the configured string, a marker header, or a challenge page.
 fn bot_wall(spec: &MonitorSpec, answer: &HttpAnswer) -> Option<String> {
+    // Every wall is FailureKind::BotWall; the text says which one.
     if let Some(needle) = &spec.bot_protection_string {
         if answer.body.contains(needle.as_str()) {
             return Some(format!("bot wall: \"{needle}\" found"));
@@ -146,42 +190,124 @@ fn codes(list: &[u16]) -> String {
 /// The ordered classifier: TIMEOUT > BOT_DETECTED > status (and network errors) >
 /// body_contains > UP (+ slow). The first rule that matches decides.
 pub fn classify(spec: &MonitorSpec, outcome: &ProbeOutcome) -> Verdict {
-    let fail = |status, reason: String, answer: Option<&HttpAnswer>| Verdict {
+    let fail = |status, kind, reason: String, answer: Option<&HttpAnswer>| Verdict {
         status,
-        failure_type: Some(reason),
+        failure: Some(Failure::new(kind, reason)),
         slow: false,
         http_status: answer.map(|a| a.status),
         latency_ms: answer.map(|a| a.latency_ms),
     };
     let answer = match outcome {
         ProbeOutcome::Timeout { after_ms } => {
-            return fail(CheckStatus::Timeout, format!("timeout after {}s", after_ms.div_ceil(1000)), None)
+            return fail(CheckStatus::Timeout, FailureKind::Timeout, format!("timeout after {}s", after_ms.div_ceil(1000)), None)
         }
         ProbeOutcome::NetworkError { kind, message } => {
             let reason = if message.is_empty() { kind.as_str().to_string() } else { format!("{}: {message}", kind.as_str()) };
-            return fail(CheckStatus::Down, reason, None);
+            return fail(CheckStatus::Down, kind.failure_kind(), reason, None);
         }
-        ProbeOutcome::Refused { reason } => return fail(CheckStatus::Down, format!("refused: {reason}"), None),
+        ProbeOutcome::Refused { kind, reason } => {
+            return fail(CheckStatus::Down, kind.failure_kind(), format!("refused: {reason}"), None)
+        }
         ProbeOutcome::Response(answer) => answer,
     };
     if let Some(reason) = bot_wall(spec, answer) {
-        return fail(CheckStatus::BotDetected, reason, Some(answer));
+        return fail(CheckStatus::BotDetected, FailureKind::BotWall, reason, Some(answer));
     }
     if !spec.expects_status(answer.status) {
         let reason = format!("status {} not in {}", answer.status, codes(&spec.expected_status_codes));
-        return fail(CheckStatus::Down, reason, Some(answer));
+        return fail(CheckStatus::Down, FailureKind::Status, reason, Some(answer));
     }
     if let Some(needle) = &spec.body_contains {
         if !answer.body.contains(needle.as_str()) {
-            return fail(CheckStatus::Down, format!("body missing \"{needle}\""), Some(answer));
+            return fail(CheckStatus::Down, FailureKind::BodyMissing, format!("body missing \"{needle}\""), Some(answer));
         }
     }
     Verdict {
         status: CheckStatus::Up,
-        failure_type: None,
+        failure: None,
         slow: spec.expected_response_time_ms.is_some_and(|limit| answer.latency_ms > limit),
         http_status: Some(answer.status),
         latency_ms: Some(answer.latency_ms),
+    }
+}
+
+/// Every kind of outcome the classifier handles, with the texts the probe really produces, for
+/// tests that follow a failure from the probe to the page (here) and through migration 0007's
+/// backfill (`core::failure`).
+#[cfg(test)]
+pub(crate) mod samples {
+    use super::*;
+    use crate::core::ssrf::{self, TargetPolicy, MAX_REDIRECTS};
+
+    pub(crate) struct Sample {
+        pub name: String,
+        pub spec: MonitorSpec,
+        pub outcome: ProbeOutcome,
+        pub kind: Option<FailureKind>,
+        /// The public words the status page shows for an incident this opens ("" when UP).
+        pub public: &'static str,
+    }
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> ProbeOutcome {
+        ProbeOutcome::Response(HttpAnswer {
+            status,
+            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            body: body.to_string(),
+            latency_ms: 42,
+        })
+    }
+
+    fn refused(kind: Refusal, reason: String) -> ProbeOutcome {
+        ProbeOutcome::Refused { kind, reason }
+    }
+
+    pub(crate) fn all() -> Vec<Sample> {
+        use FailureKind as FK;
+        let plain = MonitorSpec::default;
+        let with = |body_contains: Option<&str>, bot: Option<&str>, codes: &[u16]| MonitorSpec {
+            body_contains: body_contains.map(str::to_string),
+            bot_protection_string: bot.map(str::to_string),
+            expected_status_codes: if codes.is_empty() { vec![200] } else { codes.to_vec() },
+            ..MonitorSpec::default()
+        };
+        let policy = TargetPolicy { allow_private: false };
+        let target_error = |url: &str| ssrf::check_target(url, policy).expect_err(url).to_string();
+        let mut out = vec![
+            ("up", plain(), response(200, &[], ""), None, ""),
+            ("timeout", plain(), ProbeOutcome::Timeout { after_ms: 20_000 }, Some(FK::Timeout), "timeout"),
+            ("timeout in part of a second", plain(), ProbeOutcome::Timeout { after_ms: 1_500 }, Some(FK::Timeout), "timeout"),
+            ("dns bare", plain(), ProbeOutcome::NetworkError { kind: NetworkErrorKind::Dns, message: String::new() }, Some(FK::Dns), "DNS error"),
+            ("dns with text", plain(), ProbeOutcome::NetworkError { kind: NetworkErrorKind::Dns, message: "getaddrinfo ENOTFOUND internal.corp".into() }, Some(FK::Dns), "DNS error"),
+            ("connection bare", plain(), ProbeOutcome::NetworkError { kind: NetworkErrorKind::Connection, message: String::new() }, Some(FK::Connection), "connection error"),
+            ("connection with text", plain(), ProbeOutcome::NetworkError { kind: NetworkErrorKind::Connection, message: "connect ECONNREFUSED 10.0.0.1:443".into() }, Some(FK::Connection), "connection error"),
+            ("tls bare", plain(), ProbeOutcome::NetworkError { kind: NetworkErrorKind::Tls, message: String::new() }, Some(FK::Tls), "TLS error"),
+            ("tls with text", plain(), ProbeOutcome::NetworkError { kind: NetworkErrorKind::Tls, message: "certificate expired for secret.example".into() }, Some(FK::Tls), "TLS error"),
+            ("5xx", plain(), response(503, &[], ""), Some(FK::Status), "server error (5xx)"),
+            ("4xx", plain(), response(404, &[], ""), Some(FK::Status), "client error (4xx)"),
+            ("plain 403", plain(), response(403, &[], "forbidden"), Some(FK::Status), "client error (4xx)"),
+            ("3xx not followed", plain(), response(301, &[], ""), Some(FK::Status), "unexpected redirect (3xx)"),
+            ("2xx not expected", with(None, None, &[301, 302]), response(200, &[], ""), Some(FK::Status), "unexpected status"),
+            ("body missing", with(Some("healthy"), None, &[]), response(200, &[], "sick"), Some(FK::BodyMissing), "content check failed"),
+            ("body missing with quotes and %", with(Some("say \"100%\" ok"), None, &[]), response(200, &[], ""), Some(FK::BodyMissing), "content check failed"),
+            ("bot string", with(None, Some("ExampleShield"), &[]), response(200, &[], "by ExampleShield"), Some(FK::BotWall), "bot wall"),
+            ("too many redirects", plain(), refused(Refusal::TooManyRedirects, format!("more than {MAX_REDIRECTS} redirects")), Some(FK::TooManyRedirects), "request refused"),
+            ("forbidden redirect", plain(), refused(Refusal::Target, format!("redirect to a forbidden target: {}", target_error("file:///etc/passwd"))), Some(FK::RefusedTarget), "request refused"),
+            ("forbidden target", plain(), refused(Refusal::Target, target_error("http://10.0.0.1/")), Some(FK::RefusedTarget), "request refused"),
+            ("unparsable target", plain(), refused(Refusal::Target, target_error("http://[::1")), Some(FK::RefusedTarget), "request refused"),
+            ("unbuildable request", plain(), refused(Refusal::InvalidRequest, "could not build the request: invalid header value".into()), Some(FK::InvalidRequest), "request refused"),
+        ];
+        for (header, value, _) in BOT_HEADERS {
+            out.push(("bot header", plain(), response(403, &[(header, value)], ""), Some(FK::BotWall), "bot wall"));
+        }
+        for status in CHALLENGE_STATUSES {
+            for (marker, _) in CHALLENGE_MARKERS {
+                out.push(("challenge page", plain(), response(*status, &[], marker), Some(FK::BotWall), "bot wall"));
+            }
+        }
+        out.into_iter()
+            .enumerate()
+            .map(|(i, (name, spec, outcome, kind, public))| Sample { name: format!("{i} {name}"), spec, outcome, kind, public })
+            .collect()
     }
 }
 
@@ -212,37 +338,63 @@ mod tests {
     #[allow(clippy::type_complexity)] // one table row per case reads better than a named type
     fn priority_order_table() {
         use CheckStatus::*;
+        use FailureKind as FK;
         let cf = [("cf-mitigated", "challenge")];
         let page = "<html><title>Just a moment...</title><script>window._cf_chl_opt={}</script>";
         #[rustfmt::skip]
-        let cases: Vec<(&str, MonitorSpec, ProbeOutcome, CheckStatus, Option<&str>, bool)> = vec![
-            ("plain 200 is up", spec(None, None, None), answer(200, &[], "", 40), Up, None, false),
-            ("timeout beats everything", spec(Some("ok"), Some("wall"), Some(10)), ProbeOutcome::Timeout { after_ms: 20_000 }, Timeout, Some("timeout after 20s"), false),
-            ("bot string beats bad status", spec(None, Some("ExampleShield"), None), answer(500, &[], "by ExampleShield", 5), BotDetected, Some("bot wall: \"ExampleShield\" found"), false),
-            ("bot string beats missing keyword", spec(Some("ok"), Some("ExampleShield"), None), answer(200, &[], "ExampleShield", 5), BotDetected, Some("bot wall: \"ExampleShield\" found"), false),
-            ("bot string on 200 is bot", spec(None, Some("ExampleShield"), None), answer(200, &[], "ExampleShield", 5), BotDetected, Some("bot wall: \"ExampleShield\" found"), false),
-            ("cf-mitigated header beats status", spec(None, None, None), answer(403, &cf, "", 5), BotDetected, Some("bot wall: cf-mitigated: challenge"), false),
-            ("cf-mitigated header on 200", spec(None, None, None), answer(200, &cf, "", 5), BotDetected, Some("bot wall: cf-mitigated: challenge"), false),
-            ("challenge page on 403", spec(None, None, None), answer(403, &[], page, 5), BotDetected, Some("bot wall: Cloudflare challenge page (403)"), false),
-            ("challenge page on 503", spec(None, None, None), answer(503, &[], page, 5), BotDetected, Some("bot wall: Cloudflare challenge page (503)"), false),
-            ("challenge words on 200 are not a wall", spec(None, None, None), answer(200, &[], page, 5), Up, None, false),
-            ("plain 403 is down", spec(None, None, None), answer(403, &[], "forbidden", 5), Down, Some("status 403 not in [200]"), false),
-            ("bad status beats missing keyword", spec(Some("ok"), None, None), answer(500, &[], "nope", 5), Down, Some("status 500 not in [200]"), false),
-            ("bad status beats slow", spec(None, None, Some(10)), answer(500, &[], "", 50), Down, Some("status 500 not in [200]"), false),
-            ("missing keyword", spec(Some("ok"), None, None), answer(200, &[], "all good", 5), Down, Some("body missing \"ok\""), false),
-            ("missing keyword beats slow", spec(Some("ok"), None, Some(10)), answer(200, &[], "nope", 50), Down, Some("body missing \"ok\""), false),
-            ("keyword present", spec(Some("ok"), None, None), answer(200, &[], "status: ok", 5), Up, None, false),
-            ("slow is up and marked", spec(None, None, Some(100)), answer(200, &[], "", 101), Up, None, true),
-            ("at the threshold is not slow", spec(None, None, Some(100)), answer(200, &[], "", 100), Up, None, false),
-            ("dns error is down", spec(None, None, None), ProbeOutcome::NetworkError { kind: NetworkErrorKind::Dns, message: String::new() }, Down, Some("dns"), false),
-            ("connection error with text", spec(None, None, None), ProbeOutcome::NetworkError { kind: NetworkErrorKind::Connection, message: "refused".into() }, Down, Some("connection: refused"), false),
-            ("refused redirect", spec(None, None, None), ProbeOutcome::Refused { reason: "too many redirects".into() }, Down, Some("refused: too many redirects"), false),
+        let cases: Vec<(&str, MonitorSpec, ProbeOutcome, CheckStatus, Option<&str>, bool, Option<FailureKind>)> = vec![
+            ("plain 200 is up", spec(None, None, None), answer(200, &[], "", 40), Up, None, false, None),
+            ("timeout beats everything", spec(Some("ok"), Some("wall"), Some(10)), ProbeOutcome::Timeout { after_ms: 20_000 }, Timeout, Some("timeout after 20s"), false, Some(FK::Timeout)),
+            ("bot string beats bad status", spec(None, Some("ExampleShield"), None), answer(500, &[], "by ExampleShield", 5), BotDetected, Some("bot wall: \"ExampleShield\" found"), false, Some(FK::BotWall)),
+            ("bot string beats missing keyword", spec(Some("ok"), Some("ExampleShield"), None), answer(200, &[], "ExampleShield", 5), BotDetected, Some("bot wall: \"ExampleShield\" found"), false, Some(FK::BotWall)),
+            ("bot string on 200 is bot", spec(None, Some("ExampleShield"), None), answer(200, &[], "ExampleShield", 5), BotDetected, Some("bot wall: \"ExampleShield\" found"), false, Some(FK::BotWall)),
+            ("cf-mitigated header beats status", spec(None, None, None), answer(403, &cf, "", 5), BotDetected, Some("bot wall: cf-mitigated: challenge"), false, Some(FK::BotWall)),
+            ("cf-mitigated header on 200", spec(None, None, None), answer(200, &cf, "", 5), BotDetected, Some("bot wall: cf-mitigated: challenge"), false, Some(FK::BotWall)),
+            ("challenge page on 403", spec(None, None, None), answer(403, &[], page, 5), BotDetected, Some("bot wall: Cloudflare challenge page (403)"), false, Some(FK::BotWall)),
+            ("challenge page on 503", spec(None, None, None), answer(503, &[], page, 5), BotDetected, Some("bot wall: Cloudflare challenge page (503)"), false, Some(FK::BotWall)),
+            ("challenge words on 200 are not a wall", spec(None, None, None), answer(200, &[], page, 5), Up, None, false, None),
+            ("plain 403 is down", spec(None, None, None), answer(403, &[], "forbidden", 5), Down, Some("status 403 not in [200]"), false, Some(FK::Status)),
+            ("bad status beats missing keyword", spec(Some("ok"), None, None), answer(500, &[], "nope", 5), Down, Some("status 500 not in [200]"), false, Some(FK::Status)),
+            ("bad status beats slow", spec(None, None, Some(10)), answer(500, &[], "", 50), Down, Some("status 500 not in [200]"), false, Some(FK::Status)),
+            ("missing keyword", spec(Some("ok"), None, None), answer(200, &[], "all good", 5), Down, Some("body missing \"ok\""), false, Some(FK::BodyMissing)),
+            ("missing keyword beats slow", spec(Some("ok"), None, Some(10)), answer(200, &[], "nope", 50), Down, Some("body missing \"ok\""), false, Some(FK::BodyMissing)),
+            ("keyword present", spec(Some("ok"), None, None), answer(200, &[], "status: ok", 5), Up, None, false, None),
+            ("slow is up and marked", spec(None, None, Some(100)), answer(200, &[], "", 101), Up, None, true, None),
+            ("at the threshold is not slow", spec(None, None, Some(100)), answer(200, &[], "", 100), Up, None, false, None),
+            ("dns error is down", spec(None, None, None), ProbeOutcome::NetworkError { kind: NetworkErrorKind::Dns, message: String::new() }, Down, Some("dns"), false, Some(FK::Dns)),
+            ("connection error with text", spec(None, None, None), ProbeOutcome::NetworkError { kind: NetworkErrorKind::Connection, message: "refused".into() }, Down, Some("connection: refused"), false, Some(FK::Connection)),
+            ("refused redirect", spec(None, None, None), ProbeOutcome::Refused { kind: Refusal::TooManyRedirects, reason: "too many redirects".into() }, Down, Some("refused: too many redirects"), false, Some(FK::TooManyRedirects)),
+            ("forbidden redirect", spec(None, None, None), ProbeOutcome::Refused { kind: Refusal::Target, reason: "redirect to a forbidden target: x".into() }, Down, Some("refused: redirect to a forbidden target: x"), false, Some(FK::RefusedTarget)),
+            ("unbuildable request", spec(None, None, None), ProbeOutcome::Refused { kind: Refusal::InvalidRequest, reason: "could not build the request: bad header".into() }, Down, Some("refused: could not build the request: bad header"), false, Some(FK::InvalidRequest)),
+            ("tls error with text", spec(None, None, None), ProbeOutcome::NetworkError { kind: NetworkErrorKind::Tls, message: "handshake failed".into() }, Down, Some("tls: handshake failed"), false, Some(FK::Tls)),
         ];
-        for (name, spec, outcome, status, reason, slow) in cases {
+        for (name, spec, outcome, status, reason, slow, kind) in cases {
             let v = classify(&spec, &outcome);
             assert_eq!(v.status, status, "{name}");
-            assert_eq!(v.failure_type.as_deref(), reason, "{name}");
+            assert_eq!(v.failure_type(), reason, "{name}");
             assert_eq!(v.slow, slow, "{name}");
+            assert_eq!(v.failure_kind(), kind, "{name}");
+        }
+    }
+
+    /// Probe outcome -> classifier -> kind -> the status page's public words, for every kind of
+    /// outcome. A new kind fails to compile in `FailureKind::public_category` until it has
+    /// words, and fails here until the classifier's use of it has a sample.
+    #[test]
+    fn every_outcome_has_a_kind_and_public_words() {
+        let samples = samples::all();
+        for s in &samples {
+            let v = classify(&s.spec, &s.outcome);
+            assert_eq!(v.failure_kind(), s.kind, "{}: {:?}", s.name, v.failure_type());
+            assert_eq!(v.failure.is_some(), v.status != CheckStatus::Up, "{}: a reason exactly when not UP", s.name);
+            if let Some(kind) = v.failure_kind() {
+                assert!(FailureKind::ALL.contains(&kind), "{}: {kind} missing from FailureKind::ALL", s.name);
+                let public = crate::core::status_page::public_cause(Some(kind), v.http_status);
+                assert_eq!(public, s.public, "{}", s.name);
+            }
+        }
+        for kind in FailureKind::ALL {
+            assert!(samples.iter().any(|s| s.kind == Some(kind)), "no sample outcome for {kind}");
         }
     }
 
@@ -252,7 +404,8 @@ mod tests {
             let body = format!("<html>{}</html>", marker.to_uppercase());
             let v = classify(&MonitorSpec::default(), &answer(403, &[], &body, 5));
             assert_eq!(v.status, CheckStatus::BotDetected, "{marker}");
-            assert!(v.failure_type.unwrap().contains(label), "{marker}");
+            assert!(v.failure_type().unwrap().contains(label), "{marker}");
+            assert_eq!(v.failure_kind(), Some(FailureKind::BotWall), "{marker}");
             let v = classify(&MonitorSpec::default(), &answer(200, &[], &body, 5));
             assert_eq!(v.status, CheckStatus::Up, "{marker} on 200");
         }
@@ -264,14 +417,14 @@ mod tests {
         assert_eq!((v.http_status, v.latency_ms), (Some(500), Some(77)));
         let v = classify(&MonitorSpec::default(), &ProbeOutcome::Timeout { after_ms: 1500 });
         assert_eq!((v.http_status, v.latency_ms), (None, None));
-        assert_eq!(v.failure_type.as_deref(), Some("timeout after 2s"));
+        assert_eq!(v.failure_type(), Some("timeout after 2s"));
     }
 
     #[test]
     fn expected_3xx_is_up() {
         let spec = MonitorSpec { expected_status_codes: vec![301], ..MonitorSpec::default() };
         assert_eq!(classify(&spec, &answer(301, &[], "", 5)).status, CheckStatus::Up);
-        assert_eq!(classify(&spec, &answer(200, &[], "", 5)).failure_type.as_deref(), Some("status 200 not in [301]"));
+        assert_eq!(classify(&spec, &answer(200, &[], "", 5)).failure_type(), Some("status 200 not in [301]"));
     }
 
     #[test]

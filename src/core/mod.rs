@@ -4,9 +4,11 @@
 pub mod auth; // passwords, API token secrets and scopes
 pub mod buckets; // timeline buckets (2 x interval forward fill) and site status
 pub mod classify; // probe outcome -> UP / DOWN / TIMEOUT / BOT_DETECTED with a readable reason
+pub mod dashboard; // the web dashboard: view models, forms, HTML
 pub mod delivery; // one attempt's answer -> delivered / retry / disable / give up / exhausted, per channel policy
 pub mod email; // alert emails: rendering and provider send requests
 pub mod endpoint; // notification endpoints: model and validation
+pub mod failure; // why a check failed, as data: FailureKind codes and their public categories
 pub mod incident; // streaks and the open/resolve state machine
 pub mod input; // JSON request bodies -> typed values, with the offending field named
 pub mod lcg; // deterministic pseudo-random numbers for sample data and property tests

@@ -37,7 +37,7 @@ pub fn schedule_ms(backoff_factor: f64, retries: u32) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::classify::{HttpAnswer, NetworkErrorKind};
+    use crate::core::classify::{HttpAnswer, NetworkErrorKind, Refusal};
 
     #[test]
     fn urllib3_schedule_table() {
@@ -67,7 +67,7 @@ mod tests {
             ("200 is final", status(200), false),
             ("connection error retried", ProbeOutcome::NetworkError { kind: NetworkErrorKind::Connection, message: String::new() }, true),
             ("timeout not retried", ProbeOutcome::Timeout { after_ms: 1 }, false),
-            ("refused not retried", ProbeOutcome::Refused { reason: String::new() }, false),
+            ("refused not retried", ProbeOutcome::Refused { kind: Refusal::Target, reason: String::new() }, false),
         ];
         for (name, outcome, want) in cases {
             assert_eq!(should_retry(&spec, &outcome), want, "{name}");

@@ -10,10 +10,10 @@
 //!   only way to emit unescaped text takes `&'static str`: anything computed at run time
 //!   (names, titles, numbers formatted to text, URLs) goes through `text::escape`.
 //!   So user text cannot inject markup even by mistake.
-//! * Inputs carry no monitor URLs, headers or bodies at all, and incident
-//!   causes (raw `failure_type` text that can contain hosts, paths or error
-//!   messages) are reduced to a fixed category by [`public_cause`] before they
-//!   reach any output.
+//! * Inputs carry no monitor URLs, headers, bodies or raw error text at all: an
+//!   incident's cause arrives as its [`FailureKind`] (and HTTP status), which
+//!   [`public_cause`] turns into a fixed phrase. The `failure_type` text, which can
+//!   hold hosts, paths or error messages, never reaches this module.
 //!
 //! # Size
 //!
@@ -35,6 +35,7 @@ use std::fmt::Write as _;
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
+use super::failure::FailureKind;
 use super::buckets::{fill_buckets, site_status, BucketState, CheckPoint, MonitorNow, SiteStatus, BUCKET_MS, TIMELINE_BUCKETS};
 use super::monitor::Role;
 use super::status::CheckStatus;
@@ -113,8 +114,10 @@ pub struct IncidentInput<'a> {
     pub monitor_name: &'a str,
     pub opened_ms: EpochMs,
     pub resolved_ms: Option<EpochMs>,
-    /// Raw cause (failure_type). Never shown as is: see [`public_cause`].
-    pub cause: &'a str,
+    /// The cause's kind (`None` when not known) and the failing answer's HTTP status:
+    /// all [`public_cause`] needs. The raw `failure_type` text is not an input.
+    pub kind: Option<FailureKind>,
+    pub http_status: Option<u16>,
 }
 
 #[derive(Debug, Clone)]
@@ -751,7 +754,7 @@ fn incident_views(incidents: &[IncidentInput], now: EpochMs) -> Vec<IncidentView
             IncidentView {
                 id: i.id,
                 monitor: i.monitor_name.to_string(),
-                cause: public_cause(i.cause),
+                cause: public_cause(i.kind, i.http_status),
                 opened_at: i.opened_ms,
                 resolved_at: i.resolved_ms,
                 ongoing: i.resolved_ms.is_none(),
@@ -798,38 +801,10 @@ pub fn uptime_text(v: Option<f64>) -> String {
     }
 }
 
-/// A public category for a raw `failure_type`. Raw causes can contain hosts,
-/// paths, query strings and library error text, so only these fixed phrases
-/// ever reach public output.
-pub fn public_cause(failure_type: &str) -> &'static str {
-    let t = failure_type.trim().to_ascii_lowercase();
-    let starts = |p: &str| t.starts_with(p);
-    if starts("timeout") || starts("timed out") {
-        "timeout"
-    } else if starts("bot wall") || starts("bot") {
-        "bot wall"
-    } else if starts("dns") {
-        "DNS error"
-    } else if starts("tls") || starts("ssl") || starts("certificate") {
-        "TLS error"
-    } else if starts("connection") || starts("network") {
-        "connection error"
-    } else if starts("refused") {
-        "request refused"
-    } else if starts("body missing") || starts("content") || starts("keyword") {
-        "content check failed"
-    } else if starts("heartbeat") || starts("no heartbeat") || starts("missed heartbeat") {
-        "missed heartbeat"
-    } else if let Some(rest) = t.strip_prefix("status ") {
-        match rest.as_bytes().first() {
-            Some(b'5') => "server error (5xx)",
-            Some(b'4') => "client error (4xx)",
-            Some(b'3') => "unexpected redirect (3xx)",
-            _ => "unexpected status",
-        }
-    } else {
-        "check failed"
-    }
+/// The public words for an incident's cause: [`FailureKind::public_category`], or
+/// "check failed" when the kind is not known (an old row whose text matched no kind).
+pub fn public_cause(kind: Option<FailureKind>, http_status: Option<u16>) -> &'static str {
+    kind.map_or("check failed", |k| k.public_category(http_status))
 }
 
 // ---------------------------------------------------------------------------
@@ -1459,7 +1434,7 @@ pub fn atom_feed(project_name: &str, slug: &str, base_url: &str, incidents: &[In
         .t(project_name)
         .r("</name></author>\n<generator>vigil</generator>\n");
     for i in list {
-        let cause = public_cause(i.cause);
+        let cause = public_cause(i.kind, i.http_status);
         let url = format!("{page}#incident-{}", i.id);
         let (title, summary) = match i.resolved_ms {
             None => (
@@ -1622,13 +1597,21 @@ impl SampleData {
             now_ms: now,
             monitors,
             incidents: vec![
-                IncidentInput { id: 42, monitor_name: down_now, opened_ms: now - 11 * BUCKET_MS, resolved_ms: None, cause: "timeout after 20s" },
+                IncidentInput {
+                    id: 42,
+                    monitor_name: down_now,
+                    opened_ms: now - 11 * BUCKET_MS,
+                    resolved_ms: None,
+                    kind: Some(FailureKind::Timeout),
+                    http_status: None,
+                },
                 IncidentInput {
                     id: 41,
                     monitor_name: had_outage,
                     opened_ms: now - 2 * DAY_MS,
                     resolved_ms: Some(now - 2 * DAY_MS + 125 * BUCKET_MS),
-                    cause: "status 503 not in [200]",
+                    kind: Some(FailureKind::Status),
+                    http_status: Some(503),
                 },
             ],
             maintenance: vec![MaintenanceInput {
@@ -1804,9 +1787,9 @@ mod tests {
     fn incidents_ordered_with_durations_and_public_causes() {
         let mut p = page(vec![mon("api", Role::Core, Some(CheckStatus::Down), &[])]);
         p.incidents = vec![
-            IncidentInput { id: 1, monitor_name: "api", opened_ms: NOW - 3 * DAY_MS, resolved_ms: Some(NOW - 3 * DAY_MS + 125 * MIN), cause: "status 503 not in [200]" },
-            IncidentInput { id: 3, monitor_name: "api", opened_ms: NOW - 47 * MIN, resolved_ms: None, cause: "timeout after 20s" },
-            IncidentInput { id: 2, monitor_name: "web", opened_ms: NOW - DAY_MS, resolved_ms: Some(NOW - DAY_MS + 30_000), cause: "dns" },
+            IncidentInput { id: 1, monitor_name: "api", opened_ms: NOW - 3 * DAY_MS, resolved_ms: Some(NOW - 3 * DAY_MS + 125 * MIN), kind: Some(FailureKind::Status), http_status: Some(503) },
+            IncidentInput { id: 3, monitor_name: "api", opened_ms: NOW - 47 * MIN, resolved_ms: None, kind: Some(FailureKind::Timeout), http_status: None },
+            IncidentInput { id: 2, monitor_name: "web", opened_ms: NOW - DAY_MS, resolved_ms: Some(NOW - DAY_MS + 30_000), kind: Some(FailureKind::Dns), http_status: None },
         ];
         let v = view(&p);
         let got: Vec<(i64, bool, &str, &str)> = v.incidents.iter().map(|i| (i.id, i.ongoing, i.duration_text.as_str(), i.cause)).collect();
@@ -1955,27 +1938,30 @@ mod tests {
 
     #[test]
     fn public_cause_categories() {
+        use FailureKind::*;
+        // (kind, HTTP status of the failing answer, public words). The old text-prefix table's
+        // rows, by the kind the classifier gives that text; "check failed" for unknown kinds.
         let cases = [
-            ("timeout after 20s", "timeout"),
-            ("bot wall: cf-mitigated: challenge", "bot wall"),
-            ("bot wall: \"ExampleShield\" found", "bot wall"),
-            ("dns", "DNS error"),
-            ("dns: getaddrinfo ENOTFOUND internal.corp", "DNS error"),
-            ("tls: certificate expired for secret.example", "TLS error"),
-            ("connection: connect ECONNREFUSED 10.0.0.1:443", "connection error"),
-            ("refused: too many redirects", "request refused"),
-            ("body missing \"token=abc\"", "content check failed"),
-            ("status 503 not in [200]", "server error (5xx)"),
-            ("status 404 not in [200]", "client error (4xx)"),
-            ("status 301 not in [200]", "unexpected redirect (3xx)"),
-            ("status 200 not in [301]", "unexpected status"),
-            ("STATUS 502 NOT IN [200]", "server error (5xx)"),
-            ("no heartbeat within 360s", "missed heartbeat"),
-            ("http://10.0.0.1/secret?token=abc", "check failed"),
-            ("", "check failed"),
+            (Some(Timeout), None, "timeout"),
+            (Some(BotWall), Some(403), "bot wall"),
+            (Some(BotWall), Some(200), "bot wall"),
+            (Some(Dns), None, "DNS error"),
+            (Some(Tls), None, "TLS error"),
+            (Some(Connection), None, "connection error"),
+            (Some(TooManyRedirects), None, "request refused"),
+            (Some(RefusedTarget), None, "request refused"),
+            (Some(InvalidRequest), None, "request refused"),
+            (Some(BodyMissing), Some(200), "content check failed"),
+            (Some(Status), Some(503), "server error (5xx)"),
+            (Some(Status), Some(404), "client error (4xx)"),
+            (Some(Status), Some(301), "unexpected redirect (3xx)"),
+            (Some(Status), Some(200), "unexpected status"),
+            (Some(Status), Some(502), "server error (5xx)"),
+            (None, None, "check failed"),
+            (None, Some(503), "check failed"),
         ];
-        for (raw, want) in cases {
-            assert_eq!(public_cause(raw), want, "{raw}");
+        for (kind, status, want) in cases {
+            assert_eq!(public_cause(kind, status), want, "{kind:?} {status:?}");
         }
     }
 
@@ -1987,7 +1973,7 @@ mod tests {
         for nasty in NASTY {
             let mut p = page(vec![mon(nasty, Role::Core, Some(CheckStatus::Up), &checks)]);
             p.project_name = nasty;
-            p.incidents = vec![IncidentInput { id: 1, monitor_name: nasty, opened_ms: NOW - MIN, resolved_ms: None, cause: "<b>bold</b>" }];
+            p.incidents = vec![IncidentInput { id: 1, monitor_name: nasty, opened_ms: NOW - MIN, resolved_ms: None, kind: None, http_status: None }];
             p.maintenance = vec![MaintenanceInput { title: nasty, starts_ms: NOW - MIN, ends_ms: NOW + MIN }];
             let html = render_html(&view(&p));
             let detail = render_detail_html(&DetailInput {
@@ -2025,11 +2011,12 @@ mod tests {
 
     #[test]
     fn no_raw_causes_or_urls_leak() {
-        let secret = "connection: GET http://10.0.0.1/secret?token=abc failed";
+        // Incident input has no raw text at all (only a kind): what could leak is whatever
+        // the page builds around it.
         let mut p = page(vec![mon("api", Role::Core, Some(CheckStatus::Down), &[])]);
         p.incidents = vec![
-            IncidentInput { id: 1, monitor_name: "api", opened_ms: NOW - MIN, resolved_ms: None, cause: secret },
-            IncidentInput { id: 2, monitor_name: "api", opened_ms: NOW - DAY_MS, resolved_ms: Some(NOW - DAY_MS + MIN), cause: "http://10.0.0.1/secret?token=abc" },
+            IncidentInput { id: 1, monitor_name: "api", opened_ms: NOW - MIN, resolved_ms: None, kind: Some(FailureKind::Connection), http_status: None },
+            IncidentInput { id: 2, monitor_name: "api", opened_ms: NOW - DAY_MS, resolved_ms: Some(NOW - DAY_MS + MIN), kind: None, http_status: None },
         ];
         let v = view(&p);
         let outputs = [
@@ -2169,8 +2156,8 @@ mod tests {
     #[test]
     fn atom_feed_is_valid_and_stable() {
         let incidents = vec![
-            IncidentInput { id: 7, monitor_name: "API & <Web>", opened_ms: NOW - 125 * MIN, resolved_ms: Some(NOW - 5 * MIN), cause: "status 502 not in [200]" },
-            IncidentInput { id: 9, monitor_name: "Checkout", opened_ms: NOW - 2 * MIN, resolved_ms: None, cause: "timeout after 20s" },
+            IncidentInput { id: 7, monitor_name: "API & <Web>", opened_ms: NOW - 125 * MIN, resolved_ms: Some(NOW - 5 * MIN), kind: Some(FailureKind::Status), http_status: Some(502) },
+            IncidentInput { id: 9, monitor_name: "Checkout", opened_ms: NOW - 2 * MIN, resolved_ms: None, kind: Some(FailureKind::Timeout), http_status: None },
         ];
         let feed = atom_feed("Acme \u{1}Cloud", "acme", "https://status.example.com/", &incidents, NOW);
         assert!(well_formed(&feed), "{feed}");
@@ -2331,7 +2318,7 @@ mod tests {
         monitors.push(mon(NASTY[1], Role::Core, Some(CheckStatus::Up), &checks));
         let mut stress = page(monitors);
         stress.project_name = "Project <script>alert(1)</script> with a long name";
-        stress.incidents = vec![IncidentInput { id: 1, monitor_name: long, opened_ms: NOW - 3 * MIN, resolved_ms: None, cause: "<b>x</b>" }];
+        stress.incidents = vec![IncidentInput { id: 1, monitor_name: long, opened_ms: NOW - 3 * MIN, resolved_ms: None, kind: None, http_status: None }];
         std::fs::write(dir.join("stress.html"), render_html(&view(&stress))).unwrap();
         std::fs::write(dir.join("feed.atom"), atom_feed("Acme Cloud", "acme", "https://status.example.com", &p.incidents, NOW)).unwrap();
         std::fs::write(dir.join("sample.json"), serde_json::to_string_pretty(&render_json(&view(&small.input()))).unwrap()).unwrap();

@@ -81,6 +81,13 @@ pub async fn login(mut ctx: Ctx) -> Result<Response, AppError> {
     let login: Login = input::typed(Value::Object(map))?;
     let username = login.username.as_deref().ok_or_else(|| FieldError::new("username", "is required"))?;
     let password = login.password.as_deref().ok_or_else(|| FieldError::new("password", "is required"))?;
+    let user = check_password(&ctx, username, password).await?;
+    issue(&ctx, user.into(), &login.token, "login").await
+}
+
+/// The one password check of both logins (the API's token login and the dashboard's form): the
+/// per-username throttle first, then one KDF run whether or not the user exists.
+pub(super) async fn check_password(ctx: &Ctx, username: &str, password: &str) -> Result<accounts::UserRow, AppError> {
     if username.is_empty() || username.len() > auth::USERNAME_MAX {
         return Err(FieldError::new("username", format!("must be 1 to {} characters", auth::USERNAME_MAX)).into());
     }
@@ -103,7 +110,7 @@ pub async fn login(mut ctx: Ctx) -> Result<Response, AppError> {
         return Err(AppError::Unauthorized);
     };
     accounts::clear_login_failures(&db, &throttle_key).await?;
-    issue(&ctx, user.into(), &login.token, "login").await
+    Ok(user)
 }
 
 pub async fn list_tokens(ctx: Ctx) -> Result<Response, AppError> {

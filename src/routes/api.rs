@@ -203,3 +203,28 @@ pub async fn enqueue_raw_jobs(mut ctx: Ctx) -> Result<Response, AppError> {
     queue.send_batch(jobs.into_iter().map(|j| MessageBuilder::new(j).build()).collect::<Vec<_>>()).await.context("sending test jobs")?;
     json(202, &serde_json::json!({ "queued": count }))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use crate::core::failure::FailureKind;
+    use crate::routes::meta::OPENAPI;
+
+    /// The document's `FailureKind` enum is exactly the core's codes, and checks and incidents
+    /// both carry `failure_kind` with it.
+    #[test]
+    fn openapi_failure_kinds_match_the_core() {
+        let doc: Value = serde_json::from_str(OPENAPI).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        let documented: Vec<&str> = schemas["FailureKind"]["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let codes: Vec<&str> = FailureKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(documented, codes);
+        for schema in ["Check", "IncidentRow"] {
+            let s = &schemas[schema];
+            assert!(s["required"].as_array().unwrap().iter().any(|r| r == "failure_kind"), "{schema} requires failure_kind");
+            let refs = s["properties"]["failure_kind"]["anyOf"].to_string();
+            assert!(refs.contains("#/components/schemas/FailureKind") && refs.contains("null"), "{schema}: {refs}");
+        }
+    }
+}

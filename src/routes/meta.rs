@@ -6,8 +6,13 @@ use super::{json, Ctx, ROUTES};
 use crate::error::AppError;
 use crate::store::monitors;
 
-/// What vigil is and where things are, for a person or a script that lands on `/`.
-pub async fn overview(_ctx: Ctx) -> Result<Response, AppError> {
+/// What vigil is and where things are, for a person or a script that lands on `/`. A browser
+/// (asking for HTML) is sent to the dashboard; a script gets this JSON.
+pub async fn overview(ctx: Ctx) -> Result<Response, AppError> {
+    let accept = ctx.req.headers().get("accept").ok().flatten().unwrap_or_default();
+    if accept.starts_with("text/html") {
+        return Ok(super::dashboard::redirect("/app"));
+    }
     let routes: Vec<String> = ROUTES.iter().map(|r| format!("{} {}", super::method_name(&r.method), r.path)).collect();
     json(
         200,
@@ -16,7 +21,7 @@ pub async fn overview(_ctx: Ctx) -> Result<Response, AppError> {
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Uptime monitoring on Cloudflare's edge",
             "links": {
-                "openapi": "/openapi.json", "health": "/health", "login": "/api/auth/token",
+                "app": "/app", "openapi": "/openapi.json", "health": "/health", "login": "/api/auth/token",
                 "dashboard": "/api/dashboard/summary", "projects": "/api/projects", "monitors": "/api/monitors",
                 "checks": "/api/checks", "incidents": "/api/incidents", "export": "/api/export",
             },
@@ -66,11 +71,18 @@ mod tests {
         route.split('/').map(|s| s.strip_prefix(':').map_or_else(|| s.to_string(), |p| format!("{{{p}}}"))).collect::<Vec<_>>().join("/")
     }
 
-    /// (path, method) of every route the document must describe: all but the `/__test/` hooks.
+    /// Routes the document leaves out: the `/__test/` hooks, and the dashboard under `/app`
+    /// (HTML pages and form posts for browsers, authenticated by a session cookie rather than a
+    /// token; every write they make is one of the documented API operations, run in-process).
+    fn undocumented(path: &str) -> bool {
+        path.starts_with("/__test/") || path == "/app" || path.starts_with("/app/")
+    }
+
+    /// (path, method) of every route the document must describe.
     fn served() -> BTreeSet<(String, String)> {
         ROUTES
             .iter()
-            .filter(|r| !r.path.starts_with("/__test/"))
+            .filter(|r| !undocumented(r.path))
             .map(|r| (openapi_path(r.path), super::super::method_name(&r.method).to_ascii_lowercase()))
             .collect()
     }
@@ -116,7 +128,7 @@ mod tests {
     #[test]
     fn public_routes_need_no_auth_and_the_rest_do() {
         let doc = doc();
-        for r in ROUTES.iter().filter(|r| !r.path.starts_with("/__test/")) {
+        for r in ROUTES.iter().filter(|r| !undocumented(r.path)) {
             let (path, method) = (openapi_path(r.path), super::super::method_name(&r.method).to_ascii_lowercase());
             let op = &doc["paths"][&path][&method];
             let public = op["security"].as_array().is_some_and(|s| s.is_empty());

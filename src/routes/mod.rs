@@ -2,6 +2,7 @@
 //! `Result<Response, AppError>`; errors become problem+json in `AppError::into_response` only.
 mod accounts;
 mod api;
+pub mod dashboard;
 mod endpoints;
 mod meta;
 mod projects;
@@ -35,6 +36,9 @@ pub enum Access {
     Write,
     /// A `write` token of an admin user (ADMIN_TOKEN is one).
     Admin,
+    /// A dashboard session cookie (never a token); a POST also needs the session's CSRF token
+    /// (DESIGN.md §10). Answers are HTML pages, and failures redirect to the login form.
+    Session,
 }
 
 pub struct Route {
@@ -108,6 +112,48 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/status/:slug/feed.atom" Public => status_page::feed),
     route!(Get "/status/:slug/:monitor" Public => status_page::monitor_page),
     route!(Get "/badge/:slug/:monitor" Public => status_page::badge),
+    // The web dashboard (HTML for people; its forms run the API handlers above). Fixed paths
+    // before parameters: `/app/monitors/new` before `/app/monitors/:id`.
+    route!(Get "/app/static/:file" Public => dashboard::asset),
+    route!(Get "/app/login" Public => dashboard::login_page),
+    route!(Post "/app/login" Public => dashboard::login),
+    route!(Post "/app/logout" Session => dashboard::logout),
+    route!(Get "/app" Session => dashboard::overview),
+    route!(Get "/app/monitors/new" Session => dashboard::new_monitor),
+    route!(Post "/app/monitors" Session => dashboard::create_monitor),
+    route!(Get "/app/monitors/:id" Session => dashboard::detail),
+    route!(Post "/app/monitors/:id" Session => dashboard::update_monitor),
+    route!(Get "/app/monitors/:id/edit" Session => dashboard::edit_monitor),
+    route!(Post "/app/monitors/:id/run" Session => dashboard::run_now),
+    route!(Post "/app/monitors/:id/pause" Session => dashboard::pause),
+    route!(Post "/app/monitors/:id/resume" Session => dashboard::resume),
+    route!(Get "/app/monitors/:id/delete" Session => dashboard::delete_confirm),
+    route!(Post "/app/monitors/:id/delete" Session => dashboard::delete_monitor),
+    route!(Get "/app/projects" Session => dashboard::projects_list),
+    route!(Post "/app/projects" Session => dashboard::project_create),
+    route!(Get "/app/projects/:id" Session => dashboard::project_edit),
+    route!(Post "/app/projects/:id" Session => dashboard::project_update),
+    route!(Get "/app/endpoints" Session => dashboard::endpoints_list),
+    route!(Get "/app/endpoints/new" Session => dashboard::endpoint_new),
+    route!(Post "/app/endpoints" Session => dashboard::endpoint_create),
+    route!(Get "/app/endpoints/:id" Session => dashboard::endpoint_detail),
+    route!(Post "/app/endpoints/:id" Session => dashboard::endpoint_update),
+    route!(Post "/app/endpoints/:id/test" Session => dashboard::endpoint_test),
+    route!(Post "/app/endpoints/:id/rotate" Session => dashboard::endpoint_rotate),
+    route!(Post "/app/endpoints/:id/delete" Session => dashboard::endpoint_delete),
+    route!(Get "/app/maintenance" Session => dashboard::maintenance_list),
+    route!(Post "/app/maintenance" Session => dashboard::maintenance_create),
+    route!(Post "/app/maintenance/:id/delete" Session => dashboard::maintenance_delete),
+    route!(Get "/app/tokens" Session => dashboard::tokens_list),
+    route!(Post "/app/tokens" Session => dashboard::token_create),
+    route!(Post "/app/tokens/:id/revoke" Session => dashboard::token_revoke),
+    route!(Get "/app/data" Session => dashboard::data),
+    route!(Get "/app/export" Session => dashboard::export),
+    route!(Post "/app/import" Session => dashboard::import),
+    route!(Get "/app/account" Session => dashboard::account),
+    route!(Post "/app/account/password" Session => dashboard::change_password),
+    route!(Get "/app/users" Session => dashboard::users),
+    route!(Post "/app/users" Session => dashboard::user_create),
 ];
 
 /// Matches `path` against a pattern; returns the `:name` parameters.
@@ -129,7 +175,7 @@ fn match_path(pattern: &'static str, path: &str) -> Option<Vec<(&'static str, St
     Some(params)
 }
 
-pub async fn dispatch(req: Request, env: Env) -> Response {
+pub async fn dispatch(mut req: Request, env: Env) -> Response {
     let path = req.path();
     // worker maps methods it does not know (QUERY, PROPFIND, ...) to GET; answer those 405
     // instead of serving them as reads.
@@ -151,15 +197,25 @@ pub async fn dispatch(req: Request, env: Env) -> Response {
         }
         let config = Config::from_env(&env);
         let now = clock::now_ms();
+        let mut browser = None;
         let principal = match route.access {
             Access::Public => None,
+            Access::Session => match dashboard::authorize(&mut req, &env, now, &method).await {
+                Ok((p, b)) => {
+                    browser = Some(b);
+                    Some(p)
+                }
+                Err(response) => return response,
+            },
             access => match authenticate(&req, &env, &config, now).await.and_then(|p| permit(p, access)) {
                 Ok(p) => Some(p),
                 Err(e) => return e.into_response(),
             },
         };
-        let ctx = Ctx { req, env, config, params, now, principal };
-        return (route.handler)(ctx).await.unwrap_or_else(AppError::into_response);
+        // Dashboard routes answer errors as pages; everything else as problem+json.
+        let page_errors = route.path.starts_with("/app");
+        let ctx = Ctx { req, env, config, params, now, principal, browser };
+        return (route.handler)(ctx).await.unwrap_or_else(|e| if page_errors { dashboard::error_response(e) } else { e.into_response() });
     }
     if allowed.is_empty() {
         AppError::NotFound(format!("route {path}")).into_response()
@@ -206,6 +262,8 @@ fn permit(p: Principal, access: Access) -> Result<Principal, AppError> {
         Access::Write => Err(AppError::Forbidden("this token has the read scope only; this route needs write".into())),
         Access::Admin if p.is_admin && p.scopes.allows(Scope::Write) => Ok(p),
         Access::Admin => Err(AppError::Forbidden("only an admin's write token may manage users".into())),
+        // Sessions are checked by dashboard::authorize, never by a token.
+        Access::Session => Err(AppError::Unauthorized),
     }
 }
 
@@ -218,6 +276,8 @@ pub struct Ctx {
     pub now: EpochMs,
     /// The authenticated caller; `None` on public routes.
     pub principal: Option<Principal>,
+    /// A dashboard session (and its CSRF-checked form), on `Access::Session` routes only.
+    pub browser: Option<dashboard::Browser>,
 }
 
 impl Ctx {

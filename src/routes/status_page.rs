@@ -132,7 +132,8 @@ impl History {
                     monitor_name: &i.monitor_name,
                     opened_ms: parse_iso(&i.opened_at)?,
                     resolved_ms: i.resolved_at.as_deref().and_then(parse_iso),
-                    cause: &i.cause,
+                    kind: i.failure_kind,
+                    http_status: i.cause_http_status.and_then(|s| u16::try_from(s).ok()),
                 })
             })
             .collect()

@@ -6,14 +6,15 @@ use worker::D1Database;
 use super::{all, first, stmt, Refusal};
 use crate::args;
 use crate::core::classify::Verdict;
+use crate::core::failure::FailureKind;
 use crate::core::incident::{Step, Transition};
 use crate::core::schedule::{check_id, CheckJob};
 use crate::core::status::CheckStatus;
 use crate::core::time::{iso, EpochMs};
 use crate::error::{AppError, Context};
 
-const INSERT_CHECK: &str = "INSERT INTO checks (monitor_id, slot, kind, started_at, status, slow, http_status, latency_ms, failure_type, attempts) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+const INSERT_CHECK: &str = "INSERT INTO checks (monitor_id, slot, kind, started_at, status, slow, http_status, latency_ms, failure_type, attempts, failure_kind) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 /// Sets state_version to the version the recorder read + 1; the guard trigger aborts the
 /// batch when someone else got there first. The re-check columns (migration 0008): ?8/?9 the
 /// re-check this check asks for (its slot, and when it counts as lost), else NULL; ?10 this
@@ -33,8 +34,8 @@ const LOST_RECHECKS: &str = "UPDATE monitors SET recheck_due = CASE WHEN is_acti
        recheck_slot = CASE WHEN is_active = 1 THEN recheck_slot END \
      WHERE rowid IN (SELECT rowid FROM monitors WHERE recheck_due <= ?1 LIMIT 100) \
      RETURNING id AS monitor_id, recheck_slot AS slot, is_active";
-const OPEN_INCIDENT: &str =
-    "INSERT INTO incidents (monitor_id, opened_at, opened_slot, cause, last_status) VALUES (?1, ?2, ?3, ?4, ?5)";
+const OPEN_INCIDENT: &str = "INSERT INTO incidents (monitor_id, opened_at, opened_slot, cause, last_status, failure_kind, cause_http_status) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 const RESOLVE_INCIDENT: &str =
     "UPDATE incidents SET resolved_at = ?2, last_status = ?3 WHERE monitor_id = ?1 AND resolved_at IS NULL";
 const TOUCH_INCIDENT: &str = "UPDATE incidents SET last_status = ?2 WHERE monitor_id = ?1 AND resolved_at IS NULL";
@@ -133,8 +134,9 @@ pub async fn record(db: &D1Database, result: &CheckResult<'_>, step: &Step, read
                 verdict.slow,
                 verdict.http_status,
                 verdict.latency_ms,
-                verdict.failure_type.clone(),
-                *attempts
+                verdict.failure_type(),
+                *attempts,
+                verdict.failure_kind().map(FailureKind::as_str)
             ],
         )?,
         stmt(
@@ -157,8 +159,9 @@ pub async fn record(db: &D1Database, result: &CheckResult<'_>, step: &Step, read
     let event_args = |event: IncidentEvent| args![job.monitor_id, event.as_str(), job.slot, at.clone()];
     let event_index = match step.transition {
         Transition::Open => {
-            let cause = verdict.failure_type.clone().unwrap_or_else(|| status.to_string());
-            batch.push(stmt(db, OPEN_INCIDENT, &args![job.monitor_id, at.clone(), job.slot, cause, status])?);
+            let cause = verdict.failure_type().unwrap_or(status);
+            let kind = verdict.failure_kind().map(FailureKind::as_str);
+            batch.push(stmt(db, OPEN_INCIDENT, &args![job.monitor_id, at.clone(), job.slot, cause, status, kind, verdict.http_status])?);
             batch.push(stmt(db, INSERT_EVENT, &event_args(IncidentEvent::Opened))?);
             Some(3)
         }
@@ -205,6 +208,8 @@ pub struct CheckRow {
     pub latency_ms: Option<i64>,
     pub failure_type: Option<String>,
     pub attempts: i64,
+    #[serde(default)]
+    pub failure_kind: Option<FailureKind>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -218,6 +223,8 @@ pub struct CheckView {
     pub http_status: Option<i64>,
     pub latency_ms: Option<i64>,
     pub failure_type: Option<String>,
+    /// Why it failed as a code (`timeout`, `status`, ...); `null` when UP or unknown.
+    pub failure_kind: Option<FailureKind>,
     pub attempts: i64,
 }
 
@@ -233,6 +240,7 @@ impl From<CheckRow> for CheckView {
             http_status: r.http_status,
             latency_ms: r.latency_ms,
             failure_type: r.failure_type,
+            failure_kind: r.failure_kind,
             attempts: r.attempts,
         }
     }

@@ -5,6 +5,7 @@ use worker::{D1Database, D1PreparedStatement};
 use super::checks::EventRef;
 use super::{all, run, stmt};
 use crate::args;
+use crate::core::failure::FailureKind;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
 
@@ -15,6 +16,9 @@ pub struct IncidentRow {
     pub opened_at: String,
     pub resolved_at: Option<String>,
     pub cause: String,
+    /// The cause as a code (`timeout`, `status`, ...); `null` when not known.
+    #[serde(default)]
+    pub failure_kind: Option<FailureKind>,
     pub last_status: String,
 }
 
@@ -45,7 +49,7 @@ pub struct IncidentFilter {
 pub async fn list(db: &D1Database, f: &IncidentFilter) -> Result<Vec<IncidentRow>, AppError> {
     all(
         db,
-        "SELECT id, monitor_id, opened_at, resolved_at, cause, last_status FROM incidents \
+        "SELECT id, monitor_id, opened_at, resolved_at, cause, failure_kind, last_status FROM incidents \
          WHERE (?1 IS NULL OR monitor_id = ?1) \
          AND (?2 IS NULL OR (?2 = 1 AND resolved_at IS NULL) OR (?2 = 0 AND resolved_at IS NOT NULL)) \
          AND (?3 IS NULL OR id < ?3) \

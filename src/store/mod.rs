@@ -7,9 +7,11 @@ pub mod deliveries;
 pub mod endpoints;
 pub mod incidents;
 pub mod monitors;
+pub mod overview;
 pub mod pages;
 pub mod projects;
 pub mod rollups;
+pub mod sessions;
 
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};

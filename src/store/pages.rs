@@ -6,6 +6,7 @@ use worker::D1Database;
 use super::projects::{ProjectRow, COLUMNS as PROJECT_COLUMNS};
 use super::{all, first};
 use crate::args;
+use crate::core::failure::FailureKind;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
 
@@ -21,14 +22,17 @@ pub struct PageIncident {
     pub monitor_name: String,
     pub opened_at: String,
     pub resolved_at: Option<String>,
-    pub cause: String,
+    /// The cause as a kind and the opening check's HTTP status: all a public page may use
+    /// (the raw `cause` text is not read).
+    pub failure_kind: Option<FailureKind>,
+    pub cause_http_status: Option<i64>,
 }
 
 /// Open incidents and those resolved since `since`, newest first.
 pub async fn incidents(db: &D1Database, project_id: i64, since: EpochMs, limit: u32) -> Result<Vec<PageIncident>, AppError> {
     all(
         db,
-        "SELECT i.id, i.monitor_id, m.name AS monitor_name, i.opened_at, i.resolved_at, i.cause FROM incidents i \
+        "SELECT i.id, i.monitor_id, m.name AS monitor_name, i.opened_at, i.resolved_at, i.failure_kind, i.cause_http_status FROM incidents i \
          JOIN monitors m ON m.id = i.monitor_id WHERE m.project_id = ?1 AND (i.resolved_at IS NULL OR i.resolved_at >= ?2) \
          ORDER BY i.opened_at DESC LIMIT ?3",
         &args![project_id, iso(since), limit],
