@@ -3,6 +3,9 @@
 //!
 //!   cargo bench --bench render [-- --iters 2000 --monitors 50]
 //!
+//! `sample_data` exists only in test builds and with the crate's `bench` feature, which the
+//! crate's dev-dependency on itself turns on for benches: the worker never carries it.
+//!
 //! Builds `sample_data(monitors, now)` once (outside the timed loop), then times each
 //! `view(&input) + render_html(&view)` separately with `Instant` and prints mean, p50, p99 and
 //! max per render in microseconds, the view/render split, and the HTML size. Runs under the

@@ -3,6 +3,7 @@ use worker::Env;
 
 use crate::core::delivery::BACKOFF_BASE_S;
 use crate::core::email::Provider;
+use crate::core::notify::Channel;
 use crate::core::ssrf::TargetPolicy;
 
 pub const DB: &str = "DB";
@@ -62,9 +63,16 @@ pub struct AlertConfig {
     /// `EMAIL_BASE_URL`, or per provider `MAILTRAP_BASE_URL`, ...: the API origin (a loopback
     /// fake in tests). Unset: the provider's production origin.
     email_base_urls: Vec<(Provider, String)>,
+    /// `TELEGRAM_BASE_URL`, `PAGERDUTY_BASE_URL`, `PUSHOVER_BASE_URL`: the API origin of the
+    /// chat and pager providers with a fixed host (a loopback fake in tests).
+    channel_base_urls: Vec<(Channel, String)>,
 }
 
 impl AlertConfig {
+    pub fn channel_base_url(&self, channel: Channel) -> Option<&str> {
+        self.channel_base_urls.iter().find(|(c, _)| *c == channel).map(|(_, u)| u.as_str())
+    }
+
     pub fn email_key(&self, provider: Provider) -> Option<&str> {
         self.email_keys.iter().find(|(p, _)| *p == provider).map(|(_, k)| k.0.as_str())
     }
@@ -122,6 +130,11 @@ impl Config {
                         let own = var(&format!("{}_BASE_URL", p.as_str().to_ascii_uppercase()));
                         own.or_else(|| var("EMAIL_BASE_URL")).filter(|u| !u.trim().is_empty()).map(|u| (p, u))
                     })
+                    .collect(),
+                channel_base_urls: Channel::ALL
+                    .into_iter()
+                    .filter(|c| c.default_base_url().is_some())
+                    .filter_map(|c| var(&format!("{}_BASE_URL", c.as_str().to_ascii_uppercase())).filter(|u| !u.trim().is_empty()).map(|u| (c, u)))
                     .collect(),
             },
         }

@@ -79,7 +79,8 @@ fn sends_for(info: &EventInfo, message_id: &str, incident_id: Option<i64>, endpo
     let mut out = Vec::new();
     for endpoint in endpoints {
         let Ok(spec) = endpoint.spec() else { continue };
-        if !spec.wants(event) {
+        // Routing (DESIGN.md §6): an endpoint limited to some monitors hears only of those.
+        if !spec.wants(event) || !spec.routes(info.monitor.as_ref().map(|m| m.id)) {
             continue;
         }
         let new = |recipient: String, payload: String| NewSend {
@@ -90,7 +91,7 @@ fn sends_for(info: &EventInfo, message_id: &str, incident_id: Option<i64>, endpo
         };
         let payload = render(spec.kind, info, config, event_at);
         match spec.kind {
-            Kind::Webhook => out.push(new(String::new(), payload)),
+            Kind::Webhook | Kind::Chat(_) => out.push(new(String::new(), payload)),
             Kind::Email => {
                 for recipient in spec.recipients.unwrap_or_default() {
                     out.push(new(recipient, payload.clone()));
@@ -101,13 +102,14 @@ fn sends_for(info: &EventInfo, message_id: &str, incident_id: Option<i64>, endpo
     out
 }
 
-/// The stored bytes of one send: the webhook JSON body, or the rendered email as
-/// `{subject, text, html, category}`.
+/// The stored bytes of one send: the webhook JSON body, the rendered email as
+/// `{subject, text, html, category}`, or a chat or pager message without its target.
 pub(super) fn render(kind: Kind, info: &EventInfo, config: &AlertConfig, event_at: EpochMs) -> String {
     match kind {
         Kind::Webhook => webhook::payload(info, event_at),
+        Kind::Chat(channel) => super::channels::render(channel, info, config, event_at),
         Kind::Email => {
-            let page = config.public_base_url.as_ref().map(|base| format!("{base}/status/{}", info.project.slug));
+            let page = super::channels::link(config, info);
             let content = email::render(info, page.as_deref());
             serde_json::json!({
                 "subject": content.subject, "text": content.text, "html": content.html, "category": content.category,

@@ -33,6 +33,7 @@ use crate::store::checks::EventRef;
 use crate::store::deliveries::SendRef;
 use crate::store::incidents;
 
+mod channels;
 mod fan_out;
 mod reminders;
 mod send;

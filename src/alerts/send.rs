@@ -10,6 +10,7 @@ use crate::clock;
 use crate::core::delivery::{self, Answer, Outcome, Policy, SendState, Settlement, MAX_DELAY_S};
 use crate::core::email::{self, EmailContent, Mailbox, Provider};
 use crate::core::endpoint::Kind;
+use crate::core::notify::{self, Channel, Reply as NotifyReply};
 use crate::core::reminder;
 use crate::core::ssrf;
 use crate::core::time::EpochMs;
@@ -24,6 +25,8 @@ use crate::store::endpoints::{self, EndpointRow};
 /// the answer (one D1 batch). A sender that dies holding the claim delays the send by this
 /// much; one still recording when it ends would let a second sender repeat the attempt.
 const LEASE_MARGIN_MS: i64 = 30_000;
+/// How much of a chat or pager answer is read: their JSON answers are small.
+const ANSWER_KEEP: usize = 16 * 1024;
 
 /// Claims a send and makes one attempt, if it is due: the queue, the cron and `GET /emails`
 /// all go through this claim, so none of them spends attempts faster than the backoff allows.
@@ -55,12 +58,32 @@ pub async fn deliver(db: &D1Database, config: &Config, s: &SendRef, now: EpochMs
         Some(ep) if ep.is_active == 0 => Err(format!("endpoint is inactive{}", ep.disabled_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())),
         Some(ep) => prepare(ep, &claimed, config, now),
     };
+    let mut followup = Vec::new();
+    let mut disabled_reason = String::from("the receiver answered 410 Gone");
     let (settlement, http_status, error, latency_ms) = match prepared {
         // Nothing to send to: a configuration problem, not the receiver's; retrying won't help.
         Err(reason) => (Settlement::GiveUp, None, Some(reason), 0),
         Ok(request) => {
-            let reply = send(&request, alerts.timeout_seconds).await;
-            let settlement = delivery::settle(&request.policy, reply.answer(), attempt as u32, alerts.max_attempts, alerts.backoff_base_seconds, clock::now_ms());
+            let mut reply = send(&request, alerts.timeout_seconds).await;
+            let (max, base, at) = (alerts.max_attempts, alerts.backoff_base_seconds, clock::now_ms());
+            let settlement = match request.channel {
+                // Chat and pager answers are read with their body (core::notify).
+                Some(channel) => {
+                    let (settlement, read) = notify::settle(channel, reply.answer(), &reply.body, attempt as u32, max, base, at);
+                    match read {
+                        Some(NotifyReply::Gone { reason }) => disabled_reason = reason,
+                        Some(NotifyReply::Rejected { reason }) => reply.error = Some(reason),
+                        Some(NotifyReply::Migrated { chat_id }) => {
+                            // Telegram moved the group: store the new id; the retry goes there.
+                            followup.push(endpoints::set_chat_id(db, s.endpoint_id, chat_id, at)?);
+                            reply.error = Some(format!("Telegram moved the chat to {chat_id}; sending there next"));
+                        }
+                        _ => {}
+                    }
+                    settlement
+                }
+                None => delivery::settle(&request.policy, reply.answer(), attempt as u32, max, base, at),
+            };
             (settlement, reply.status(), reply.error, reply.latency_ms)
         }
     };
@@ -68,8 +91,9 @@ pub async fn deliver(db: &D1Database, config: &Config, s: &SendRef, now: EpochMs
     let outcome = settlement.outcome();
     let log = Attempt { send: s, incident_id: claimed.incident_id, event: &claimed.event, attempt, outcome, http_status, error, latency_ms: Some(latency_ms) };
     let mut batch = vec![deliveries::log(db, &log, now)?, deliveries::settle(db, s, attempt, settlement.state(), settlement.next_attempt_at(now), now)?];
+    batch.extend(followup);
     if settlement == Settlement::Disable {
-        batch.push(endpoints::disable(db, s.endpoint_id, "the receiver answered 410 Gone", now)?);
+        batch.push(endpoints::disable(db, s.endpoint_id, &disabled_reason, now)?);
     }
     db.batch(batch).await.context("recording delivery attempt")?;
     worker::console_log!("alert {} -> endpoint {} attempt {attempt}: {} ({http_status:?})", s.message_id, s.endpoint_id, outcome.as_str());
@@ -93,6 +117,8 @@ struct Outgoing {
     headers: Vec<(String, String)>,
     body: String,
     policy: Policy,
+    /// Chat and pager kinds: their answers are read with the body (`notify::settle`).
+    channel: Option<Channel>,
 }
 
 /// Builds the request for an attempt; `Err` says why nothing can be sent (never a secret).
@@ -110,6 +136,7 @@ fn prepare(endpoint: &EndpointRow, send: &ClaimedSend, config: &Config, now: Epo
                 headers: headers.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
                 body: send.payload.clone(),
                 policy: delivery::WEBHOOK,
+                channel: None,
             })
         }
         Some(Kind::Email) => {
@@ -125,7 +152,11 @@ fn prepare(endpoint: &EndpointRow, send: &ClaimedSend, config: &Config, now: Epo
             let content = EmailContent { subject: content.subject, text: content.text, html: content.html, category: content.category };
             let key_for_provider = email::idempotency_key(&send.message_id, &send.recipient);
             let request = email::build_request(provider, alerts.email_base_url(provider), key, &from, std::slice::from_ref(&send.recipient), &content, Some(&key_for_provider));
-            Ok(Outgoing { url: request.url, headers: request.headers, body: request.body, policy: delivery::email_policy(provider) })
+            Ok(Outgoing { url: request.url, headers: request.headers, body: request.body, policy: delivery::email_policy(provider), channel: None })
+        }
+        Some(Kind::Chat(channel)) => {
+            let request = super::channels::request(endpoint, channel, &send.payload, config).map_err(not_sent)?;
+            Ok(Outgoing { url: request.url, headers: request.headers, body: request.body, policy: notify::POLICY, channel: Some(channel) })
         }
         None => Err(not_sent(format!("unknown endpoint kind {}", endpoint.kind))),
     }
@@ -145,6 +176,9 @@ struct Reply {
     /// The delivery row's error text (none for a 2xx).
     error: Option<String>,
     latency_ms: i64,
+    /// The start of the answer's body, for channels whose answers say more there (Discord's
+    /// and Telegram's waits and error codes); empty otherwise.
+    body: String,
 }
 
 enum Received {
@@ -170,36 +204,54 @@ impl Reply {
     }
 }
 
+/// A fetch error can quote the URL, and a chat or pager URL can hold a secret (Slack's path,
+/// Telegram's bot token): the deliveries log gets it redacted (DESIGN.md §11).
+fn scrub(text: String, request: &Outgoing) -> String {
+    if request.channel.is_none() {
+        return text;
+    }
+    let redacted = notify::redact_url(&request.url);
+    let without_query = request.url.split('?').next().unwrap_or(&request.url);
+    text.replace(&request.url, &redacted).replace(without_query, &redacted)
+}
+
 /// POSTs under one deadline. Redirects are not followed (`manual`): a 3xx is an answer, judged
-/// as not delivered. The answer's body is cancelled unread: the status decides, and recording
-/// it at once keeps short the window in which a crash makes the send go out twice (README
-/// "Delivery guarantees").
+/// as not delivered. For webhooks and email the answer's body is cancelled unread: the status
+/// decides, and recording it at once keeps short the window in which a crash makes the send go
+/// out twice (README "Delivery guarantees"). Chat and pager answers are read up to 16 KiB.
 async fn send(request: &Outgoing, timeout_seconds: u32) -> Reply {
     let start = clock::now_ms();
     let headers = request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let req = match http::request("POST", &request.url, headers, Some(&request.body)) {
         Ok(r) => r,
-        Err(e) => return Reply { received: Received::NetworkError, error: Some(format!("not sent: could not build the request: {e}")), latency_ms: 0 },
+        Err(e) => return Reply { received: Received::NetworkError, error: Some(scrub(format!("not sent: could not build the request: {e}"), request)), latency_ms: 0, body: String::new() },
     };
+    let keep_body = request.channel.is_some();
     let result = http::within(u64::from(timeout_seconds) * 1000, |signal| async move {
         let mut response = http::fetch(req, &signal).await?;
         let status = response.status_code();
         let retry_after = response.headers().get("retry-after").ok().flatten();
-        http::discard_body(&mut response);
-        Ok::<_, worker::Error>((status, retry_after))
+        let body = if keep_body {
+            // Chat and pager answers say in the body what went wrong and how long to wait.
+            String::from_utf8_lossy(&http::read_capped(&mut response, ANSWER_KEEP).await).into_owned()
+        } else {
+            http::discard_body(&mut response);
+            String::new()
+        };
+        Ok::<_, worker::Error>((status, retry_after, body))
     })
     .await;
     let latency_ms = (clock::now_ms() - start).max(0);
     match result {
-        None => Reply { received: Received::Timeout, error: Some(format!("timeout after {timeout_seconds}s")), latency_ms },
-        Some(Err(e)) => Reply { received: Received::NetworkError, error: Some(format!("network error: {e}")), latency_ms },
-        Some(Ok((code, retry_after))) => {
+        None => Reply { received: Received::Timeout, error: Some(format!("timeout after {timeout_seconds}s")), latency_ms, body: String::new() },
+        Some(Err(e)) => Reply { received: Received::NetworkError, error: Some(scrub(format!("network error: {e}"), request)), latency_ms, body: String::new() },
+        Some(Ok((code, retry_after, body))) => {
             let error = match code {
                 200..=299 => None,
                 300..=399 => Some(format!("HTTP {code}: redirects are not followed; update the URL")),
                 _ => Some(format!("HTTP {code}")),
             };
-            Reply { received: Received::Status { code, retry_after }, error, latency_ms }
+            Reply { received: Received::Status { code, retry_after }, error, latency_ms, body }
         }
     }
 }

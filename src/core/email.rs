@@ -639,25 +639,6 @@ mod tests {
     }
 
     #[test]
-    fn durations() {
-        let cases = [
-            (0, "0s"),
-            (45, "45s"),
-            (60, "1m"),
-            (12 * 60 + 30, "12m"),
-            (3600, "1h"),
-            (3600 + 5 * 60, "1h 5m"),
-            (86_400, "1d"),
-            (2 * 86_400 + 3 * 3600 + 59, "2d 3h"),
-            (-5, "0s"),
-        ];
-        for (secs, want) in cases {
-            assert_eq!(duration_secs(secs), want, "{secs}");
-        }
-        assert_eq!(full_utc(OPENED_AT), "2026-11-21 05:25:00 UTC");
-    }
-
-    #[test]
     fn opened_text_says_what_since_when_and_why() {
         let c = render(&opened("Main API"), Some("https://status.example.com/status/acme"));
         let t = &c.text;
@@ -737,6 +718,17 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The HTML body uses the status page's escaper (`core::text`): besides markup, characters
+    /// XML forbids become U+FFFD (the old email escaper passed them through).
+    #[test]
+    fn html_replaces_forbidden_characters() {
+        let c = render(&opened("bell\u{7} and \u{FFFE}"), None);
+        assert!(c.html.contains("bell\u{FFFD} and \u{FFFD}"), "{}", c.html);
+        assert!(!c.html.contains('\u{7}') && !c.html.contains('\u{FFFE}'));
+        // The text body keeps its own rule: control characters become spaces.
+        assert!(c.text.contains("bell  and \u{FFFE}"), "{}", c.text);
     }
 
     #[test]

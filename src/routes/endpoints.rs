@@ -55,18 +55,32 @@ pub async fn create(mut ctx: Ctx) -> Result<Response, AppError> {
     let db = ctx.db()?;
     let project = target_project(&ctx, &db, given.get("project")).await?;
     let spec = EndpointSpec::from_map(given, project, ctx.config.target_policy)?;
-    let secret = match spec.kind {
+    check_monitors(&db, &spec).await?;
+    // A webhook's signing secret is made here and shown once; a chat or pager credential
+    // came in the body and is never shown again (not even now).
+    let generated = match spec.kind {
         Kind::Webhook => Some(new_secret()?),
-        Kind::Email => None,
+        Kind::Email | Kind::Chat(_) => None,
     };
+    let secret = generated.clone().or_else(|| spec.credential.as_ref().map(|c| c.0.clone()));
     let row = endpoints::insert(&db, &spec, secret.as_deref(), ctx.now).await?;
     let view = row.view()?;
-    let mut response = match secret {
+    let mut response = match generated {
         Some(secret) => json(201, &WithSecret { view, secret })?,
         None => json(201, &view)?,
     };
     let _ = response.headers_mut().set("location", &format!("/api/notification-endpoints/{}", row.id));
     Ok(response)
+}
+
+/// Routing may only name monitors of the endpoint's own project (DESIGN.md §6).
+async fn check_monitors(db: &worker::D1Database, spec: &EndpointSpec) -> Result<(), AppError> {
+    let Some(ids) = &spec.monitors else { return Ok(()) };
+    let foreign = endpoints::foreign_monitors(db, spec.project, ids).await?;
+    match ids.iter().position(|id| foreign.contains(id)) {
+        Some(i) => Err(FieldError::new(&format!("monitors[{i}]"), format!("no monitor {} in project {}", ids[i], spec.project)).into()),
+        None => Ok(()),
+    }
 }
 
 pub async fn get(ctx: Ctx) -> Result<Response, AppError> {
@@ -77,10 +91,13 @@ pub async fn patch(mut ctx: Ctx) -> Result<Response, AppError> {
     let row = load(&ctx).await?;
     let body = ctx.json_body().await?;
     let patch = row.spec()?.patch(&body, ctx.config.target_policy)?;
-    let secret = if patch.rotate_secret { Some(new_secret()?) } else { None };
-    let updated = endpoints::update(&ctx.db()?, row.id, &patch.spec, secret.as_deref(), ctx.now).await?.ok_or_else(|| not_found(row.id))?;
+    let db = ctx.db()?;
+    check_monitors(&db, &patch.spec).await?;
+    let generated = if patch.rotate_secret { Some(new_secret()?) } else { None };
+    let secret = generated.clone().or_else(|| patch.spec.credential.as_ref().map(|c| c.0.clone()));
+    let updated = endpoints::update(&db, row.id, &patch.spec, secret.as_deref(), ctx.now).await?.ok_or_else(|| not_found(row.id))?;
     let view = updated.view()?;
-    match secret {
+    match generated {
         Some(secret) => json(200, &WithSecret { view, secret }),
         None => json(200, &view),
     }
@@ -102,6 +119,14 @@ pub async fn test(ctx: Ctx) -> Result<Response, AppError> {
     json(202, &json!({ "message_id": message_id, "event": "test", "sends": sends }))
 }
 
+/// A delivery row with the endpoint's redacted target.
+#[derive(Serialize)]
+struct DeliveryOut {
+    #[serde(flatten)]
+    row: DeliveryRow,
+    target: String,
+}
+
 /// Newest first; `cursor` is the last id of the previous page.
 pub async fn deliveries(ctx: Ctx) -> Result<Response, AppError> {
     let q = ctx.query(&["limit", "cursor"])?;
@@ -109,7 +134,10 @@ pub async fn deliveries(ctx: Ctx) -> Result<Response, AppError> {
     let row = load(&ctx).await?;
     let rows: Vec<DeliveryRow> = deliveries::list(&ctx.db()?, row.id, q.id("cursor")?, limit).await?;
     let next_cursor = next_cursor(&rows, limit, |r| r.id.to_string());
-    json(200, &Page { items: rows, next_cursor })
+    // Where the attempts went, redacted: no token, no secret path (DESIGN.md §11).
+    let target = row.redacted_target();
+    let items: Vec<DeliveryOut> = rows.into_iter().map(|row| DeliveryOut { row, target: target.clone() }).collect();
+    json(200, &Page { items, next_cursor })
 }
 
 /// Seed 000's `GET /emails`: send the pending notifications now and say how many.

@@ -61,13 +61,23 @@ pub async fn export(ctx: Ctx) -> Result<Response, AppError> {
                 let Some(last) = rows.last() else { break };
                 after_e = last.id;
                 for row in &rows {
-                    let mut value = serde_json::to_value(row.spec()?).context_json()?;
+                    let spec = row.spec()?;
+                    let mut value = serde_json::to_value(&spec).context_json()?;
                     if let Value::Object(map) = &mut value {
                         map.remove("project");
-                        // Signing secrets leave only when asked for (to move endpoints without
-                        // re-configuring every receiver).
+                        // Secrets leave only when asked for (to move endpoints without
+                        // re-configuring every receiver): signing secrets, credentials under
+                        // their own field, and URLs that are credentials.
+                        if spec.kind.secret_url() && !include_secrets {
+                            map.remove("url");
+                        }
                         if let (true, Some(secret)) = (include_secrets, &row.secret) {
-                            map.insert("secret".into(), Value::String(secret.clone()));
+                            let field = spec.kind.credential_field().unwrap_or("secret");
+                            map.insert(field.into(), Value::String(secret.clone()));
+                        }
+                        // Documents route by monitor name: ids differ between accounts.
+                        if let Some(ids) = &spec.monitors {
+                            map.insert("monitors".into(), j!(endpoints::monitor_names(&db, ids).await?));
                         }
                     }
                     endpoints_out.push(value);
@@ -90,8 +100,21 @@ pub async fn export(ctx: Ctx) -> Result<Response, AppError> {
 struct ProjectPlan {
     spec: ProjectSpec,
     monitors: Vec<MonitorSpec>,
-    /// With the secret the document carried, if any.
-    endpoints: Vec<(EndpointSpec, Option<String>)>,
+    endpoints: Vec<EndpointPlan>,
+}
+
+/// One endpoint of an import document.
+struct EndpointPlan {
+    spec: EndpointSpec,
+    /// The webhook signing secret or chat/pager credential the document carried, if any.
+    secret: Option<String>,
+    /// A required secret field the document left out (exported without secrets): fine for an
+    /// endpoint that exists (its stored value stays), refused for a new one.
+    missing: Option<&'static str>,
+    /// Routing by monitor name; `None` = all monitors.
+    monitor_names: Option<Vec<String>>,
+    /// `projects[i].notification_endpoints[k]`, for errors found while planning the writes.
+    path: String,
 }
 
 #[derive(Serialize, Default)]
@@ -169,14 +192,25 @@ pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
             }
             batch.extend(monitors::upsert_by_name(&db, user, &plan.spec.slug, m, ctx.now)?);
         }
-        for (e, secret) in &plan.endpoints {
+        for ep in &plan.endpoints {
+            let e = &ep.spec;
             if existing_endpoints.contains(e.name.trim()) {
                 report.notification_endpoints.updated += 1;
+            } else if let Some(field) = ep.missing {
+                return Err(FieldError::new(&format!("{}.{field}", ep.path), format!("is required for a new {} endpoint (export with include_secrets=true)", e.kind.as_str())).into());
             } else {
                 report.notification_endpoints.created += 1;
             }
+            if let Some(names) = &ep.monitor_names {
+                let known = |n: &String| existing.contains(n.trim()) || plan.monitors.iter().any(|m| m.name.trim() == n.trim());
+                if let Some(j) = names.iter().position(|n| !known(n)) {
+                    return Err(FieldError::new(&format!("{}.monitors[{j}]", ep.path), "no monitor of that name in this project").into());
+                }
+            }
             let fresh = if e.kind == Kind::Webhook { Some(super::endpoints::new_secret()?) } else { None };
-            batch.push(endpoints::upsert_statement(&db, user, &plan.spec.slug, e, secret.as_deref(), fresh.as_deref(), ctx.now)?);
+            let names = ep.monitor_names.as_ref().map(|n| j!(n).to_string());
+            let imported = endpoints::Imported { secret: ep.secret.as_deref(), fresh_secret: fresh.as_deref(), monitor_names: names };
+            batch.push(endpoints::upsert_statement(&db, user, &plan.spec.slug, e, imported, ctx.now)?);
         }
     }
     if !batch.is_empty() {
@@ -278,17 +312,28 @@ fn parse(body: &str, policy: crate::core::ssrf::TargetPolicy) -> Result<Vec<Proj
                 }
                 Some(_) => return Err(at(FieldError::new("secret", "must be a whsec_... string"))),
             };
+            let monitor_names = match map.remove("monitors") {
+                None | Some(Value::Null) => None,
+                Some(Value::Array(a)) if !a.is_empty() && a.len() <= endpoint::MONITORS_MAX => Some(
+                    a.into_iter()
+                        .enumerate()
+                        .map(|(j, v)| v.as_str().map(str::to_string).ok_or_else(|| at(FieldError::new(&format!("monitors[{j}]"), "must be a monitor name"))))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                Some(_) => return Err(at(FieldError::new("monitors", "must be a non-empty list of monitor names, or null for all"))),
+            };
             if let Some(k) = map.keys().find(|k| !endpoint::FIELDS.contains(&k.as_str())) {
                 return Err(at(FieldError::new(k, "unknown field")));
             }
-            let spec = EndpointSpec::from_map(map, 1, policy).map_err(at)?;
+            let (spec, missing) = EndpointSpec::from_document(map, 1, policy).map_err(at)?;
             if secret.is_some() && spec.kind != Kind::Webhook {
                 return Err(at(FieldError::new("secret", "only webhook endpoints have a secret")));
             }
             if !endpoint_names.insert(spec.name.trim().to_string()) {
                 return Err(at(FieldError::new("name", "appears twice in this project (import matches endpoints by name)")));
             }
-            endpoints.push((spec, secret));
+            let secret = secret.or_else(|| spec.credential.as_ref().map(|c| c.0.clone()));
+            endpoints.push(EndpointPlan { spec, secret, missing, monitor_names, path: format!("projects[{i}].notification_endpoints[{k}]") });
         }
         plans.push(ProjectPlan { spec, monitors, endpoints });
     }
@@ -329,8 +374,8 @@ mod tests {
             {"name":"ops","kind":"email","recipients":["ops@example.com"]}]}]}"#;
         let plans = parse(with_endpoints, POLICY).unwrap();
         assert_eq!(plans[0].endpoints.len(), 2);
-        assert_eq!(plans[0].endpoints[0].1.as_deref(), Some("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"));
-        assert_eq!((plans[0].endpoints[1].0.kind, plans[0].endpoints[1].1.clone()), (Kind::Email, None));
+        assert_eq!(plans[0].endpoints[0].secret.as_deref(), Some("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"));
+        assert_eq!((plans[0].endpoints[1].spec.kind, plans[0].endpoints[1].secret.clone()), (Kind::Email, None));
         let cases: &[(&str, &str)] = &[
             (r#"{}"#, "projects"),
             (r#"{"projects":{}}"#, "projects"),

@@ -167,6 +167,16 @@ async function journey(js, username) {
   await page.locator('.ov .st.u', { hasText: 'Up' }).waitFor();
   assert.match(await page.locator('.ov tbody tr').first().textContent(), /Homepage.*Up.*ms.*ago.*100 %/);
   await axe(b, 'overview');
+  // Filters are a GET form: they work without JavaScript and a filtered view is a link.
+  await page.getByLabel('State').selectOption('paused');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(/state=paused/);
+  await page.getByText('No monitor matches this filter.').waitFor();
+  await page.getByLabel('State').selectOption('up');
+  await page.getByLabel('Project').selectOption({ label: `${username} shop` });
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(/project=\d+&state=up/);
+  await page.getByRole('link', { name: 'Homepage' }).waitFor();
 
   // Edit, pause and resume, run now.
   await page.getByRole('link', { name: 'Homepage' }).click();
@@ -238,9 +248,25 @@ async function journey(js, username) {
   assert.equal((await vigil.api('GET', '/api/me', undefined, { token })).status, 401);
   assert.ok(!(await page.content()).includes(token));
 
-  // The remaining pages pass axe too.
+  // Export downloads the API's document; importing it again (a multipart upload) adds nothing.
   await nav(page, 'Export/import');
   await axe(b, 'export/import');
+  const exported = await b.context.request.get(vigil.base + '/app/export');
+  assert.equal(exported.status(), 200);
+  assert.match(exported.headers()['content-disposition'], /attachment/);
+  const doc = await exported.json();
+  assert.equal(doc.vigil_export, 1);
+  assert.equal(doc.projects[0].monitors[0].name, 'Homepage');
+  await page.locator('#f-file').setInputFiles({ name: 'vigil-export.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+  await page.getByRole('button', { name: 'Import' }).click();
+  await page.getByText(/Imported: 0 projects created, 1 updated; 0 monitors created, 1 updated; 0 notification endpoints created, 1 updated/).waitFor();
+  await axe(b, 'import report');
+  // A file that is not an export: the API's error, nothing imported.
+  await page.locator('#f-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"projects": 3}') });
+  await page.getByRole('button', { name: 'Import' }).click();
+  await page.getByText('Nothing was imported.').waitFor();
+  b.allow(400);
+  assert.equal((await api('GET', '/api/monitors')).body.items.length, 1);
   await nav(page, 'Account');
   await axe(b, 'account');
 
@@ -397,6 +423,27 @@ test('an admin manages users; the monitor can be deleted after a confirmation', 
   await b.page.getByRole('button', { name: 'Delete monitor' }).click();
   await b.page.waitForURL(/\/app\?done=deleted$/);
   assert.equal((await api('GET', `/api/monitors/${m.body.id}`)).status, 404);
+  // A password change ends the user's other sessions, not this one.
+  const other = await open();
+  await login(other, 'root');
+  await nav(b.page, 'Account');
+  await b.page.getByLabel('Current password').fill('wrong-password-0');
+  await b.page.getByLabel('New password').fill('root-password-55555');
+  await b.page.getByRole('button', { name: 'Change password' }).click();
+  await b.page.locator('#e-current_password').waitFor();
+  b.allow(400);
+  assert.equal(await b.page.getByLabel('Current password').inputValue(), '', 'passwords are not echoed');
+  await b.page.getByLabel('Current password').fill(PASSWORDS.root);
+  await b.page.getByLabel('New password').fill('root-password-55555');
+  await b.page.getByRole('button', { name: 'Change password' }).click();
+  await b.page.getByText('Password changed.').waitFor();
+  PASSWORDS.root = 'root-password-55555';
+  await other.page.goto(vigil.base + '/app');
+  assert.match(other.page.url(), /\/app\/login/, 'the other session ended');
+  await b.page.goto(vigil.base + '/app');
+  assert.equal(b.page.url(), vigil.base + '/app', 'this session goes on');
+  other.assertNoErrors('other session');
+  await other.context.close();
   b.assertNoErrors('admin');
   await b.context.close();
 });

@@ -15,11 +15,9 @@
 //! transient, or rejected.
 //!
 //! Pure: no I/O, no clock. `alert.at_ms` is when the event happened (the same on every retry).
-use std::fmt::Write as _;
-
-use chrono::{DateTime, Datelike, Timelike};
 use serde_json::Value;
 
+use super::delivery::{self, Answer as DeliveryAnswer, Policy, Reading, Settlement};
 use super::status::CheckStatus;
 use super::time::{iso, EpochMs};
 use super::webhook::{EventInfo, EventKind, USER_AGENT};
@@ -427,6 +425,51 @@ pub fn read_reply(channel: Channel, status: u16, retry_after: Option<&str>, body
     }
 }
 
+/// How `core::delivery::settle` reads a chat or pager answer once `read_reply` has read it:
+/// the codes are a `Reply` normalized (`normalized`), so the provider's body-level meaning
+/// (Slack's `invalid_token`, Discord's `retry_after`, Telegram's `migrate_to_chat_id`) is
+/// already folded in, and backoff, `Retry-After` and the attempt budget are shared with
+/// webhooks and email.
+pub const POLICY: Policy = Policy { name: "chat", read: read_normalized };
+
+fn read_normalized(code: u16) -> Reading {
+    match code {
+        200 => Reading::Success,
+        410 => Reading::OptOut,
+        429 | 503 => Reading::Transient,
+        _ => Reading::Permanent,
+    }
+}
+
+/// A `Reply` as (status, wait) for `POLICY`: delivered 200, gone 410, rate limited 429 with
+/// the provider's wait, transient 503, rejected 400. A migrated Telegram chat is transient
+/// with no wait: the next attempt goes to the new chat id, which the glue stores.
+fn normalized(reply: &Reply) -> (u16, Option<String>) {
+    match reply {
+        Reply::Delivered => (200, None),
+        Reply::Gone { .. } => (410, None),
+        Reply::RateLimited { after_s } => (429, after_s.map(|s| s.to_string())),
+        Reply::Transient | Reply::Migrated { .. } => (503, None),
+        Reply::Rejected { .. } => (400, None),
+    }
+}
+
+/// One attempt at a chat or pager endpoint, decided: the provider's answer read by
+/// `read_reply` (with the response `body`), then `delivery::settle` under `POLICY`. The
+/// `Reply` comes back too when there was an answer: its reason (why the endpoint is
+/// disabled, why the provider refused) and a Telegram migration are the glue's to record.
+pub fn settle(channel: Channel, answer: DeliveryAnswer<'_>, body: &str, attempt: u32, max_attempts: u32, backoff_base_s: u32, now_ms: EpochMs) -> (Settlement, Option<Reply>) {
+    match answer {
+        DeliveryAnswer::Status { code, retry_after } => {
+            let reply = read_reply(channel, code, retry_after, body, now_ms);
+            let (code, wait) = normalized(&reply);
+            let normal = DeliveryAnswer::Status { code, retry_after: wait.as_deref() };
+            (delivery::settle(&POLICY, normal, attempt, max_attempts, backoff_base_s, now_ms), Some(reply))
+        }
+        other => (delivery::settle(&POLICY, other, attempt, max_attempts, backoff_base_s, now_ms), None),
+    }
+}
+
 /// An answer as the provider modules read it.
 pub(crate) struct Answer<'a> {
     pub status: u16,
@@ -522,25 +565,13 @@ pub fn escape_within(s: &str, max: usize, esc: impl Fn(char, &mut String)) -> St
     out
 }
 
+/// HTML escaping for Telegram's HTML parse mode, Pushover's HTML and Google Chat card text:
+/// the project's one escaper (Telegram takes `&lt; &gt; &amp; &quot;` and numeric entities).
+pub use super::text::escape as escape_html;
+
 /// Control characters (CR/LF above all) become spaces: a name cannot add a line to a message.
 pub fn one_line(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
-}
-
-/// Escapes `& < > "` as HTML entities: Telegram's HTML parse mode, Pushover's HTML, Google
-/// Chat card text. (Telegram supports exactly these named entities.)
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 pub fn is_http_url(url: &str) -> bool {
@@ -564,31 +595,8 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// `2026-11-21 05:25:00 UTC`. Built from the date's fields, not chrono's `format`, whose
-/// strftime machinery would add tens of kilobytes to the Worker's wasm.
-pub fn human_time(ms: EpochMs) -> String {
-    let t = DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::UNIX_EPOCH);
-    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second())
-}
-
-/// `45s`, `12m`, `1h 5m`, `2d 3h`: two units at most.
-pub fn human_duration(secs: i64) -> String {
-    let s = secs.max(0);
-    let mut out = String::new();
-    let _ = match s {
-        0..=59 => write!(out, "{s}s"),
-        60..=3599 => write!(out, "{}m", s / 60),
-        3600..=86_399 => match (s / 3600, s % 3600 / 60) {
-            (h, 0) => write!(out, "{h}h"),
-            (h, m) => write!(out, "{h}h {m}m"),
-        },
-        _ => match (s / 86_400, s % 86_400 / 3600) {
-            (d, 0) => write!(out, "{d}d"),
-            (d, h) => write!(out, "{d}d {h}h"),
-        },
-    };
-    out
-}
+/// Dates and durations in alerts read as in emails and on status pages.
+pub use super::text::{duration_secs as human_duration, full_utc as human_time};
 
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -737,18 +745,70 @@ mod tests {
         assert_eq!(reason, "HTTP 400: line one");
     }
 
+    /// The delivery decision per provider: each provider's real answers, through `settle`.
+    #[test]
+    fn policy_table_per_provider() {
+        use Settlement::*;
+        let now = 0;
+        let status = |code, ra| DeliveryAnswer::Status { code, retry_after: ra };
+        // (channel, answer, body, attempt, max, expected)
+        type Case<'a> = (Channel, DeliveryAnswer<'a>, &'a str, u32, Settlement);
+        let cases: Vec<Case> = vec![
+            (Channel::Slack, status(200, None), "ok", 1, Delivered),
+            (Channel::Slack, status(429, Some("20")), "", 1, Retry { after_s: 20 }),
+            (Channel::Slack, status(429, Some("20")), "", 5, Exhausted),
+            (Channel::Slack, status(404, None), "channel_not_found", 1, Disable),
+            (Channel::Slack, status(410, None), "channel_is_archived", 3, Disable),
+            (Channel::Slack, status(403, None), "invalid_token", 1, Disable),
+            (Channel::Slack, status(403, None), "action_prohibited", 1, GiveUp),
+            (Channel::Slack, status(400, None), "invalid_payload", 1, GiveUp),
+            (Channel::Slack, status(500, None), "rollup_error", 2, Retry { after_s: 2 }),
+            (Channel::Slack, status(302, None), "", 1, GiveUp),
+            (Channel::Discord, status(204, None), "", 1, Delivered),
+            (Channel::Discord, status(429, None), r#"{"retry_after":12.5,"global":false}"#, 1, Retry { after_s: 13 }),
+            (Channel::Discord, status(404, None), r#"{"message":"Unknown Webhook","code":10015}"#, 1, Disable),
+            (Channel::Discord, status(400, None), r#"{"message":"Invalid Form Body","code":50035}"#, 1, GiveUp),
+            (Channel::Telegram, status(200, None), r#"{"ok":true}"#, 1, Delivered),
+            (Channel::Telegram, status(429, None), r#"{"ok":false,"parameters":{"retry_after":30}}"#, 2, Retry { after_s: 30 }),
+            (Channel::Telegram, status(403, None), r#"{"ok":false,"description":"Forbidden: bot was kicked from the group chat"}"#, 1, Disable),
+            (Channel::Telegram, status(400, None), r#"{"ok":false,"parameters":{"migrate_to_chat_id":-100123}}"#, 1, Retry { after_s: 1 }),
+            (Channel::Telegram, status(400, None), r#"{"ok":false,"description":"Bad Request: can't parse entities"}"#, 1, GiveUp),
+            (Channel::Teams, status(202, None), "", 1, Delivered),
+            (Channel::Teams, status(404, None), "", 1, Disable),
+            (Channel::PagerDuty, status(202, None), r#"{"status":"success"}"#, 1, Delivered),
+            (Channel::PagerDuty, status(400, None), r#"{"status":"invalid event"}"#, 1, GiveUp),
+            (Channel::PagerDuty, status(429, None), "", 3, Retry { after_s: 4 }),
+            (Channel::PagerDuty, status(404, None), "", 1, GiveUp),
+            (Channel::Ntfy, status(200, None), "{}", 1, Delivered),
+            (Channel::Ntfy, status(507, None), "", 1, Retry { after_s: 1 }),
+            (Channel::Pushover, status(400, None), r#"{"status":0,"errors":["user identifier is invalid"]}"#, 1, GiveUp),
+            (Channel::Pushover, status(429, None), "", 1, Retry { after_s: 1 }),
+            (Channel::GoogleChat, status(404, None), "", 1, Disable),
+            (Channel::GoogleChat, status(429, Some("2")), "", 1, Retry { after_s: 2 }),
+            (Channel::Slack, DeliveryAnswer::Timeout, "", 1, Retry { after_s: 1 }),
+            (Channel::Discord, DeliveryAnswer::NetworkError, "", 5, Exhausted),
+        ];
+        for (channel, answer, body, attempt, want) in cases {
+            let (got, reply) = settle(channel, answer, body, attempt, 5, 1, now);
+            assert_eq!(got, want, "{channel} {answer:?} {body} attempt {attempt}");
+            assert_eq!(reply.is_some(), matches!(answer, DeliveryAnswer::Status { .. }));
+        }
+        // The reason travels with a disable, for `disabled_reason`.
+        let (_, reply) = settle(Channel::Slack, status(404, None), "channel_not_found", 1, 5, 1, now);
+        assert!(matches!(reply, Some(Reply::Gone { reason }) if reason.contains("channel_not_found")));
+    }
+
     #[test]
     fn text_helpers() {
         assert_eq!(clip("abcdef", 4), "abc…");
         assert_eq!(clip("abc", 3), "abc");
         assert_eq!(one_line("a\nb\rc\td"), "a b c d");
-        let html = |c: char, out: &mut String| out.push_str(&escape_html(&c.to_string()));
+        let html = |c: char, out: &mut String| out.push_str(&crate::core::text::escape(&c.to_string()));
         assert_eq!(escape_within("a<b", 10, html), "a&lt;b");
         assert_eq!(escape_within("a<b", 5, html), "a…", "never half an entity");
         assert_eq!(escape_within("abc", 3, html), "abc");
         assert_eq!(escape_within("abcd", 3, html), "ab…");
         assert_eq!(escape_within("a\nb", 3, html), "a b");
-        assert_eq!(escape_html("<b>&\"x\"</b>"), "&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;");
         assert_eq!(human_duration(45), "45s");
         assert_eq!(human_duration(3600), "1h");
         assert_eq!(human_duration(90_000), "1d 1h");

@@ -20,13 +20,7 @@ use super::{escape_within, Alert, Answer, HttpRequest, NotSent, Reply, Tone};
 const TEXT_MAX: usize = 4096;
 
 fn escape(s: &str, max: usize) -> String {
-    escape_within(s, max, |c, out| match c {
-        '&' => out.push_str("&amp;"),
-        '<' => out.push_str("&lt;"),
-        '>' => out.push_str("&gt;"),
-        '"' => out.push_str("&quot;"),
-        _ => out.push(c),
-    })
+    escape_within(s, max, |c, out| crate::core::text::escape_into(out, c.encode_utf8(&mut [0u8; 4])))
 }
 
 /// The message text in HTML parse mode.
