@@ -17,6 +17,9 @@
 --   are copied aside first and put back after the rename (SELECT * keeps any columns later
 --   migrations added). `defer_foreign_keys` lets the references dangle until the end of the
 --   migration's transaction, where every one points at an id again.
+--   Every table that references notification_endpoints must be copied aside like this: today
+--   alert_sends and deliveries. A migration numbered below 0012 that adds such a table must add
+--   it here, or databases that apply both at once lose its rows.
 -- - Ids are copied as they are, so sends, deliveries and API clients keep pointing at the same
 --   endpoints; AUTOINCREMENT carries on after the largest copied id.
 PRAGMA defer_foreign_keys = true;

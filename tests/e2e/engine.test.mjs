@@ -151,6 +151,32 @@ test('a tick fired twice in the same minute dispatches each monitor once', async
   assert.equal((await checksOf(m.id)).length, 1);
 });
 
+test('overlapping crons: 20 runs of 3 simultaneous ticks all answer, and each monitor is checked once per minute', async () => {
+  // Cloudflare overlaps cron invocations when one runs past the minute; none may wait on another.
+  const monitors = [];
+  for (const path of ['/ok', '/delay/300', '/status/500']) monitors.push(await create({ name: `overlap ${path}`, url: target.url(path), check_interval_seconds: 60 }));
+  const slots = new Set();
+  for (let run = 0; run < 20; run++) {
+    slots.add(Math.floor(Date.now() / 60_000));
+    const answers = await Promise.all([0, 1, 2].map(() => Promise.race([
+      vigil.tick().then((r) => r.status),
+      new Promise((resolve) => { setTimeout(resolve, 30_000, 'no answer in 30 s').unref(); }),
+    ])));
+    slots.add(Math.floor(Date.now() / 60_000));
+    assert.deepEqual(answers, [200, 200, 200], `run ${run}: ${answers}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  // Every tick dispatched only what was due in its minute: one check per monitor per minute.
+  for (const m of monitors) {
+    const checks = await vigil.waitFor(async () => {
+      const list = (await checksOf(m.id)).filter((c) => c.kind === 'scheduled'); // not re-checks
+      return list.length >= 1 && list;
+    }, { what: `${m.name} checked` });
+    assert.ok(checks.length <= slots.size, `${m.name}: ${checks.length} checks in ${slots.size} minute(s)`);
+    assert.equal(new Set(checks.map((c) => c.id)).size, checks.length, 'no slot checked twice');
+  }
+});
+
 test('the same check message delivered twice has the effect of one', async () => {
   await setSwitch('dup', 503);
   const m = await create({ name: 'dup', url: target.url('/switch/dup'), failure_threshold: 1, retries: 0 });

@@ -231,14 +231,29 @@ function makeHandle({ launch, proc, removeDir }) {
     return { status: res.status, headers: res.headers, body: await readBody(res) };
   }
 
+  /**
+   * One cron invocation through wrangler dev's `/__scheduled` (any method runs it). POST, not
+   * GET, because of wrangler dev's proxy (wrangler 4.86.0, ProxyWorker.ts): when its hop to the
+   * worker fails with "Network connection lost" (a pooled connection gone stale, seen after a few
+   * idle seconds and concurrent requests), it parks a GET in a retry queue that only a reload
+   * drains, so the request never answers; anything else gets a 503 "Your worker restarted
+   * mid-request". That 503 is retried here (a tick is safe to repeat, and ticks that overlap are
+   * what the tests exercise), at most twice; `proxyRetries` counts them.
+   */
   async function tick() {
-    // Scheduled handler runs every due check, which may wait on slow targets.
-    const res = await fetch(`${base}/__scheduled?cron=*+*+*+*+*`, { signal: AbortSignal.timeout(120_000) });
-    const text = await res.text();
-    if (res.status < 200 || res.status > 299) {
-      throw new Error(`GET /__scheduled answered ${res.status}: ${text}`);
+    for (let attempt = 1; ; attempt++) {
+      // Scheduled handler runs every due check, which may wait on slow targets.
+      const res = await fetch(`${base}/__scheduled?cron=*+*+*+*+*`, { method: 'POST', signal: AbortSignal.timeout(120_000) });
+      const text = await res.text();
+      if (res.status === 503 && text.includes('restarted mid-request') && attempt < 3) {
+        handle.proxyRetries += 1;
+        continue;
+      }
+      if (res.status < 200 || res.status > 299) {
+        throw new Error(`POST /__scheduled answered ${res.status}: ${text}`);
+      }
+      return { status: res.status, body: text };
     }
-    return { status: res.status, body: text };
   }
 
   async function waitFor(fn, { timeoutMs = 30_000, intervalMs = 250, what = 'condition' } = {}) {
@@ -296,6 +311,7 @@ function makeHandle({ launch, proc, removeDir }) {
   function stop() {
     stopping ??= (async () => {
       if (proc) await killTree(proc);
+      if (handle.proxyRetries > 0) process.stderr.write(`wrangler dev's proxy lost ${handle.proxyRetries} tick request(s) on :${port}; retried\n`);
       // VIGIL_E2E_LOGS=1 prints the instance's whole output when it stops (for debugging).
       if (process.env.VIGIL_E2E_LOGS === '1') process.stderr.write(`--- wrangler dev on :${port} ---\n${earlierLogs}${proc ? proc.output() : ''}\n`);
       await removeDir();
@@ -303,9 +319,10 @@ function makeHandle({ launch, proc, removeDir }) {
     return stopping;
   }
 
-  return {
+  const handle = {
     base,
     port,
+    proxyRetries: 0,
     token: DEFAULT_TOKEN,
     persistDir: dir,
     logs: () => earlierLogs + (proc ? proc.output() : ''),
@@ -317,6 +334,7 @@ function makeHandle({ launch, proc, removeDir }) {
     tick,
     waitFor,
   };
+  return handle;
 }
 
 async function readBody(res) {
