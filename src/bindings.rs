@@ -35,6 +35,9 @@ pub struct Config {
     /// Seconds a rendered status page is served from the edge cache without asking D1 whether
     /// newer data exists (seed 002's throttle). 0 turns the page cache off (benchmarks).
     pub status_cache_seconds: u32,
+    /// `CHECK_LOG=true`: one structured log line per check (off by default: Workers Logs bills
+    /// per line).
+    pub check_log: bool,
     pub alerts: AlertConfig,
 }
 
@@ -109,6 +112,7 @@ impl Config {
             hourly_retention_days: number("HOURLY_RETENTION_DAYS", 90, (1, 400)),
             daily_retention_days: number("DAILY_RETENTION_DAYS", 400, (1, 3650)),
             status_cache_seconds: number("STATUS_CACHE_SECONDS", 30, (0, 3600)),
+            check_log: var("CHECK_LOG").is_some_and(|v| v.trim() == "true"),
             alerts: AlertConfig {
                 timeout_seconds: number("ALERT_TIMEOUT_SECONDS", 10, (1, 30)),
                 backoff_base_seconds: number("ALERT_BACKOFF_BASE_SECONDS", BACKOFF_BASE_S, (1, 3600)),

@@ -11,6 +11,7 @@ use worker::{D1Database, Env, Message, MessageBuilder, MessageExt};
 use crate::alerts;
 use crate::bindings::{Config, CHECKS_QUEUE, DB};
 use crate::clock;
+use crate::core::check_log::CheckLine;
 use crate::core::classify::classify;
 use crate::core::incident::{self, Effect, Thresholds};
 use crate::core::monitor::MonitorSpec;
@@ -20,7 +21,7 @@ use crate::pool::Slots;
 use crate::probe;
 use crate::store::checks::{self, CheckResult, Recheck, Recorded};
 use crate::store::monitors::{self, MonitorRow};
-use crate::store::{self, incidents};
+use crate::store::{self, incidents, settings};
 
 /// Attempts to record against a monitor whose state keeps moving under us (another check of
 /// the same monitor recording at the same moment) before handing the message back to the queue.
@@ -50,7 +51,7 @@ pub async fn consume(messages: Vec<Message<CheckJob>>, env: &Env) -> Result<(), 
         .boxed_local()
         .shared()
     };
-    let slots = Slots::new(config.check_concurrency);
+    let slots = Slots::new(concurrency(&db, &config).await);
     let ctx = Job { env, db: &db, config: &config, slots: &slots };
     let runs = messages.iter().map(|message| {
         let (ctx, rows) = (&ctx, rows.clone());
@@ -76,6 +77,20 @@ pub async fn consume(messages: Vec<Message<CheckJob>>, env: &Env) -> Result<(), 
     Ok(())
 }
 
+/// Fetches held open at once: the admin's `worker_thread` (seed 000's `POST /status/queue`)
+/// if set, else `CHECK_CONCURRENCY`. Costs one primary-key read (1 D1 row) per invocation,
+/// before the first fetch; if it fails the checks still run, at the configured figure.
+async fn concurrency(db: &D1Database, config: &Config) -> usize {
+    match settings::worker_thread(db).await {
+        Ok(Some(n)) => (n as usize).clamp(1, 6),
+        Ok(None) => config.check_concurrency,
+        Err(e) => {
+            worker::console_error!("reading worker_thread, using CHECK_CONCURRENCY: {e:?}");
+            config.check_concurrency
+        }
+    }
+}
+
 /// The batch's monitor rows by id, read once and shared by every check of the batch.
 type Rows<'a> = Shared<LocalBoxFuture<'a, Result<Rc<BTreeMap<i64, MonitorRow>>, String>>>;
 
@@ -95,6 +110,9 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>) -> Result<(), App
     };
     let report = probe::run(&spec, ctx.config.target_policy, ctx.slots).await;
     let verdict = classify(&spec, &report.outcome);
+    if ctx.config.check_log {
+        worker::console_log!("{}", CheckLine::new(job.monitor_id, &job.check_id(), job.kind.as_str(), report.attempts, &verdict).render());
+    }
     let Some(mut row) = row_of(&rows, job.monitor_id).await? else { return Ok(()) }; // deleted meanwhile
     if row.is_active == 0 && job.kind != JobKind::Manual {
         return Ok(()); // paused since it was queued

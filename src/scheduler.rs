@@ -9,7 +9,8 @@ use crate::history;
 use crate::core::schedule::{tick_slot, CheckJob, JobKind, SEND_BATCH_MAX};
 use crate::core::time::EpochMs;
 use crate::error::{AppError, Context};
-use crate::store::{checks, monitors, run};
+use crate::store::{checks, monitors, run, settings};
+use crate::clock;
 use crate::args;
 
 #[derive(Debug, Default)]
@@ -44,6 +45,10 @@ pub async fn tick(env: &Env, now: EpochMs) -> Result<TickReport, AppError> {
         worker::console_error!("history upkeep: {e:?}");
         0
     });
+    // What `GET /status/queue` reports as the last tick: one row written per tick.
+    if let Err(e) = settings::record_tick(&db, now, slot, dispatched, clock::now_ms() - now).await {
+        worker::console_error!("recording the tick: {e:?}");
+    }
     Ok(TickReport { slot, dispatched, events_resent, rolled_up })
 }
 

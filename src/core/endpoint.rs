@@ -216,7 +216,11 @@ impl EndpointSpec {
     fn build(mut given: Map<String, Value>, project: i64, policy: TargetPolicy, lenient: bool) -> Result<(Self, Option<&'static str>), FieldError> {
         given.remove("project");
         let kind = match given.remove("kind") {
-            None | Some(Value::Null) => return Err(FieldError::new("kind", format!("is required: one of {}", Kind::names()))),
+            // Seed 003's endpoints were all webhooks and its clients send only a `url`: the
+            // fields given say the kind when just one kind's field is there (DESIGN.md §8).
+            None | Some(Value::Null) => implied_kind(&given).ok_or_else(|| {
+                FieldError::new("kind", format!("is required: one of {} (it may be left out when only url, a webhook, or only recipients, an email, is given)", Kind::names()))
+            })?,
             Some(Value::String(s)) => Kind::parse(&s).ok_or_else(|| FieldError::new("kind", format!("must be one of {}", Kind::names())))?,
             Some(_) => return Err(FieldError::new("kind", format!("must be one of {}", Kind::names()))),
         };
@@ -452,6 +456,16 @@ impl EndpointSpec {
     }
 }
 
+/// The kind a body without `kind` means: only a `url` is a webhook, only `recipients` an email.
+fn implied_kind(given: &Map<String, Value>) -> Option<Kind> {
+    let has = |k: &str| given.get(k).is_some_and(|v| !v.is_null());
+    match (has("url"), has("recipients")) {
+        (true, false) => Some(Kind::Webhook),
+        (false, true) => Some(Kind::Email),
+        _ => None,
+    }
+}
+
 fn nullable<T>(value: Value, _field: &str, parse: impl Fn(Value) -> Result<T, FieldError>) -> Result<Option<T>, FieldError> {
     match value {
         Value::Null => Ok(None),
@@ -621,12 +635,31 @@ mod tests {
         assert!(e.wants("incident.opened") && e.wants("test") && !e.wants("incident.resolved"));
     }
 
+    /// Seed 003 sends a notification endpoint as just a name and a url: that is a webhook.
+    #[test]
+    fn kind_is_implied_by_the_only_destination_given() {
+        let cases: &[(&str, Kind)] = &[
+            (r#"{"name":"hook","url":"https://hooks.example.com/x"}"#, Kind::Webhook),
+            (r#"{"name":"hook","url":"https://hooks.example.com/x","recipients":null}"#, Kind::Webhook),
+            (r#"{"name":"ops","recipients":["ops@example.com"]}"#, Kind::Email),
+            (r#"{"name":"hook","kind":"webhook","url":"https://hooks.example.com/x"}"#, Kind::Webhook),
+        ];
+        for (body, kind) in cases {
+            assert_eq!(EndpointSpec::create(body, 1, OPEN).unwrap().kind, *kind, "{body}");
+        }
+        // An explicit kind still wins, and still must fit the fields.
+        let err = EndpointSpec::create(r#"{"name":"x","kind":"email","url":"https://hooks.example.com/x"}"#, 1, OPEN).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("recipients"));
+    }
+
     #[test]
     fn rejections_name_the_field() {
         let cases: &[(&str, &str)] = &[
             (r#"{"project":1,"kind":"webhook","url":"https://a.example.com"}"#, "name"),
             (r#"{"project":1,"name":"  ","kind":"webhook","url":"https://a.example.com"}"#, "name"),
-            (r#"{"project":1,"name":"x","url":"https://a.example.com"}"#, "kind"),
+            (r#"{"project":1,"name":"x"}"#, "kind"),
+            (r#"{"project":1,"name":"x","url":"https://a.example.com","recipients":["a@b.co"]}"#, "kind"),
+            (r#"{"project":1,"name":"x","url":null,"recipients":null}"#, "kind"),
             (r#"{"project":1,"name":"x","kind":"sms"}"#, "kind"),
             (r#"{"project":1,"name":"x","kind":"webhook"}"#, "url"),
             (r#"{"project":1,"name":"x","kind":"webhook","url":"http://127.0.0.1/x"}"#, "url"),

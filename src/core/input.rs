@@ -41,6 +41,10 @@ impl std::fmt::Display for FieldError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyType {
     Json,
+    /// `application/x-www-form-urlencoded`: login only (seed 003's framework posts forms).
+    Form,
+    /// Seed 002's sites file: `application/yaml` (RFC 9512), or an older name clients send.
+    Yaml,
 }
 
 impl BodyType {
@@ -48,7 +52,15 @@ impl BodyType {
     pub fn essence(self) -> &'static str {
         match self {
             Self::Json => "application/json",
+            Self::Form => "application/x-www-form-urlencoded",
+            Self::Yaml => "application/yaml",
         }
+    }
+
+    /// Whether a parsed essence names this format: its own, or (YAML only) the names in use
+    /// before RFC 9512 registered `application/yaml`.
+    fn named_by(self, essence: &str) -> bool {
+        essence == self.essence() || (self == Self::Yaml && ["application/x-yaml", "text/yaml", "text/x-yaml"].contains(&essence))
     }
 }
 
@@ -64,7 +76,7 @@ pub fn body_type(content_type: &str, accepted: &[BodyType]) -> Option<BodyType> 
     if params.iter().any(|(name, value)| name == "charset" && !value.eq_ignore_ascii_case("utf-8")) {
         return None;
     }
-    accepted.iter().copied().find(|t| t.essence() == essence)
+    accepted.iter().copied().find(|t| t.named_by(&essence))
 }
 
 /// `type/subtype` (lower-cased) and the parameters (names lower-cased, values unquoted).
@@ -170,6 +182,42 @@ pub fn typed<T: DeserializeOwned>(value: Value) -> Result<T, FieldError> {
     })
 }
 
+/// An `application/x-www-form-urlencoded` body as the object the same request in JSON would
+/// be, so one validation serves both (seed 003's framework logs in with a form; DESIGN.md §8).
+/// Values are text, except: a `numbers` field holding a whole number becomes a number, and a
+/// `lists` field becomes an array (of its repeated keys, or of one value split on spaces and
+/// commas, as OAuth writes `scope`). Unknown keys are refused, and so is a repeated key that
+/// is not a list.
+pub fn parse_form(body: &str, allowed: &[&str], numbers: &[&str], lists: &[&str]) -> Result<Map<String, Value>, FieldError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(FieldError::body(format!("request body is {} bytes (max {MAX_BODY_BYTES})", body.len())));
+    }
+    let mut map = Map::new();
+    for (key, value) in url::form_urlencoded::parse(body.trim().as_bytes()) {
+        let (key, value) = (key.into_owned(), value.into_owned());
+        if !allowed.contains(&key.as_str()) {
+            return Err(FieldError::new(&key, format!("unknown field (allowed: {})", allowed.join(", "))));
+        }
+        if lists.contains(&key.as_str()) {
+            let items = value.split([' ', ',']).filter(|s| !s.is_empty()).map(|s| Value::String(s.to_string()));
+            match map.entry(key).or_insert_with(|| Value::Array(Vec::new())) {
+                Value::Array(list) => list.extend(items),
+                _ => unreachable!("list fields only hold arrays"),
+            }
+            continue;
+        }
+        if map.contains_key(&key) {
+            return Err(FieldError::new(&key, "is given twice"));
+        }
+        let value = match value.parse::<u64>() {
+            Ok(n) if numbers.contains(&key.as_str()) => Value::from(n),
+            _ => Value::String(value),
+        };
+        map.insert(key, value);
+    }
+    Ok(map)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +293,13 @@ mod tests {
             assert_eq!(body_type(header, &[BodyType::Json]), *want, "{header:?}");
         }
         assert_eq!(body_type("application/json", &[]), None, "a route that takes no body type");
+        let import = [BodyType::Json, BodyType::Yaml];
+        for yaml in ["application/yaml", "Application/YAML; charset=utf-8", "application/x-yaml", "text/yaml", "text/x-yaml"] {
+            assert_eq!(body_type(yaml, &import), Some(BodyType::Yaml), "{yaml}");
+        }
+        assert_eq!(body_type("application/yamlx", &import), None);
+        assert_eq!(body_type("text/x-yaml", &[BodyType::Json]), None, "only where a route takes YAML");
+        assert_eq!(body_type("application/x-www-form-urlencoded", &[BodyType::Json, BodyType::Form]), Some(BodyType::Form));
     }
 
     #[test]
@@ -268,5 +323,25 @@ mod tests {
         let map = parse_object(r#"{"name":"a","count":2,"tags":[1]}"#, &["name", "count", "tags"]).unwrap();
         let s: Sample = typed(Value::Object(map)).unwrap();
         assert_eq!((s.name.as_str(), s.count, s.tags), ("a", 2, vec![1]));
+    }
+
+    #[test]
+    fn form_bodies_read_like_json_ones() {
+        let allowed = ["username", "password", "scopes", "expires_in_days"];
+        let form = |body: &str| parse_form(body, &allowed, &["expires_in_days"], &["scopes"]);
+        let m = form("username=alice&password=p%40ss+word%26%3D").unwrap();
+        assert_eq!(Value::Object(m), serde_json::json!({"username": "alice", "password": "p@ss word&="}));
+        let m = form("username=a&password=b&scopes=read+write&expires_in_days=30").unwrap();
+        assert_eq!((m["scopes"].clone(), m["expires_in_days"].clone()), (serde_json::json!(["read", "write"]), serde_json::json!(30)));
+        assert_eq!(form("scopes=read&scopes=write").unwrap()["scopes"], serde_json::json!(["read", "write"]));
+        assert_eq!(form("scopes=read,write").unwrap()["scopes"], serde_json::json!(["read", "write"]));
+        // Text that is not a whole number stays text, so typing names the field.
+        assert_eq!(form("expires_in_days=soon").unwrap()["expires_in_days"], serde_json::json!("soon"));
+        assert_eq!(form("username=42").unwrap()["username"], serde_json::json!("42"), "only `numbers` fields become numbers");
+        assert_eq!(form("").unwrap().len(), 0);
+        let cases: &[(&str, &str)] = &[("usrname=a", "usrname"), ("username=a&username=b", "username"), ("=x", "")];
+        for (body, field) in cases {
+            assert_eq!(form(body).unwrap_err().field.as_deref(), Some(*field), "{body}");
+        }
     }
 }

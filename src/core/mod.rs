@@ -1,13 +1,17 @@
 //! The pure core: every decision vigil makes, with no `worker` imports, no clock and no I/O.
 //! Callers pass `now` and data in; the functions return decisions. All of it runs under
 //! host `cargo test`.
+pub mod accept; // content negotiation: which representation an Accept header prefers
 pub mod auth; // passwords, API token secrets and scopes
 pub mod buckets; // timeline buckets (2 x interval forward fill) and site status
+pub mod check_log; // the opt-in structured log line per check (CHECK_LOG=true)
 pub mod classify; // probe outcome -> UP / DOWN / TIMEOUT / BOT_DETECTED with a readable reason
+pub mod csv; // seed 002's check history as CSV
 pub mod dashboard; // the web dashboard: view models, forms, HTML
 pub mod delivery; // one attempt's answer -> delivered / retry / disable / give up / exhausted, per channel policy
 pub mod email; // alert emails: rendering and provider send requests
 pub mod endpoint; // notification endpoints: model and validation
+pub mod engine; // run-time engine settings of seed 000's POST /status/queue
 pub mod failure; // why a check failed, as data: FailureKind codes and their public categories
 pub mod incident; // streaks and the open/resolve state machine
 pub mod input; // JSON request bodies -> typed values, with the offending field named
@@ -18,6 +22,7 @@ pub mod project; // projects and maintenance windows: validated request bodies
 pub mod reminder; // reminders while an incident stays open: due number, due time, message id
 pub mod retry; // which attempts to retry and urllib3's backoff schedule
 pub mod schedule; // tick slots, due-ness, check ids, queue job messages
+pub mod sites_yaml; // seed 002's sites YAML -> the import document, errors with YAML paths and lines
 pub mod ssrf; // which URLs may be fetched, and each redirect hop
 pub mod status; // CheckStatus
 pub mod status_page; // the public status page: view model, HTML, JSON, feed, badges

@@ -119,6 +119,45 @@ pub const FIELDS: &[&str] = &[
     "is_active",
 ];
 
+/// What a create or PATCH body may carry: [`FIELDS`] and their input-only [`ALIASES`].
+pub fn input_fields() -> Vec<&'static str> {
+    FIELDS.iter().copied().chain(ALIASES.iter().map(|(alias, _)| *alias)).collect()
+}
+
+/// Other names clients send for a field, accepted on input only (export and every response
+/// write the canonical name): seed 003's example payload says `expected_keyword` (DESIGN.md §8).
+pub const ALIASES: &[(&str, &str)] = &[("expected_keyword", "body_contains")];
+
+/// Replaces each alias in `given` by its canonical field and returns the aliases used, so an
+/// error about the canonical field can name the one the client sent ([`alias_error`]). Both
+/// given with the same value is fine; with different values it is refused naming the alias,
+/// since which one was meant cannot be known.
+pub fn fold_aliases(given: &mut Map<String, Value>) -> Result<Vec<(&'static str, &'static str)>, FieldError> {
+    let mut used = Vec::new();
+    for &(alias, canonical) in ALIASES {
+        let Some(value) = given.remove(alias) else { continue };
+        match given.get(canonical) {
+            Some(existing) if *existing != value => {
+                return Err(FieldError::new(alias, format!("is another name for {canonical}, which is also given with a different value: send one of them")));
+            }
+            Some(_) => {}
+            None => {
+                given.insert(canonical.to_string(), value);
+                used.push((alias, canonical));
+            }
+        }
+    }
+    Ok(used)
+}
+
+/// An error about a field the client sent under an alias names the alias.
+pub fn alias_error(e: FieldError, used: &[(&'static str, &'static str)]) -> FieldError {
+    match used.iter().find(|(_, canonical)| e.field.as_deref() == Some(*canonical)) {
+        Some((alias, _)) => FieldError::new(alias, e.message),
+        None => e,
+    }
+}
+
 pub mod limits {
     pub const NAME_MAX: usize = 100;
     pub const HEADERS_MAX: usize = 20;
@@ -172,12 +211,17 @@ impl MonitorSpec {
     /// Builds a monitor from a create body. `url` is required; `name` defaults to the URL's
     /// host; `project` defaults to `default_project`.
     pub fn create(body: &str, default_project: i64, policy: TargetPolicy) -> Result<Self, FieldError> {
-        let given = input::parse_object(body, FIELDS)?;
+        let given = input::parse_object(body, &input_fields())?;
         Self::from_map(given, default_project, policy)
     }
 
     /// Builds a monitor from an already parsed object (the seed-000 route builds one itself).
-    pub fn from_map(given: Map<String, Value>, default_project: i64, policy: TargetPolicy) -> Result<Self, FieldError> {
+    pub fn from_map(mut given: Map<String, Value>, default_project: i64, policy: TargetPolicy) -> Result<Self, FieldError> {
+        let used = fold_aliases(&mut given)?;
+        Self::from_folded(given, default_project, policy).map_err(|e| alias_error(e, &used))
+    }
+
+    fn from_folded(given: Map<String, Value>, default_project: i64, policy: TargetPolicy) -> Result<Self, FieldError> {
         let url = match given.get("url") {
             None | Some(Value::Null) => return Err(FieldError::new("url", "is required")),
             Some(url) => url.clone(),
@@ -198,12 +242,13 @@ impl MonitorSpec {
     /// Applies a PATCH body: fields present replace the current ones (null clears an optional
     /// field), absent fields stay.
     pub fn patch(&self, body: &str, policy: TargetPolicy) -> Result<Self, FieldError> {
-        let given = input::parse_object(body, FIELDS)?;
+        let mut given = input::parse_object(body, &input_fields())?;
+        let used = fold_aliases(&mut given)?;
         let Value::Object(mut merged) = serde_json::to_value(self).map_err(|e| FieldError::body(e.to_string()))? else {
             return Err(FieldError::body("monitor did not serialize to an object"));
         };
         merged.extend(given);
-        input::typed::<Self>(Value::Object(merged))?.checked(policy)
+        input::typed::<Self>(Value::Object(merged)).map_err(|e| alias_error(e, &used))?.checked(policy).map_err(|e| alias_error(e, &used))
     }
 
     /// Validates, and replaces `url` with the URL as the SSRF guard parsed it (the WHATWG
@@ -447,6 +492,40 @@ mod tests {
         assert_eq!(err.field.as_deref(), Some("check_interval_seconds"));
         let err = m.patch(r#"{"timeout_seconds":null}"#, STRICT).unwrap_err();
         assert_eq!(err.field.as_deref(), Some("timeout_seconds"));
+    }
+
+    /// Seed 003's example payload, verbatim: `expected_keyword` is `body_contains`.
+    #[test]
+    fn seed_003_payload_and_alias_rules() {
+        let seed = r#"{"project": 1, "name": "Main API", "monitor_type": "http", "method": "GET",
+            "url": "https://api.example.com/health", "headers": {"Accept": "application/json"},
+            "expected_status_codes": [200], "expected_keyword": "ok", "timeout_seconds": 10,
+            "check_interval_seconds": 60, "failure_threshold": 3, "expected_response_time_ms": 1200, "is_active": true}"#;
+        let m = MonitorSpec::create(seed, 1, STRICT).unwrap();
+        assert_eq!((m.body_contains.as_deref(), m.timeout_seconds, m.check_interval_seconds), (Some("ok"), 10, 60));
+        let exported = serde_json::to_value(&m).unwrap();
+        assert_eq!(exported["body_contains"], "ok");
+        assert!(exported.get("expected_keyword").is_none(), "export writes the canonical name only");
+        // (body, body_contains after, or the field an error names)
+        let cases: &[(&str, Result<Option<&str>, &str>)] = &[
+            (r#"{"url":"https://a.example","expected_keyword":"up"}"#, Ok(Some("up"))),
+            (r#"{"url":"https://a.example","expected_keyword":"up","body_contains":"up"}"#, Ok(Some("up"))),
+            (r#"{"url":"https://a.example","expected_keyword":null}"#, Ok(None)),
+            (r#"{"url":"https://a.example","expected_keyword":"up","body_contains":"down"}"#, Err("expected_keyword")),
+            (r#"{"url":"https://a.example","expected_keyword":"up","body_contains":null}"#, Err("expected_keyword")),
+            (r#"{"url":"https://a.example","expected_keyword":""}"#, Err("expected_keyword")),
+            (r#"{"url":"https://a.example","expected_keyword":5}"#, Err("expected_keyword")),
+            (r#"{"url":"https://a.example","body_contains":5}"#, Err("body_contains")),
+        ];
+        for (body, want) in cases {
+            let got = MonitorSpec::create(body, 1, STRICT).map(|m| m.body_contains).map_err(|e| e.field.unwrap_or_default());
+            assert_eq!(got.as_ref().map(|o| o.as_deref()).map_err(String::as_str), *want, "{body}");
+        }
+        // PATCH takes the alias too, and null clears through it.
+        let patched = m.patch(r#"{"expected_keyword":"healthy"}"#, STRICT).unwrap();
+        assert_eq!(patched.body_contains.as_deref(), Some("healthy"));
+        assert_eq!(m.patch(r#"{"expected_keyword":null}"#, STRICT).unwrap().body_contains, None);
+        assert_eq!(m.patch(r#"{"expected_keyword":"a","body_contains":"b"}"#, STRICT).unwrap_err().field.as_deref(), Some("expected_keyword"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use worker::Response;
 
 use super::{json, next_cursor, Ctx, Page};
 use crate::core::auth::{self, Scope, Scopes, DUMMY_HASH, PASSWORD_ITERATIONS};
-use crate::core::input::{self, FieldError};
+use crate::core::input::{self, BodyType, FieldError};
 use crate::entropy;
 use crate::error::{AppError, Context};
 use crate::store::accounts::{self, NewTokenRow, TokenView, UserView};
@@ -76,8 +76,12 @@ pub async fn login(mut ctx: Ctx) -> Result<Response, AppError> {
         #[serde(flatten)]
         token: TokenRequest,
     }
-    let body = ctx.json_body().await?;
-    let map = input::parse_object(&body, &["username", "password", "name", "scopes", "expires_in_days"])?;
+    const FIELDS: &[&str] = &["username", "password", "name", "scopes", "expires_in_days"];
+    // JSON, or a form as seed 003's framework (Django REST framework) posts it.
+    let map = match ctx.body(&[BodyType::Json, BodyType::Form]).await? {
+        (BodyType::Form, body) => input::parse_form(&body, FIELDS, &["expires_in_days"], &["scopes"])?,
+        (_, body) => input::parse_object(&body, FIELDS)?,
+    };
     let login: Login = input::typed(Value::Object(map))?;
     let username = login.username.as_deref().ok_or_else(|| FieldError::new("username", "is required"))?;
     let password = login.password.as_deref().ok_or_else(|| FieldError::new("password", "is required"))?;

@@ -6,6 +6,7 @@ use worker::{D1Database, MessageBuilder, Response};
 use super::{json, next_cursor, require_owned, Ctx, Page};
 use crate::bindings::CHECKS_QUEUE;
 use crate::core::input::{self, FieldError};
+use crate::core::{accept, csv};
 use crate::core::monitor::{self, MonitorSpec};
 use crate::core::schedule::{check_id, CheckJob, JobKind};
 use crate::core::status::CheckStatus;
@@ -74,7 +75,7 @@ pub async fn list_monitors(ctx: Ctx) -> Result<Response, AppError> {
 
 pub async fn create_monitor(mut ctx: Ctx) -> Result<Response, AppError> {
     let body = ctx.json_body().await?;
-    let given = input::parse_object(&body, monitor::FIELDS)?;
+    let given = input::parse_object(&body, &monitor::input_fields())?;
     let db = ctx.db()?;
     let project = target_project(&ctx, &db, given.get("project")).await?;
     let spec = MonitorSpec::from_map(given, project, ctx.config.target_policy)?;
@@ -144,9 +145,50 @@ pub async fn list_checks(ctx: Ctx) -> Result<Response, AppError> {
         .map(|c| crate::core::schedule::parse_check_id(c).map(|(m, s)| (s, m)).ok_or_else(|| FieldError::new("cursor", "is not a cursor this API gave out")))
         .transpose()?;
     let filter = CheckFilter { owner: ctx.user_id()?, monitor: q.id("monitor")?, status, since: q.time("since")?, until: q.time("until")?, before, limit: q.limit()? };
-    let rows = checks::list(&ctx.db()?, &filter).await?;
+    let db = ctx.db()?;
+    let rows = checks::list(&db, &filter).await?;
     let next_cursor = next_cursor(&rows, filter.limit, |r| check_id(r.monitor_id, r.slot));
-    json(200, &Page { items: rows.into_iter().map(CheckView::from).collect(), next_cursor })
+    let accept = ctx.req.headers().get("accept").ok().flatten();
+    if accept::preferred(accept.as_deref(), &["application/json", "text/csv"]) == 1 {
+        return checks_csv(&ctx, &db, filter.owner, &rows, next_cursor).await;
+    }
+    let mut response = json(200, &Page { items: rows.into_iter().map(CheckView::from).collect(), next_cursor })?;
+    let _ = response.headers_mut().set("vary", "Accept");
+    Ok(response)
+}
+
+/// The same page as seed 002's CSV (DESIGN.md §8). The cursor goes in `Link: <...>; rel="next"`
+/// (the same URL with `cursor` set) and `X-Next-Cursor`; the last page has neither.
+async fn checks_csv(ctx: &Ctx, db: &D1Database, owner: i64, rows: &[checks::CheckRow], next_cursor: Option<String>) -> Result<Response, AppError> {
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.monitor_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names = checks::site_domains(db, owner, &ids).await?;
+    let records = rows.iter().filter_map(|r| {
+        let n = names.iter().find(|n| n.monitor_id == r.monitor_id)?;
+        Some(csv::CheckRecord {
+            timestamp: &r.started_at,
+            site_id: &n.site_id,
+            domain_id: &n.domain_id,
+            domain_status: &r.status,
+            http_status: r.http_status,
+            latency_ms: r.latency_ms,
+            failure_type: r.failure_type.as_deref(),
+        })
+    });
+    let mut response = Response::ok(csv::write(records)).context("CSV")?;
+    let headers = response.headers_mut();
+    let _ = headers.set("content-type", csv::MEDIA_TYPE);
+    let _ = headers.set("vary", "Accept");
+    if let Some(cursor) = next_cursor {
+        let mut url = ctx.req.url().context("request URL")?;
+        let kept: Vec<(String, String)> = url.query_pairs().filter(|(k, _)| k != "cursor").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        url.query_pairs_mut().clear().extend_pairs(kept).append_pair("cursor", &cursor);
+        let next = format!("{}?{}", url.path(), url.query().unwrap_or_default());
+        let _ = headers.set("link", &format!("<{next}>; rel=\"next\""));
+        let _ = headers.set("x-next-cursor", &cursor);
+    }
+    Ok(response)
 }
 
 #[derive(Serialize)]

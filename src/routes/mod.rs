@@ -102,7 +102,7 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/status" Write => seed000::create_targets),
     route!(Get "/status" Read => seed000::latest_status),
     route!(Get "/status/queue" Read => seed000::queue_status),
-    route!(Post "/status/queue" Write => seed000::set_queue),
+    route!(Post "/status/queue" Admin => seed000::set_queue),
     route!(Get "/emails" Write => endpoints::send_pending_emails),
     // Test hook (VIGIL_TEST_HOOKS=true only; 404 otherwise, and not in the OpenAPI document).
     route!(Post "/__test/check-jobs" Write => api::enqueue_raw_jobs),
@@ -261,7 +261,7 @@ fn permit(p: Principal, access: Access) -> Result<Principal, AppError> {
         Access::Write if p.scopes.allows(Scope::Write) => Ok(p),
         Access::Write => Err(AppError::Forbidden("this token has the read scope only; this route needs write".into())),
         Access::Admin if p.is_admin && p.scopes.allows(Scope::Write) => Ok(p),
-        Access::Admin => Err(AppError::Forbidden("only an admin's write token may manage users".into())),
+        Access::Admin => Err(AppError::Forbidden("only an admin's write token may use this route".into())),
         // Sessions are checked by dashboard::authorize, never by a token.
         Access::Session => Err(AppError::Unauthorized),
     }

@@ -7,11 +7,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json as j, Map, Value};
 use worker::Response;
 
-use super::{api::target_project, json, Ctx};
+use super::{json, Ctx};
+use crate::bindings::Config;
+use crate::core::engine::{self, QueueRefusal, QUEUE_SIZE_DEFAULT};
 use crate::core::input::{self, FieldError};
 use crate::core::monitor::MonitorSpec;
 use crate::core::project::ProjectSpec;
 use crate::error::{AppError, Context};
+use crate::core::time::iso;
+use crate::store::settings::{self, EngineSettings};
 use crate::store::{monitors, projects};
 
 /// What `max_batch_size` for the checks queue says in wrangler.toml (a test keeps them equal).
@@ -36,13 +40,12 @@ pub async fn create_targets(mut ctx: Ctx) -> Result<Response, AppError> {
     };
     let db = ctx.db()?;
     let user = ctx.user_id()?;
+    // Seed 000 had no projects, so its call names none. Its targets go to the caller's oldest
+    // project (lowest id: the one this route created for a user who started here, `default`
+    // for the admin); a user without any gets one, so the seed's call just works (DESIGN.md §8).
     let project = match projects::ids(&db, user, 1).await?.first() {
-        // Seed 000 had no projects: a user without one gets one, so the seed's call just works.
         None => first_project(&ctx, &db, user).await?,
-        Some(_) => {
-            let id = target_project(&ctx, &db, None).await?;
-            projects::owned(&db, user, id).await?.ok_or_else(|| AppError::NotFound(format!("project {id}")))?
-        }
+        Some(&id) => projects::owned(&db, user, id).await?.ok_or_else(|| AppError::NotFound(format!("project {id}")))?,
     };
     let project_id = project.id;
     let mut specs = Vec::new();
@@ -66,9 +69,9 @@ pub async fn create_targets(mut ctx: Ctx) -> Result<Response, AppError> {
     let created: Vec<Value> = rows
         .iter()
         .filter(|r| names.contains(&r.name))
-        .map(|r| j!({ "monitor_id": r.id, "title": r.name, "endpoint": r.url, "check_interval_seconds": r.check_interval_seconds }))
+        .map(|r| j!({ "monitor_id": r.id, "title": r.name, "endpoint": r.url, "check_interval_seconds": r.check_interval_seconds, "project": project_id, "project_slug": project.slug }))
         .collect();
-    envelope(201, "success", Value::Array(created), &format!("{} target(s) are monitored", specs.len()))
+    envelope(201, "success", Value::Array(created), &format!("{} target(s) are monitored in project {}", specs.len(), project.slug))
 }
 
 /// A project named "Monitors" with the first free slug among `monitors`, `monitors-2`, ...
@@ -157,49 +160,56 @@ pub async fn latest_status(ctx: Ctx) -> Result<Response, AppError> {
     envelope(200, "success", serde_json::to_value(data).unwrap_or(Value::Null), message)
 }
 
-/// `GET /status/queue`: how the checks queue is consumed, and what is waiting.
+/// `GET /status/queue`: the engine's settings, what the last cron tick did, and what is
+/// waiting. `start_time`/`end_time` are the last tick's, in the seed's "<epoch>.xx seconds".
 pub async fn queue_status(ctx: Ctx) -> Result<Response, AppError> {
     ctx.query(&[])?;
-    let waiting = monitors::waiting(&ctx.db()?, ctx.user_id()?, ctx.now.div_euclid(1000)).await?;
-    envelope(
-        200,
-        "success",
-        j!({
-            "queue_size": CHECKS_BATCH_SIZE,
-            "worker_thread": ctx.config.check_concurrency,
-            "queue_status": waiting.due_now > 0,
-            "due_now": waiting.due_now,
-            "checks_last_minute": waiting.checks_last_minute,
-        }),
-        "Success get the response",
-    )
+    let db = ctx.db()?;
+    let waiting = monitors::waiting(&db, ctx.user_id()?, ctx.now.div_euclid(1000)).await?;
+    let s = settings::read(&db).await?;
+    envelope(200, "success", queue_data(&s, &ctx.config, waiting.due_now, waiting.checks_last_minute), "Success get the response")
 }
 
-/// `POST /status/queue`: on Workers the batch size is `max_batch_size` in wrangler.toml and the
-/// concurrency the `CHECK_CONCURRENCY` var, both fixed per deployment. The body is validated,
-/// then the request is refused with what to change instead, rather than pretending.
+fn queue_data(s: &EngineSettings, config: &Config, due_now: i64, checks_last_minute: i64) -> Value {
+    let seconds = |ms: Option<i64>| format!("{:.2} seconds", ms.unwrap_or(0) as f64 / 1000.0);
+    let end = s.last_tick_at.zip(s.last_tick_ms).map(|(at, ms)| at + ms);
+    j!({
+        "worker_thread": s.worker_thread.map_or(config.check_concurrency, |n| n as usize),
+        "queue_size": s.queue_size.unwrap_or(QUEUE_SIZE_DEFAULT),
+        "defaults": { "worker_thread": config.check_concurrency, "queue_size": QUEUE_SIZE_DEFAULT },
+        "max_batch_size": CHECKS_BATCH_SIZE,
+        "queue_status": due_now > 0,
+        "due_now": due_now,
+        "checks_last_minute": checks_last_minute,
+        "last_tick": s.last_tick_at.map(|at| j!({
+            "at": iso(at),
+            "slot": s.last_tick_slot,
+            "dispatched": s.last_tick_dispatched,
+            "duration_ms": s.last_tick_ms,
+        })),
+        "start_time": seconds(s.last_tick_at),
+        "end_time": seconds(end),
+    })
+}
+
+/// `POST /status/queue` (admin): `worker_thread` is the checks one consumer invocation runs at
+/// once, stored in D1 and read by the consumer on its next invocation; `queue_size` (jobs per
+/// queue message) cannot be set until jobs are packed, so a non-zero one is a 409 and nothing
+/// is changed.
 pub async fn set_queue(mut ctx: Ctx) -> Result<Response, AppError> {
-    #[derive(Deserialize)]
-    struct Wanted {
-        worker_thread: Option<u32>,
-        queue_size: Option<u32>,
-    }
     let body = ctx.json_body().await?;
-    let wanted: Wanted = input::typed(Value::Object(input::parse_object(&body, &["worker_thread", "queue_size"])?))?;
-    if wanted.worker_thread.is_some_and(|n| n > 6) {
-        return Err(FieldError::new("worker_thread", "must be 0 to 6 (Workers allow 6 open connections per invocation)").into());
+    let map = input::parse_object(&body, engine::FIELDS)?;
+    let change = engine::judge(&map).map_err(|r| match r {
+        QueueRefusal::Invalid(e) => AppError::Invalid(e),
+        QueueRefusal::NotYet(e) => AppError::Conflict(e),
+    })?;
+    let db = ctx.db()?;
+    if let Some(worker_thread) = change.worker_thread {
+        settings::set_worker_thread(&db, worker_thread, ctx.now).await?;
     }
-    if wanted.queue_size.is_some_and(|n| n > 100) {
-        return Err(FieldError::new("queue_size", "must be 0 to 100 (the Queues batch limit)").into());
-    }
-    let field = if wanted.worker_thread.is_some() { "worker_thread" } else { "queue_size" };
-    Err(AppError::Conflict(FieldError::new(
-        field,
-        format!(
-            "is a deployment setting here: set CHECK_CONCURRENCY (now {}) or max_batch_size in wrangler.toml (now {CHECKS_BATCH_SIZE}), then run wrangler deploy",
-            ctx.config.check_concurrency
-        ),
-    )))
+    let s = settings::read(&db).await?;
+    let waiting = monitors::waiting(&db, ctx.user_id()?, ctx.now.div_euclid(1000)).await?;
+    envelope(200, "success", queue_data(&s, &ctx.config, waiting.due_now, waiting.checks_last_minute), "Success set the queue")
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::future::Future;
 use worker::{Cache, Response, ResponseBody};
 
 use super::Ctx;
+use crate::core::accept;
 use crate::core::buckets::CheckPoint;
 use crate::core::status::CheckStatus;
 use crate::core::status_page::{self as page, DetailInput, IncidentInput, MaintenanceInput, MonitorInput, PageInput};
@@ -170,17 +171,27 @@ async fn public_project(ctx: &Ctx, slug: &str) -> Result<ProjectRow, AppError> {
 /// `GET /status/{slug}` (HTML) and `GET /status/{slug}.json`.
 pub async fn project_page(ctx: Ctx) -> Result<Response, AppError> {
     let raw = ctx.param("slug").to_string();
-    let (slug, json) = match raw.strip_suffix(".json") {
-        Some(slug) => (slug.to_string(), true),
-        None => (raw, false),
+    // `/status/{slug}` also answers its JSON to `Accept: application/json` (seed 003's clients
+    // ask the page itself for JSON); `.json` always is JSON. DESIGN.md §8, §9.
+    let (slug, json, negotiated) = match raw.strip_suffix(".json") {
+        Some(slug) => (slug.to_string(), true, false),
+        None => {
+            let accept = ctx.req.headers().get("accept").ok().flatten();
+            let json = accept::preferred(accept.as_deref(), &[HTML, JSON]) == 1;
+            (raw, json, true)
+        }
     };
     let ctx = &ctx;
-    cached(ctx, &slug, if json { JSON } else { HTML }, move |project| async move {
+    let mut response = cached(ctx, &slug, if json { JSON } else { HTML }, move |project| async move {
         let history = load(ctx, project, None).await?;
         let view = page::view(&history.page_input());
         Ok(if json { page::render_json_string(&view) } else { page::render_html(&view) })
     })
-    .await
+    .await?;
+    if negotiated {
+        let _ = response.headers_mut().set("vary", "Accept");
+    }
+    Ok(response)
 }
 
 /// `GET /status/{slug}/{monitor}`: one monitor's detail page.
@@ -279,7 +290,7 @@ where
     let fresh_ms = i64::from(ctx.config.status_cache_seconds) * 1000;
     // STATUS_CACHE_SECONDS=0: no edge cache at all, every view is built (benchmarks).
     let cache = (fresh_ms > 0).then(Cache::default);
-    let key = cache_key(ctx)?;
+    let key = cache_key(ctx, content_type)?;
     let (cached_body, cached_tag) = match &cache {
         Some(cache) => match cache.get(key.as_str(), false).await.context("cache read")? {
             Some(mut r) => {
@@ -333,9 +344,14 @@ fn headers(pairs: &[(&str, &str)]) -> worker::Headers {
 
 /// The cache key: origin, path, and only the query parameters a route reads, in a fixed order.
 /// Anything else in the query string is ignored, so `?x=<random>` cannot force a rebuild.
-fn cache_key(ctx: &Ctx) -> Result<String, AppError> {
+/// A JSON view negotiated on a path without `.json` shares the `.json` path's entry: the edge
+/// cache is keyed per representation, not per `Accept` header (Cloudflare's cache ignores
+/// `Vary` but for encodings).
+fn cache_key(ctx: &Ctx, content_type: &str) -> Result<String, AppError> {
     let url = ctx.req.url().context("request URL")?;
-    let mut key = format!("{}{}", url.origin().ascii_serialization(), url.path());
+    let path = url.path().trim_end_matches('/');
+    let json_path = if content_type == JSON && !path.ends_with(".json") && path.starts_with("/status/") { ".json" } else { "" };
+    let mut key = format!("{}{path}{json_path}", url.origin().ascii_serialization());
     for name in ["metric", "window"] {
         if let Some((_, v)) = url.query_pairs().find(|(k, _)| k == name) {
             key.push(if key.contains('?') { '&' } else { '?' });
@@ -346,7 +362,8 @@ fn cache_key(ctx: &Ctx) -> Result<String, AppError> {
 }
 
 fn respond(ctx: &Ctx, body: ResponseBody, content_type: &str, tag: &str, cache_state: &str) -> Result<Response, AppError> {
-    let etag = format!("W/\"{tag}\"");
+    // Representations of one URL need their own validators (Vary: Accept on /status/{slug}).
+    let etag = if content_type == JSON { format!("W/\"{tag}-json\"") } else { format!("W/\"{tag}\"") };
     let matches = ctx.req.headers().get("if-none-match").ok().flatten().is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
     let response = if matches { Response::empty().context("304")?.with_status(304) } else { Response::from_body(body).context("page")? };
     Ok(response.with_headers(headers(&[

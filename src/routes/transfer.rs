@@ -11,7 +11,8 @@ use worker::Response;
 
 use super::{json, Ctx};
 use crate::core::endpoint::{self, EndpointSpec, Kind};
-use crate::core::input::{self, FieldError};
+use crate::core::input::{self, BodyType, FieldError};
+use crate::core::sites_yaml;
 use crate::core::webhook;
 use crate::core::monitor::MonitorSpec;
 use crate::core::project::{slugify, validate_slug, ProjectSpec, SLUG_MAX};
@@ -120,7 +121,14 @@ struct EndpointPlan {
 #[derive(Serialize, Default)]
 struct Counts {
     created: u32,
+    /// Matched an existing one by slug or name (whether or not anything in it differed).
     updated: u32,
+}
+
+#[derive(Serialize, Default)]
+struct Unchanged {
+    projects: u32,
+    monitors: u32,
 }
 
 #[derive(Serialize, Default)]
@@ -128,10 +136,17 @@ struct Report {
     projects: Counts,
     monitors: Counts,
     notification_endpoints: Counts,
+    /// Of the `updated` ones, those identical to what is stored: not written at all, so
+    /// re-applying a configuration (a sites YAML kept in git) changes nothing, not even when
+    /// the monitors are next due.
+    unchanged: Unchanged,
     /// Slugs taken by another account and renamed (only with `rename_taken_slugs=true`).
     renamed: Vec<(String, String)>,
 }
 
+/// `POST /api/import`: a vigil export document (`application/json`), or seed 002's sites file
+/// (`application/yaml`), converted to the same document and imported the same way; errors
+/// about a YAML body name its YAML path and line (DESIGN.md §7, §8).
 pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
     let q = ctx.query(&["rename_taken_slugs"])?;
     let rename = match q.text("rename_taken_slugs") {
@@ -139,8 +154,20 @@ pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
         Some("true") => true,
         Some(_) => return Err(FieldError::new("rename_taken_slugs", "must be true or false").into()),
     };
-    let body = ctx.json_body().await?;
-    let mut plans = parse(&body, ctx.config.target_policy)?;
+    let (kind, body) = ctx.body(&[BodyType::Json, BodyType::Yaml]).await?;
+    let policy = ctx.config.target_policy;
+    let converted = match kind {
+        BodyType::Yaml => Some(sites_yaml::convert(&body)?),
+        _ => None,
+    };
+    let relocate = |e: FieldError| match &converted {
+        Some(c) => c.locate(e),
+        None => e,
+    };
+    let mut plans = match &converted {
+        Some(c) => parse_document(c.doc.clone(), policy).map_err(relocate)?,
+        None => parse(&body, policy)?,
+    };
     let (db, user) = (ctx.db()?, ctx.user_id()?);
     let mut report = Report::default();
 
@@ -158,17 +185,17 @@ pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
             continue;
         }
         if !rename {
-            return Err(AppError::Conflict(FieldError::new(
+            return Err(AppError::Conflict(relocate(FieldError::new(
                 &format!("projects[{i}].slug"),
                 "is taken by another account; change it, or import with ?rename_taken_slugs=true",
-            )));
+            ))));
         }
         let candidates: Vec<String> = (2..=50).map(|n| suffixed(&plan.spec.slug, n)).collect();
         let taken = projects::slug_owners(&db, &candidates).await?;
         let free = candidates
             .into_iter()
             .find(|c| !taken.iter().any(|(s, _)| s == c) && !wanted.contains(c))
-            .ok_or_else(|| AppError::Conflict(FieldError::new(&format!("projects[{i}].slug"), "is taken, and so are its -2 .. -50 variants")))?;
+            .ok_or_else(|| AppError::Conflict(relocate(FieldError::new(&format!("projects[{i}].slug"), "is taken, and so are its -2 .. -50 variants"))))?;
         report.renamed.push((plan.spec.slug.clone(), free.clone()));
         plan.spec.slug = free;
         report.projects.created += 1;
@@ -176,35 +203,43 @@ pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
 
     let mut batch = Vec::new();
     for plan in &plans {
-        batch.push(projects::upsert_statement(&db, user, &plan.spec, ctx.now)?);
-        let (existing, existing_endpoints): (BTreeSet<String>, BTreeSet<String>) = match projects::by_slug_owned(&db, user, &plan.spec.slug).await? {
-            Some(p) => (
-                monitors::list(&db, user, Some(p.id), 0, 1000).await?.into_iter().map(|m| m.name).collect(),
-                endpoints::list(&db, user, Some(p.id), 0, 1000).await?.into_iter().map(|e| e.name).collect(),
-            ),
-            None => (BTreeSet::new(), BTreeSet::new()),
+        let existing = projects::by_slug_owned(&db, user, &plan.spec.slug).await?;
+        let (monitors_now, endpoints_now) = match &existing {
+            Some(p) => (monitors::list(&db, user, Some(p.id), 0, 1000).await?, endpoints::list(&db, user, Some(p.id), 0, 1000).await?),
+            None => (Vec::new(), Vec::new()),
         };
+        match &existing {
+            Some(p) if p.name == plan.spec.name.trim() && (p.public != 0) == plan.spec.public => report.unchanged.projects += 1,
+            _ => batch.push(projects::upsert_statement(&db, user, &plan.spec, ctx.now)?),
+        }
         for m in &plan.monitors {
-            if existing.contains(m.name.trim()) {
-                report.monitors.updated += 1;
-            } else {
-                report.monitors.created += 1;
+            match monitors_now.iter().find(|row| row.name == m.name.trim()) {
+                Some(row) => {
+                    report.monitors.updated += 1;
+                    if row.spec().is_ok_and(|stored| stored == MonitorSpec { project_id: stored.project_id, ..m.clone() }) {
+                        report.unchanged.monitors += 1;
+                        continue;
+                    }
+                }
+                None => report.monitors.created += 1,
             }
             batch.extend(monitors::upsert_by_name(&db, user, &plan.spec.slug, m, ctx.now)?);
         }
+        // Endpoints are written even when unchanged: a document without secrets must keep the
+        // stored ones, which the upsert does.
         for ep in &plan.endpoints {
             let e = &ep.spec;
-            if existing_endpoints.contains(e.name.trim()) {
+            if endpoints_now.iter().any(|row| row.name == e.name.trim()) {
                 report.notification_endpoints.updated += 1;
             } else if let Some(field) = ep.missing {
-                return Err(FieldError::new(&format!("{}.{field}", ep.path), format!("is required for a new {} endpoint (export with include_secrets=true)", e.kind.as_str())).into());
+                return Err(relocate(FieldError::new(&format!("{}.{field}", ep.path), format!("is required for a new {} endpoint (export with include_secrets=true)", e.kind.as_str()))).into());
             } else {
                 report.notification_endpoints.created += 1;
             }
             if let Some(names) = &ep.monitor_names {
-                let known = |n: &String| existing.contains(n.trim()) || plan.monitors.iter().any(|m| m.name.trim() == n.trim());
+                let known = |n: &String| monitors_now.iter().any(|m| m.name == n.trim()) || plan.monitors.iter().any(|m| m.name.trim() == n.trim());
                 if let Some(j) = names.iter().position(|n| !known(n)) {
-                    return Err(FieldError::new(&format!("{}.monitors[{j}]", ep.path), "no monitor of that name in this project").into());
+                    return Err(relocate(FieldError::new(&format!("{}.monitors[{j}]", ep.path), "no monitor of that name in this project")).into());
                 }
             }
             let fresh = if e.kind == Kind::Webhook { Some(super::endpoints::new_secret()?) } else { None };
@@ -225,9 +260,14 @@ fn suffixed(slug: &str, n: u32) -> String {
     format!("{}{suffix}", keep.trim_end_matches('-'))
 }
 
-/// The document, validated whole: every error names its path (`projects[1].monitors[0].url`).
+/// The JSON document, validated whole.
 fn parse(body: &str, policy: crate::core::ssrf::TargetPolicy) -> Result<Vec<ProjectPlan>, FieldError> {
-    let doc = input::parse_object(body, &["vigil_export", "exported_at", "projects"])?;
+    parse_document(input::parse_object(body, &["vigil_export", "exported_at", "projects"])?, policy)
+}
+
+/// A document (JSON, or converted from YAML), validated whole: every error names its path
+/// (`projects[1].monitors[0].url`).
+fn parse_document(doc: Map<String, Value>, policy: crate::core::ssrf::TargetPolicy) -> Result<Vec<ProjectPlan>, FieldError> {
     match doc.get("vigil_export") {
         None => {}
         Some(v) if v.as_u64() == Some(FORMAT_VERSION) => {}

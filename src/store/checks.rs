@@ -279,3 +279,21 @@ pub async fn latest(db: &D1Database, monitor_id: i64) -> Result<Option<CheckRow>
     first(db, "SELECT * FROM checks WHERE monitor_id = ?1 ORDER BY slot DESC LIMIT 1", &args![monitor_id]).await
 }
 
+
+/// Seed 002's names of a check's monitor: the project's slug (site) and the monitor's name
+/// (domain). Only the caller's monitors.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SiteDomain {
+    pub monitor_id: i64,
+    pub site_id: String,
+    pub domain_id: String,
+}
+
+const SITE_DOMAINS: &str = "SELECT m.id AS monitor_id, p.slug AS site_id, m.name AS domain_id FROM monitors m JOIN projects p ON p.id = m.project_id \
+     WHERE m.id IN (SELECT value FROM json_each(?1)) AND p.owner_id = ?2";
+
+/// For a page of checks: one query reading 2 rows per distinct monitor (not per check).
+pub async fn site_domains(db: &D1Database, owner: i64, monitor_ids: &[i64]) -> Result<Vec<SiteDomain>, AppError> {
+    let list = serde_json::to_string(monitor_ids).unwrap_or_else(|_| "[]".into());
+    all(db, SITE_DOMAINS, &args![list, owner]).await
+}

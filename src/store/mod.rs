@@ -12,6 +12,7 @@ pub mod pages;
 pub mod projects;
 pub mod rollups;
 pub mod sessions;
+pub mod settings;
 
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};

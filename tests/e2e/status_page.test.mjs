@@ -7,6 +7,9 @@ import { startVigil, startTarget } from './harness.mjs';
 let vigil;
 let target;
 const HOUR = 3_600_000;
+// The page is negotiated (DESIGN.md §8): ask for HTML as a browser does (the harness's default
+// Accept is JSON).
+const HTML = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
 
 before(async () => {
   target = await startTarget();
@@ -70,7 +73,7 @@ test('seeded history and real checks show up in timeline, uptime, JSON, feed and
   assert.ok(u24 > 0.45 && u24 < 0.5, `24h uptime ${u24}`);
 
   // The HTML says the same, escapes hostile names, and leaks no URL or raw error text.
-  const html = await vigil.api('GET', '/status/default', undefined, { token: null });
+  const html = await vigil.api('GET', '/status/default', undefined, { token: null, headers: HTML });
   assert.equal(html.status, 200);
   assert.match(html.headers.get('content-type'), /text\/html/);
   assert.ok(!html.body.includes('<script>alert(1)</script>'), 'monitor name escaped');
@@ -109,17 +112,17 @@ test('seeded history and real checks show up in timeline, uptime, JSON, feed and
 });
 
 test('pages are cached: a second view within 30 s is a HIT, and ETags give 304', async () => {
-  const first = await vigil.api('GET', '/status/default', undefined, { token: null });
-  const second = await vigil.api('GET', '/status/default', undefined, { token: null });
+  const first = await vigil.api('GET', '/status/default', undefined, { token: null, headers: HTML });
+  const second = await vigil.api('GET', '/status/default', undefined, { token: null, headers: HTML });
   assert.equal(second.headers.get('x-vigil-cache'), 'HIT');
   assert.equal(second.body, first.body);
   assert.match(second.headers.get('cache-control'), /max-age=30/);
   const etag = second.headers.get('etag');
   assert.ok(etag);
-  const conditional = await vigil.api('GET', '/status/default', undefined, { token: null, headers: { 'if-none-match': etag } });
+  const conditional = await vigil.api('GET', '/status/default', undefined, { token: null, headers: { ...HTML, 'if-none-match': etag } });
   assert.equal(conditional.status, 304);
   // A random query string is not a way around the cache (and so around D1).
-  const busted = await vigil.api('GET', `/status/default?x=${Math.random()}`, undefined, { token: null });
+  const busted = await vigil.api('GET', `/status/default?x=${Math.random()}`, undefined, { token: null, headers: HTML });
   assert.equal(busted.headers.get('x-vigil-cache'), 'HIT');
   assert.equal(busted.body, first.body);
 });
