@@ -5,23 +5,34 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+# Seconds per phase, printed as each one ends, so a slow CI run says where its time went.
+phase_start=$SECONDS
+phase_name=""
+phase() {
+  if [ -n "$phase_name" ]; then log "$phase_name: $((SECONDS - phase_start)) s"; fi
+  phase_name="$1"; phase_start=$SECONDS
+  [ -z "$1" ] || log "$1"
+}
+trap 'phase ""; log "total: $SECONDS s"' EXIT
+
+phase "setup"
 bash scripts/setup.sh
 
-log "lints (clippy, warnings are errors; host and wasm32, whose glue host builds never compile)"
+phase "lints (clippy, warnings are errors; host and wasm32, whose glue host builds never compile)"
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
 
-log "host tests (cargo test)"
+phase "host tests (cargo test)"
 cargo test --lib --quiet
 
-log "wasm tests under Node (wasm-bindgen-test)"
+phase "wasm tests under Node (wasm-bindgen-test)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown --test wasm  # no --quiet: the runner rejects it
 
-log "building the worker once for the end-to-end suite"
+phase "building the worker once for the end-to-end suite"
 bash scripts/build.sh > /dev/null
 
-log "size guard: what \`wrangler deploy\` would upload (dry run, offline, no login)"
+phase "size guard: what \`wrangler deploy\` would upload (dry run, offline, no login)"
 # --dry-run builds (build.sh skips: build/ is fresh), bundles and stops before any network call.
 outdir="$(mktemp -d)"
 dry="$(npx wrangler deploy --dry-run --outdir "$outdir" 2>&1)" || { printf '%s\n' "$dry" >&2; exit 1; }
@@ -37,6 +48,7 @@ if awk -v s="$gzip_kib" -v max="$MAX_UPLOAD_GZIP_KIB" 'BEGIN { exit !(s > max) }
   log "size guard: the gzipped upload is $gzip_kib KiB, over $MAX_UPLOAD_GZIP_KIB KiB"; exit 1
 fi
 
-log "end-to-end tests (node --test against wrangler dev)"
-# One file at a time: each starts its own wrangler dev, and the machine has 2 cores.
-node --test --test-concurrency=1 tests/e2e/
+phase "end-to-end tests (node --test against wrangler dev)"
+# Files run VIGIL_E2E_CONCURRENCY at a time (default 2), each with its own wrangler dev: most of a
+# file's time is spent waiting on retries, backoffs and receivers, not on the CPU.
+node --test --test-concurrency="${VIGIL_E2E_CONCURRENCY:-2}" tests/e2e/

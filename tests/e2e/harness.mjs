@@ -5,6 +5,16 @@
 //   try { const r = await vigil.api('GET', '/api/monitors'); ... }
 //   finally { await vigil.stop(); }
 //
+// Keeping the suite fast (scripts/test.sh runs VIGIL_E2E_CONCURRENCY files at once, default 2,
+// each with its own wrangler dev; budget: the whole test command under 10 min warm):
+// - Wait on the event, never a fixed sleep: `await vigil.waitFor(() => cond, { what })` polls
+//   with a deadline. Sleep only to prove that something does NOT happen, and then briefly.
+// - One `startVigil()` per file in `before()`, shared by the file's tests; give each test its own
+//   user, project or names so tests never depend on one another's rows.
+// - Seed rows with `await vigil.d1(sql)`, never a blocking spawnSync (see d1()).
+// - Ticks are `vigil.tick()` (safe to run concurrently; see tick() for wrangler's proxy quirk).
+// - Timing assertions must hold with another file's wrangler dev busy on the second core.
+//
 // A crash test: `await vigil.kill()` SIGKILLs the running wrangler dev (its whole process group);
 // `await vigil.restart()` starts it again on the same D1 state, port and vars (killing it first
 // if it still runs).
