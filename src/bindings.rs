@@ -21,6 +21,10 @@ pub struct Config {
     /// Fetches one consumer invocation keeps open at once (Cloudflare allows 6).
     pub check_concurrency: usize,
     pub recheck_delay_seconds: u32,
+    /// `HANDOFF_GRACE_SECONDS`: how long a hand-off through a queue (an incident event to the
+    /// alerts consumer, a delivery message, a confirmation re-check) may take before the cron
+    /// counts it lost and sends it again (DESIGN.md §6). Tests use a few seconds.
+    pub handoff_grace_seconds: u32,
     /// `VIGIL_TEST_HOOKS=true` enables routes that only end-to-end tests use (raw queue
     /// messages, to prove redelivery is harmless). Off by default; never set in production.
     pub test_hooks: bool,
@@ -102,6 +106,7 @@ impl Config {
             target_policy: TargetPolicy { allow_private: var("ALLOW_PRIVATE_TARGETS").is_some_and(|v| v.trim() == "true") },
             check_concurrency: number("CHECK_CONCURRENCY", 6, (1, 6)) as usize,
             recheck_delay_seconds: number("RECHECK_DELAY_SECONDS", 20, (0, 300)),
+            handoff_grace_seconds: number("HANDOFF_GRACE_SECONDS", 120, (1, 3600)),
             test_hooks: var("VIGIL_TEST_HOOKS").is_some_and(|v| v.trim() == "true"),
             raw_retention_days: number("RAW_RETENTION_DAYS", 7, (1, 90)),
             hourly_retention_days: number("HOURLY_RETENTION_DAYS", 90, (1, 400)),

@@ -15,11 +15,11 @@ use crate::core::check_log::CheckLine;
 use crate::core::classify::classify;
 use crate::core::incident::{self, Effect, Thresholds};
 use crate::core::monitor::MonitorSpec;
-use crate::core::schedule::{CheckJob, JobKind};
+use crate::core::schedule::{recheck_lost_after, CheckJob, JobKind};
 use crate::error::{AppError, Context};
 use crate::pool::Slots;
 use crate::probe;
-use crate::store::checks::{self, CheckResult, Recorded};
+use crate::store::checks::{self, CheckResult, Recheck, Recorded};
 use crate::store::monitors::{self, MonitorRow};
 use crate::store::{self, incidents, settings};
 
@@ -117,22 +117,29 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>) -> Result<(), App
     if row.is_active == 0 && job.kind != JobKind::Manual {
         return Ok(()); // paused since it was queued
     }
-    let result = CheckResult { job: &job, started_at: report.started_at, attempts: report.attempts, verdict: &verdict };
+    // The re-check this check may ask for, fixed now so the record and the message agree.
+    let delay = ctx.config.recheck_delay_seconds;
+    let recheck_slot = clock::now_ms().div_euclid(1000).max(job.slot) + i64::from(delay.max(1));
+    let recheck = Recheck {
+        slot: recheck_slot,
+        lost_after: recheck_lost_after(recheck_slot, ctx.config.handoff_grace_seconds, spec.timeout_seconds, spec.retries),
+    };
     let effect = Effect::of(verdict.status, spec.bot_counts_as_failure);
     let thresholds = Thresholds { failure: spec.failure_threshold, recovery: spec.recovery_threshold };
     for _ in 0..STALE_RETRIES {
         let step = incident::step(row.streaks(), effect, thresholds);
+        let result = CheckResult { job: &job, started_at: report.started_at, attempts: report.attempts, verdict: &verdict, recheck: step.recheck.then_some(recheck) };
         match checks::record(ctx.db, &result, &step, row.state_version).await? {
             Recorded::New(events) => {
                 alerts::enqueue(ctx.env, ctx.db, &events, clock::now_ms()).await?;
                 if step.recheck {
-                    send_recheck(ctx, &job).await?;
+                    send_recheck(ctx, &job, recheck.slot).await?;
                 }
                 return Ok(());
             }
             Recorded::Duplicate => {
                 // Redelivered: the first delivery recorded it. Finish what it may not have.
-                let unsent = incidents::unsent_of_check(ctx.db, job.monitor_id, job.slot).await?;
+                let unsent = incidents::unreceived_of_check(ctx.db, job.monitor_id, job.slot).await?;
                 return alerts::enqueue(ctx.env, ctx.db, &unsent, clock::now_ms()).await;
             }
             Recorded::MonitorGone => return Ok(()),
@@ -145,11 +152,11 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>) -> Result<(), App
     Err(AppError::Internal(format!("monitor {} state kept changing while recording", job.monitor_id)))
 }
 
-/// Pulls the next check forward to confirm a failure (or a recovery) in about a minute.
-async fn send_recheck(ctx: &Job<'_>, job: &CheckJob) -> Result<(), AppError> {
+/// Pulls the next check forward to confirm a failure (or a recovery) in about a minute. The
+/// record already holds this re-check (`recheck_slot`), so if this message is lost the cron
+/// sends it again (`scheduler::tick`).
+async fn send_recheck(ctx: &Job<'_>, job: &CheckJob, slot: i64) -> Result<(), AppError> {
     let delay = ctx.config.recheck_delay_seconds;
-    let now_s = clock::now_ms().div_euclid(1000);
-    let slot = now_s.max(job.slot) + i64::from(delay.max(1));
     let recheck = CheckJob { monitor_id: job.monitor_id, slot, kind: JobKind::Recheck, spec: job.spec.clone() };
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     queue.send(MessageBuilder::new(recheck).delay_seconds(delay).build()).await.context("sending recheck")

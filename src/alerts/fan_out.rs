@@ -140,14 +140,16 @@ pub async fn fan_out(env: &Env, db: &D1Database, config: &AlertConfig, e: &Event
     if ctx.released_at.is_some() {
         worker::console_log!("alert {message_id}: released after its maintenance window");
     }
-    let created = deliveries::create(db, &sends, now).await?;
+    // The event is handed over exactly when its sends exist: one batch.
+    let created = deliveries::create(db, &sends, now, Some(incidents::received_stmt(db, e, now)?)).await?;
     let n = created.len();
     enqueue_sends(env, created).await?;
     Ok(n)
 }
 
-/// Holds an event during maintenance, and logs a `suppressed` delivery per endpoint the first
-/// time, so a user can see why no alert came.
+/// Holds an event during maintenance (which also hands it over: the hold is what the consumer
+/// records), and logs a `suppressed` delivery per endpoint the first time, so a user can see
+/// why no alert came.
 async fn hold(db: &D1Database, ctx: &EventContext, message_id: &str, sends: &[NewSend], now: EpochMs) -> Result<(), AppError> {
     let newly = store::hold_event(db, ctx.incident_id, &ctx.event, now).await?;
     if !newly || sends.is_empty() {
@@ -184,7 +186,7 @@ pub async fn send_test(env: &Env, db: &D1Database, config: &AlertConfig, endpoin
     // An inactive endpoint gets the send too: delivery logs it as `failed` with the reason,
     // which is what a user testing a disabled endpoint needs to see.
     let sends = sends_for(&info, &message_id, None, std::slice::from_ref(endpoint), config, now);
-    let created = deliveries::create(db, &sends, now).await?;
+    let created = deliveries::create(db, &sends, now, None).await?;
     let n = created.len();
     enqueue_sends(env, created).await?;
     Ok((message_id, n))

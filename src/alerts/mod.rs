@@ -11,7 +11,7 @@
 //!
 //! - [`fan_out`]: an incident event -> one send per (endpoint, recipient), or a maintenance hold.
 //! - [`send`]: claim -> send -> settle, one attempt of one send.
-//! - [`sweep`]: the cron's safety net and seed 000's `GET /emails`.
+//! - [`sweep`]: the cron's safety net and seed 000's `GET /emails` (the caller's due emails).
 //! - [`reminders`]: reminders of open incidents (glue only; the rules are `core::reminder`).
 //!
 //! Once per (event, endpoint, recipient) as the receiver sees it: fan-out creates each send's
@@ -55,8 +55,11 @@ pub enum AlertMessage {
     Event(EventRef),
 }
 
-/// Hands events to the alerts queue, then marks them enqueued. A crash between the two leaves
-/// them unmarked, and the cron resends them; fan-out dedupes on (event, endpoint, recipient).
+/// Hands events to the alerts queue, then marks them enqueued. An event counts as handed over
+/// only once the alerts consumer has recorded its sends (`received_at`, in the batch that
+/// creates them); until then the cron resends it a grace period after it was written or last
+/// enqueued (`resend_unreceived`), whether the crash came before the send, after it, or took
+/// the queue message with it. Fan-out dedupes on (event, endpoint, recipient).
 pub async fn enqueue(env: &Env, db: &D1Database, events: &[EventRef], now: EpochMs) -> Result<(), AppError> {
     if events.is_empty() {
         return Ok(());
@@ -67,6 +70,20 @@ pub async fn enqueue(env: &Env, db: &D1Database, events: &[EventRef], now: Epoch
         queue.send_batch(messages).await.context("sending incident events")?;
     }
     incidents::mark_enqueued(db, events, now).await
+}
+
+/// The cron's safety net for the outbox: events the alerts consumer has not recorded
+/// `grace_ms` after they were written or last enqueued go on the queue again. Returns how many.
+pub async fn resend_unreceived(env: &Env, db: &D1Database, now: EpochMs, grace_ms: i64) -> Result<usize, AppError> {
+    let events = incidents::claim_unreceived(db, now, grace_ms).await?;
+    if events.is_empty() {
+        return Ok(0);
+    }
+    worker::console_log!("resending {} incident events not yet received", events.len());
+    let queue = env.queue(ALERTS_QUEUE).context("alerts queue binding")?;
+    let messages: Vec<_> = events.iter().map(|e| MessageBuilder::new(*e).build()).collect();
+    queue.send_batch(messages).await.context("resending incident events")?;
+    Ok(events.len())
 }
 
 /// Puts delivery messages on the alerts queue.
@@ -100,7 +117,7 @@ pub async fn consume(messages: Vec<Message<AlertMessage>>, env: &Env) -> Result<
                 let now = clock::now_ms();
                 let result = match message.body() {
                     AlertMessage::Event(e) => fan_out::fan_out(env, db, &config.alerts, e, now).await.map(|_| Next::Ack),
-                    AlertMessage::Send(s) => send::deliver(db, config, s, now, false).await.map(|(next, _)| next),
+                    AlertMessage::Send(s) => send::deliver(db, config, s, now).await.map(|(next, _)| next),
                 };
                 match result {
                     Ok(Next::Ack) => message.ack(),

@@ -21,19 +21,20 @@ use crate::store::alerts as store;
 use crate::store::deliveries::{self, Attempt, ClaimedSend, SendRef};
 use crate::store::endpoints::{self, EndpointRow};
 
-/// How long a claimed send stays with its sender beyond the request timeout.
+/// How long a claimed send stays with its sender beyond the request timeout: time to record
+/// the answer (one D1 batch). A sender that dies holding the claim delays the send by this
+/// much; one still recording when it ends would let a second sender repeat the attempt.
 const LEASE_MARGIN_MS: i64 = 30_000;
-/// A receiver's answer body is read at most this far, only to release the connection.
-const ANSWER_READ_CAP: usize = 64 * 1024;
-/// How much of a chat or pager answer is kept to be read: their JSON answers are small.
+/// How much of a chat or pager answer is read: their JSON answers are small.
 const ANSWER_KEEP: usize = 16 * 1024;
 
-/// Claims a send and makes one attempt. `send_now` (`GET /emails`) ignores the retry schedule.
+/// Claims a send and makes one attempt, if it is due: the queue, the cron and `GET /emails`
+/// all go through this claim, so none of them spends attempts faster than the backoff allows.
 /// Returns what to do with the message and the outcome if an attempt was made.
-pub async fn deliver(db: &D1Database, config: &Config, s: &SendRef, now: EpochMs, send_now: bool) -> Result<(Next, Option<Outcome>), AppError> {
+pub async fn deliver(db: &D1Database, config: &Config, s: &SendRef, now: EpochMs) -> Result<(Next, Option<Outcome>), AppError> {
     let alerts = &config.alerts;
     let lease_ms = i64::from(alerts.timeout_seconds) * 1000 + LEASE_MARGIN_MS;
-    let Some(claimed) = deliveries::claim(db, s, now, lease_ms, send_now).await? else {
+    let Some(claimed) = deliveries::claim(db, s, now, lease_ms).await? else {
         // Not ours to send: done, in flight elsewhere, or gone; or a retry not yet due, which
         // this (duplicate or early) message waits for rather than sending early.
         return Ok(match deliveries::state(db, s).await? {
@@ -215,7 +216,9 @@ fn scrub(text: String, request: &Outgoing) -> String {
 }
 
 /// POSTs under one deadline. Redirects are not followed (`manual`): a 3xx is an answer, judged
-/// as not delivered. The response body is read (bounded) only to release the connection.
+/// as not delivered. For webhooks and email the answer's body is cancelled unread: the status
+/// decides, and recording it at once keeps short the window in which a crash makes the send go
+/// out twice (README "Delivery guarantees"). Chat and pager answers are read up to 16 KiB.
 async fn send(request: &Outgoing, timeout_seconds: u32) -> Reply {
     let start = clock::now_ms();
     let headers = request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
@@ -228,8 +231,13 @@ async fn send(request: &Outgoing, timeout_seconds: u32) -> Reply {
         let mut response = http::fetch(req, &signal).await?;
         let status = response.status_code();
         let retry_after = response.headers().get("retry-after").ok().flatten();
-        let read = http::read_capped(&mut response, ANSWER_READ_CAP).await;
-        let body = if keep_body { String::from_utf8_lossy(&read[..read.len().min(ANSWER_KEEP)]).into_owned() } else { String::new() };
+        let body = if keep_body {
+            // Chat and pager answers say in the body what went wrong and how long to wait.
+            String::from_utf8_lossy(&http::read_capped(&mut response, ANSWER_KEEP).await).into_owned()
+        } else {
+            http::discard_body(&mut response);
+            String::new()
+        };
         Ok::<_, worker::Error>((status, retry_after, body))
     })
     .await;

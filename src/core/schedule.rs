@@ -48,6 +48,13 @@ pub fn next_due(slot: i64, interval_seconds: u32) -> i64 {
     slot + i64::from(interval_seconds)
 }
 
+/// When (epoch seconds) a re-check handed to the queue for `slot` counts as lost, so the cron
+/// sends it again: a grace period after the slot plus the longest the check itself can take
+/// (every attempt timing out), so a slow check still running is not sent twice.
+pub fn recheck_lost_after(slot: i64, grace_s: u32, timeout_s: u32, retries: u32) -> i64 {
+    slot + i64::from(grace_s) + i64::from(timeout_s) * (i64::from(retries) + 1)
+}
+
 /// Why a check runs. Part of the job so the record can say so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -189,5 +196,12 @@ mod tests {
         assert_eq!(serde_json::to_string(&job).unwrap(), r#"{"monitor_id":1,"slot":60,"kind":"recheck"}"#);
         let back: CheckJob = serde_json::from_str(r#"{"monitor_id":1,"slot":60,"kind":"recheck"}"#).unwrap();
         assert_eq!(back, job);
+    }
+
+    #[test]
+    fn a_recheck_is_lost_after_grace_plus_its_longest_run() {
+        assert_eq!(recheck_lost_after(1_000, 120, 20, 3), 1_000 + 120 + 80);
+        assert_eq!(recheck_lost_after(1_000, 5, 1, 0), 1_006);
+        assert_eq!(recheck_lost_after(0, 3600, 30, 3), 3720);
     }
 }

@@ -196,6 +196,19 @@ fn pad(out: &mut String, v: u32, width: u32) {
     }
 }
 
+/// Appends `sep` and then `v` as two digits.
+fn sep2(out: &mut String, sep: char, v: u32) {
+    out.push(sep);
+    pad(out, v, 2);
+}
+
+/// "2026-11-21" (the date part every numeric format starts with).
+fn push_date(out: &mut String, c: &Civil) {
+    push_year(out, c.year);
+    sep2(out, '-', c.month);
+    sep2(out, '-', c.day);
+}
+
 /// The year, four digits for 0..=9999 and plain digits (with sign) outside.
 fn push_year(out: &mut String, year: i64) {
     if (0..=9999).contains(&year) {
@@ -213,17 +226,10 @@ pub fn iso(ms: EpochMs) -> String {
         return super::time::iso(ms);
     }
     let mut out = String::with_capacity(24);
-    pad(&mut out, c.year as u32, 4);
-    out.push('-');
-    pad(&mut out, c.month, 2);
-    out.push('-');
-    pad(&mut out, c.day, 2);
-    out.push('T');
-    pad(&mut out, c.hour, 2);
-    out.push(':');
-    pad(&mut out, c.minute, 2);
-    out.push(':');
-    pad(&mut out, c.second, 2);
+    push_date(&mut out, &c);
+    sep2(&mut out, 'T', c.hour);
+    sep2(&mut out, ':', c.minute);
+    sep2(&mut out, ':', c.second);
     out.push('.');
     pad(&mut out, c.milli, 3);
     out.push('Z');
@@ -236,11 +242,7 @@ const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Au
 pub fn ymd(ms: EpochMs) -> String {
     let c = civil(ms);
     let mut out = String::with_capacity(10);
-    push_year(&mut out, c.year);
-    out.push('-');
-    pad(&mut out, c.month, 2);
-    out.push('-');
-    pad(&mut out, c.day, 2);
+    push_date(&mut out, &c);
     out
 }
 
@@ -249,8 +251,7 @@ pub fn hm(ms: EpochMs) -> String {
     let c = civil(ms);
     let mut out = String::with_capacity(5);
     pad(&mut out, c.hour, 2);
-    out.push(':');
-    pad(&mut out, c.minute, 2);
+    sep2(&mut out, ':', c.minute);
     out
 }
 
@@ -274,17 +275,10 @@ pub fn short_utc(ms: EpochMs) -> String {
 pub fn full_utc(ms: EpochMs) -> String {
     let c = civil(ms);
     let mut out = String::with_capacity(23);
-    push_year(&mut out, c.year);
-    out.push('-');
-    pad(&mut out, c.month, 2);
-    out.push('-');
-    pad(&mut out, c.day, 2);
-    out.push(' ');
-    pad(&mut out, c.hour, 2);
-    out.push(':');
-    pad(&mut out, c.minute, 2);
-    out.push(':');
-    pad(&mut out, c.second, 2);
+    push_date(&mut out, &c);
+    sep2(&mut out, ' ', c.hour);
+    sep2(&mut out, ':', c.minute);
+    sep2(&mut out, ':', c.second);
     out.push_str(" UTC");
     out
 }

@@ -142,7 +142,7 @@ pub async fn deliveries(ctx: Ctx) -> Result<Response, AppError> {
 
 /// Seed 000's `GET /emails`: send the pending notifications now and say how many.
 pub async fn send_pending_emails(ctx: Ctx) -> Result<Response, AppError> {
-    let report = alerts::flush(&ctx.env, &ctx.db()?, &ctx.config, ctx.now).await?;
+    let report = alerts::flush(&ctx.env, &ctx.db()?, &ctx.config, ctx.user_id()?, ctx.now).await?;
     let message = format!(
         "Sent {} of {} pending email notifications ({} failed, {} still pending)",
         report.emails_delivered, report.emails_attempted, report.emails_failed, report.emails_pending

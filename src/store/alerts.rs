@@ -56,8 +56,9 @@ pub async fn event_context(db: &D1Database, e: &EventRef, now: EpochMs) -> Resul
 }
 
 /// Holds an event (maintenance); returns a row only the first time (or after a release), so
-/// the `suppressed` log is written once per hold.
-const HOLD_EVENT: &str = "UPDATE incident_events SET held_at = COALESCE(held_at, ?3), released_at = NULL \
+/// the `suppressed` log is written once per hold. The hold is what the consumer records for
+/// the event, so it also hands the event over (`received_at`).
+const HOLD_EVENT: &str = "UPDATE incident_events SET held_at = COALESCE(held_at, ?3), released_at = NULL, received_at = COALESCE(received_at, ?3) \
      WHERE incident_id = ?1 AND event = ?2 AND (held_at IS NULL OR released_at IS NOT NULL) RETURNING incident_id";
 
 /// True if this call put the event on hold (false: it was held already).
@@ -68,8 +69,9 @@ pub async fn hold_event(db: &D1Database, incident_id: i64, event: &str, now: Epo
 
 /// ?1 now (ISO). Opened events held by a window that has ended while the incident is still
 /// open: marked released and returned, at most 100 a tick. Reads only held, unreleased rows
-/// (the `incident_events_held` partial index).
-const RELEASE_HELD: &str = "UPDATE incident_events SET released_at = ?1 WHERE rowid IN ( \
+/// (the `incident_events_held` partial index). A released event is handed over anew: until
+/// the consumer records its sends, the cron's outbox check resends it.
+const RELEASE_HELD: &str = "UPDATE incident_events SET released_at = ?1, enqueued_at = ?1, received_at = NULL WHERE rowid IN ( \
        SELECT e.rowid FROM incident_events e JOIN incidents i ON i.id = e.incident_id JOIN monitors m ON m.id = i.monitor_id \
        WHERE e.held_at IS NOT NULL AND e.released_at IS NULL AND e.event = 'incident.opened' AND i.resolved_at IS NULL \
        AND NOT EXISTS (SELECT 1 FROM maintenance_windows w WHERE w.project_id = m.project_id \

@@ -16,9 +16,24 @@ use crate::error::AppError;
 const INSERT_CHECK: &str = "INSERT INTO checks (monitor_id, slot, kind, started_at, status, slow, http_status, latency_ms, failure_type, attempts, failure_kind) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 /// Sets state_version to the version the recorder read + 1; the guard trigger aborts the
-/// batch when someone else got there first.
+/// batch when someone else got there first. The re-check columns (migration 0008): ?8/?9 the
+/// re-check this check asks for (its slot, and when it counts as lost), else NULL; ?10 this
+/// check's slot, which settles any re-check up to it. (SET reads the old row, so every CASE
+/// sees the same recheck_slot.)
 const UPDATE_STATE: &str = "UPDATE monitors SET status = ?2, slow = ?3, consecutive_failures = ?4, consecutive_successes = ?5, \
-     last_checked_at = ?6, state_version = ?7 WHERE id = ?1";
+     last_checked_at = ?6, state_version = ?7, \
+     recheck_slot = CASE WHEN ?8 IS NOT NULL THEN ?8 WHEN recheck_slot <= ?10 THEN NULL ELSE recheck_slot END, \
+     recheck_due = CASE WHEN ?8 IS NOT NULL THEN ?9 WHEN recheck_slot <= ?10 THEN NULL ELSE recheck_due END \
+     WHERE id = ?1";
+
+/// ?1 now (epoch s), ?2 grace (s). Re-checks whose queue message was lost (the consumer died
+/// before sending it, or it died on the queue): pushed one grace period on and returned, at
+/// most 100 a tick; a paused monitor's is dropped. Reads only overdue rows of the
+/// `monitors_recheck` partial index (normally none).
+const LOST_RECHECKS: &str = "UPDATE monitors SET recheck_due = CASE WHEN is_active = 1 THEN ?1 + ?2 END, \
+       recheck_slot = CASE WHEN is_active = 1 THEN recheck_slot END \
+     WHERE rowid IN (SELECT rowid FROM monitors WHERE recheck_due <= ?1 LIMIT 100) \
+     RETURNING id AS monitor_id, recheck_slot AS slot, is_active";
 const OPEN_INCIDENT: &str = "INSERT INTO incidents (monitor_id, opened_at, opened_slot, cause, last_status, failure_kind, cause_http_status) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 const RESOLVE_INCIDENT: &str =
@@ -74,12 +89,36 @@ pub struct CheckResult<'a> {
     pub started_at: EpochMs,
     pub attempts: u32,
     pub verdict: &'a Verdict,
+    /// The confirmation re-check this check asks for, recorded with it so the cron can find
+    /// it again if its queue message is lost.
+    pub recheck: Option<Recheck>,
+}
+
+/// A re-check handed to the checks queue: its job slot, and when (epoch s) it counts as lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recheck {
+    pub slot: i64,
+    pub lost_after: i64,
+}
+
+/// A re-check the cron sends again.
+#[derive(Debug, Deserialize)]
+pub struct LostRecheck {
+    pub monitor_id: i64,
+    pub slot: Option<i64>,
+    pub is_active: i64,
+}
+
+/// The cron's safety net for re-checks (see `LOST_RECHECKS`): the active ones to send again.
+pub async fn lost_rechecks(db: &D1Database, now_s: i64, grace_s: i64) -> Result<Vec<(i64, i64)>, AppError> {
+    let rows: Vec<LostRecheck> = all(db, LOST_RECHECKS, &args![now_s, grace_s]).await?;
+    Ok(rows.into_iter().filter(|r| r.is_active == 1).filter_map(|r| Some((r.monitor_id, r.slot?))).collect())
 }
 
 /// Records a check and its consequences atomically. `read_version` is the monitor's
 /// state_version when `step` was computed from it.
 pub async fn record(db: &D1Database, result: &CheckResult<'_>, step: &Step, read_version: i64) -> Result<Recorded, AppError> {
-    let CheckResult { job, started_at, attempts, verdict } = result;
+    let CheckResult { job, started_at, attempts, verdict, recheck } = result;
     let status = verdict.status.as_str();
     let at = iso(*started_at);
     let mut batch = Batch::new();
@@ -115,7 +154,10 @@ pub async fn record(db: &D1Database, result: &CheckResult<'_>, step: &Step, read
                 step.streaks.consecutive_failures,
                 step.streaks.consecutive_successes,
                 at.clone(),
-                read_version + 1
+                read_version + 1,
+                recheck.map(|r| r.slot),
+                recheck.map(|r| r.lost_after),
+                job.slot
             ],
         )?,
     );

@@ -85,10 +85,11 @@ pub struct Attempt<'a> {
 const CREATE_SEND: &str = "INSERT OR IGNORE INTO alert_sends (message_id, endpoint_id, recipient, event, incident_id, payload, next_attempt_at, created_at, updated_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING message_id, endpoint_id, recipient";
 
-/// ?1-?3 the send, ?4 now (ms), ?5 the lease (ms), ?6 now (ISO), ?7 ignore the schedule.
+/// ?1-?3 the send, ?4 now (ms), ?5 the lease (ms), ?6 now (ISO). A pending send is taken
+/// only once due (a second of slack for queue delays rounded to whole seconds).
 const CLAIM: &str = "UPDATE alert_sends SET state = 'sending', attempts = attempts + 1, lease_until = ?4 + ?5, updated_at = ?6 \
      WHERE message_id = ?1 AND endpoint_id = ?2 AND recipient = ?3 \
-     AND ((state = 'pending' AND (?7 = 1 OR next_attempt_at <= ?4 + 1000)) OR (state = 'sending' AND lease_until < ?4)) \
+     AND ((state = 'pending' AND next_attempt_at <= ?4 + 1000) OR (state = 'sending' AND lease_until < ?4)) \
      RETURNING message_id, endpoint_id, recipient, event, incident_id, payload, attempts";
 
 const SEND_STATE: &str = "SELECT state, next_attempt_at FROM alert_sends WHERE message_id = ?1 AND endpoint_id = ?2 AND recipient = ?3";
@@ -103,19 +104,32 @@ const LOG_ATTEMPT: &str = "INSERT INTO deliveries (endpoint_id, message_id, inci
 const LIST: &str = "SELECT id, endpoint_id, message_id, incident_id, event, recipient, attempt, outcome, http_status, error, latency_ms, created_at \
      FROM deliveries WHERE endpoint_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
 
-/// ?1 now (ms), ?2 grace (ms). Reads only open sends (the `alert_sends_open` partial index).
-const STUCK: &str = "SELECT message_id, endpoint_id, recipient FROM alert_sends \
-     WHERE (state = 'pending' AND next_attempt_at < ?1 - ?2) OR (state = 'sending' AND lease_until < ?1) LIMIT 100";
+/// ?1 now (ms), ?2 grace (ms). The `state IN` term lets SQLite seek the `alert_sends_open`
+/// partial index, so a tick reads only open sends (pending or sending), never the delivered
+/// history (with the bare OR it scanned the whole table).
+const STUCK: &str = "SELECT message_id, endpoint_id, recipient FROM alert_sends WHERE state IN ('pending', 'sending') \
+     AND ((state = 'pending' AND next_attempt_at < ?1 - ?2) OR (state = 'sending' AND lease_until < ?1)) LIMIT 100";
 
-const PENDING_EMAILS: &str = "SELECT message_id, endpoint_id, recipient FROM alert_sends WHERE state = 'pending' AND recipient <> '' ORDER BY next_attempt_at LIMIT ?1";
+/// ?1 owner, ?2 now (ms), ?3 limit. The caller's email sends (through their endpoints'
+/// projects) that may be attempted now: the claim's own condition, so nothing is attempted
+/// before its backoff or `Retry-After` allows. Reads the `alert_sends_open` partial index.
+const DUE_EMAILS_OF_OWNER: &str = "SELECT message_id, endpoint_id, recipient FROM alert_sends WHERE state IN ('pending', 'sending') AND recipient <> '' \
+     AND endpoint_id IN (SELECT e.id FROM notification_endpoints e JOIN projects p ON p.id = e.project_id WHERE p.owner_id = ?1) \
+     AND ((state = 'pending' AND next_attempt_at <= ?2 + 1000) OR (state = 'sending' AND lease_until < ?2)) \
+     ORDER BY next_attempt_at LIMIT ?3";
 
-/// Creates the sends that do not exist yet, in one batch; returns the ones this call created,
-/// so only those are enqueued (a repeated fan-out enqueues nothing).
-pub async fn create(db: &D1Database, sends: &[NewSend], now: EpochMs) -> Result<Vec<SendRef>, AppError> {
-    if sends.is_empty() {
+/// ?1 owner. The caller's email sends not settled yet.
+const OPEN_EMAILS_OF_OWNER: &str = "SELECT COUNT(*) AS n FROM alert_sends WHERE recipient <> '' AND state IN ('pending', 'sending') \
+     AND endpoint_id IN (SELECT e.id FROM notification_endpoints e JOIN projects p ON p.id = e.project_id WHERE p.owner_id = ?1)";
+
+/// Creates the sends that do not exist yet, in one batch (with `also`, the statement that
+/// hands their event over); returns the ones this call created, so only those are enqueued (a
+/// repeated fan-out enqueues nothing).
+pub async fn create(db: &D1Database, sends: &[NewSend], now: EpochMs, also: Option<D1PreparedStatement>) -> Result<Vec<SendRef>, AppError> {
+    if sends.is_empty() && also.is_none() {
         return Ok(Vec::new());
     }
-    let statements = sends
+    let mut statements = sends
         .iter()
         .map(|s| {
             stmt(
@@ -125,6 +139,7 @@ pub async fn create(db: &D1Database, sends: &[NewSend], now: EpochMs) -> Result<
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
+    statements.extend(also);
     let results = db.batch(statements).await.context("creating alert sends")?;
     let mut created = Vec::new();
     for r in results {
@@ -135,13 +150,12 @@ pub async fn create(db: &D1Database, sends: &[NewSend], now: EpochMs) -> Result<
 
 /// Takes the send for one attempt, in one statement, so of two consumers holding the same
 /// message only one gets it. Due pending sends, and sends whose previous holder's lease ran
-/// out (it crashed mid-attempt), can be taken; `ignore_schedule` takes a pending send even
-/// before its retry time (`GET /emails`: "send now").
-pub async fn claim(db: &D1Database, s: &SendRef, now: EpochMs, lease_ms: i64, ignore_schedule: bool) -> Result<Option<ClaimedSend>, AppError> {
+/// out (it crashed mid-attempt), can be taken.
+pub async fn claim(db: &D1Database, s: &SendRef, now: EpochMs, lease_ms: i64) -> Result<Option<ClaimedSend>, AppError> {
     first(
         db,
         CLAIM,
-        &args![s.message_id.clone(), s.endpoint_id, s.recipient.clone(), now, lease_ms, iso(now), ignore_schedule],
+        &args![s.message_id.clone(), s.endpoint_id, s.recipient.clone(), now, lease_ms, iso(now)],
     )
     .await
 }
@@ -196,12 +210,17 @@ pub async fn stuck(db: &D1Database, now: EpochMs, grace_ms: i64) -> Result<Vec<S
     .await
 }
 
-/// Email sends not yet delivered, for `GET /emails`.
-pub async fn pending_emails(db: &D1Database, limit: u32) -> Result<Vec<SendRef>, AppError> {
-    all(
-        db,
-        PENDING_EMAILS,
-        &args![limit],
-    )
-    .await
+/// The caller's email sends that are due, for `GET /emails`.
+pub async fn due_emails_of_owner(db: &D1Database, owner: i64, now: EpochMs, limit: u32) -> Result<Vec<SendRef>, AppError> {
+    all(db, DUE_EMAILS_OF_OWNER, &args![owner, now, limit]).await
+}
+
+/// How many of the caller's email sends are not settled yet.
+pub async fn open_emails_of_owner(db: &D1Database, owner: i64) -> Result<usize, AppError> {
+    #[derive(Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let row: Option<Count> = first(db, OPEN_EMAILS_OF_OWNER, &args![owner]).await?;
+    Ok(row.map_or(0, |c| usize::try_from(c.n).unwrap_or(0)))
 }

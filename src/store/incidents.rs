@@ -1,9 +1,9 @@
 //! Incidents and their outbox of events for the alerts queue.
 use serde::{Deserialize, Serialize};
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement};
 
 use super::checks::EventRef;
-use super::{all, run};
+use super::{all, run, stmt};
 use crate::args;
 use crate::core::failure::FailureKind;
 use crate::core::time::{iso, EpochMs};
@@ -28,6 +28,8 @@ pub struct EventRow {
     pub event: String,
     pub created_at: String,
     pub enqueued_at: Option<String>,
+    /// When the alerts consumer recorded the event's sends (or its maintenance hold).
+    pub received_at: Option<String>,
     pub received_count: i64,
 }
 
@@ -52,14 +54,8 @@ const LIST: &str = "SELECT id, monitor_id, opened_at, resolved_at, cause, failur
      ORDER BY id DESC LIMIT ?4";
 const OWNED_IDS: &str = "SELECT id FROM incidents WHERE id IN (SELECT value FROM json_each(?1)) \
      AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?2))";
-const EVENTS_OF: &str = "SELECT incident_id, event, created_at, enqueued_at, received_count FROM incident_events \
+const EVENTS_OF: &str = "SELECT incident_id, event, created_at, enqueued_at, received_at, received_count FROM incident_events \
      WHERE incident_id IN (SELECT value FROM json_each(?1)) ORDER BY created_at";
-const MARK_ENQUEUED: &str = "UPDATE incident_events SET enqueued_at = ?3 WHERE incident_id = ?1 AND event = ?2 AND enqueued_at IS NULL";
-const UNSENT_OF_CHECK: &str = "SELECT incident_id, event, monitor_id, check_slot FROM incident_events \
-     WHERE monitor_id = ?1 AND check_slot = ?2 AND enqueued_at IS NULL";
-const UNSENT_BEFORE: &str = "SELECT incident_id, event, monitor_id, check_slot FROM incident_events \
-     WHERE enqueued_at IS NULL AND created_at < ?1 LIMIT 100";
-const MARK_RECEIVED: &str = "UPDATE incident_events SET received_count = received_count + 1 WHERE incident_id = ?1 AND event = ?2";
 
 /// Newest first.
 pub async fn list(db: &D1Database, f: &IncidentFilter) -> Result<Vec<IncidentRow>, AppError> {
@@ -79,7 +75,10 @@ pub async fn events_of(db: &D1Database, incident_ids: &[i64]) -> Result<Vec<Even
     all(db, EVENTS_OF, &args![list]).await
 }
 
-/// Marks events as handed to the alerts queue.
+/// ?1 incident, ?2 event, ?3 now (ISO).
+const MARK_ENQUEUED: &str = "UPDATE incident_events SET enqueued_at = ?3 WHERE incident_id = ?1 AND event = ?2 AND enqueued_at IS NULL";
+
+/// Marks events as put on the alerts queue. Not yet handed over: that is `received_stmt`.
 pub async fn mark_enqueued(db: &D1Database, events: &[EventRef], now: EpochMs) -> Result<(), AppError> {
     for e in events {
         run(db, MARK_ENQUEUED, &args![e.incident_id, e.event.as_str(), iso(now)]).await?;
@@ -87,17 +86,53 @@ pub async fn mark_enqueued(db: &D1Database, events: &[EventRef], now: EpochMs) -
     Ok(())
 }
 
-/// Events a check wrote that never reached the queue (the sender died after the commit).
-pub async fn unsent_of_check(db: &D1Database, monitor_id: i64, slot: i64) -> Result<Vec<EventRef>, AppError> {
-    all(db, UNSENT_OF_CHECK, &args![monitor_id, slot]).await
+/// ?1 monitor, ?2 slot.
+const UNRECEIVED_OF_CHECK: &str = "SELECT incident_id, event, monitor_id, check_slot FROM incident_events \
+     WHERE monitor_id = ?1 AND check_slot = ?2 AND received_at IS NULL";
+
+/// Events a check wrote that the alerts consumer has not recorded yet (the sender died after
+/// the commit, or the message died on the queue): a redelivered check sends them again.
+pub async fn unreceived_of_check(db: &D1Database, monitor_id: i64, slot: i64) -> Result<Vec<EventRef>, AppError> {
+    all(db, UNRECEIVED_OF_CHECK, &args![monitor_id, slot]).await
 }
 
-/// Events still unsent `older_than` after they were written: the cron's safety net.
-pub async fn unsent_before(db: &D1Database, older_than: EpochMs) -> Result<Vec<EventRef>, AppError> {
-    all(db, UNSENT_BEFORE, &args![iso(older_than)]).await
+/// ?1 now (ISO), ?2 cutoff (ISO). Events not received by the alerts consumer a grace period
+/// after they were written (never enqueued: the sender died after the commit) or last
+/// enqueued (the message died with the process or on the queue): stamped enqueued again and
+/// returned, at most 100 a tick, so each is resent once per grace period until received.
+/// Reads only the `incident_events_unreceived` partial index (the few events in flight).
+const RESEND_UNRECEIVED: &str = "UPDATE incident_events SET enqueued_at = ?1 WHERE rowid IN ( \
+       SELECT rowid FROM incident_events WHERE received_at IS NULL AND COALESCE(enqueued_at, created_at) < ?2 LIMIT 100) \
+     RETURNING incident_id, event, monitor_id, check_slot";
+
+/// The cron's safety net for the outbox -> alerts consumer hand-off.
+pub async fn claim_unreceived(db: &D1Database, now: EpochMs, grace_ms: i64) -> Result<Vec<EventRef>, AppError> {
+    all(db, RESEND_UNRECEIVED, &args![iso(now), iso(now - grace_ms)]).await
 }
 
-/// The alerts consumer saw an event. (Delivery to endpoints replaces this with deliveries.)
+/// ?1 owner, ?2 limit.
+const UNRECEIVED_OF_OWNER: &str = "SELECT e.incident_id, e.event, e.monitor_id, e.check_slot FROM incident_events e \
+     JOIN monitors m ON m.id = e.monitor_id JOIN projects p ON p.id = m.project_id \
+     WHERE e.received_at IS NULL AND p.owner_id = ?1 ORDER BY e.created_at LIMIT ?2";
+
+/// The caller's events not yet recorded by the alerts consumer, for `GET /emails`.
+pub async fn unreceived_of_owner(db: &D1Database, owner: i64, limit: u32) -> Result<Vec<EventRef>, AppError> {
+    all(db, UNRECEIVED_OF_OWNER, &args![owner, limit]).await
+}
+
+/// ?1 incident, ?2 event.
+const COUNT_RECEIPT: &str = "UPDATE incident_events SET received_count = received_count + 1 WHERE incident_id = ?1 AND event = ?2";
+
+/// The alerts consumer saw an event (counted for the API; handing over is `received_stmt`).
 pub async fn mark_received(db: &D1Database, e: &EventRef) -> Result<(), AppError> {
-    run(db, MARK_RECEIVED, &args![e.incident_id, e.event.as_str()]).await
+    run(db, COUNT_RECEIPT, &args![e.incident_id, e.event.as_str()]).await
+}
+
+/// ?1 incident, ?2 event, ?3 now (ISO).
+const MARK_HANDED_OVER: &str = "UPDATE incident_events SET received_at = COALESCE(received_at, ?3) WHERE incident_id = ?1 AND event = ?2";
+
+/// The statement that ends the hand-off of an event: run in the batch that creates its sends,
+/// so an event is received exactly when its sends exist.
+pub fn received_stmt(db: &D1Database, e: &EventRef, now: EpochMs) -> Result<D1PreparedStatement, AppError> {
+    stmt(db, MARK_HANDED_OVER, &args![e.incident_id, e.event.as_str(), iso(now)])
 }

@@ -76,7 +76,9 @@ test('each probe outcome is stored and served with its failure kind', async () =
   assert.equal(page.status, 200);
   const byName = new Map(page.body.incidents.map((i) => [i.monitor, i.cause]));
   for (const c of cases.filter((x) => x.page)) assert.equal(byName.get(c.name), c.page, `${c.name}: public cause`);
-  const html = await vigil.api('GET', '/status/default', undefined, { token: null });
+  // Ask for HTML as a browser does: /status/{slug} answers JSON to a JSON-only Accept.
+  const html = await vigil.api('GET', '/status/default', undefined, { token: null, headers: { accept: 'text/html' } });
+  assert.match(html.headers.get('content-type'), /text\/html/);
   for (const c of cases) {
     if (c.page) assert.ok(html.body.includes(c.page), `${c.name}: page shows "${c.page}"`);
   }
