@@ -28,7 +28,7 @@ pub struct Config {
     /// `VIGIL_TEST_HOOKS=true` enables routes that only end-to-end tests use (raw queue
     /// messages, to prove redelivery is harmless). Off by default; never set in production.
     pub test_hooks: bool,
-    /// Retention (SPEC section 3): raw checks, hourly and daily rollups, in days.
+    /// Retention (DESIGN.md §5): raw checks, hourly and daily rollups, in days.
     pub raw_retention_days: u32,
     pub hourly_retention_days: u32,
     pub daily_retention_days: u32,

@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 
 use super::input::FieldError;
 
-/// PBKDF2-HMAC-SHA256 iterations for new hashes (SPEC: at least 100k). Stored with the hash,
+/// PBKDF2-HMAC-SHA256 iterations for new hashes (DESIGN.md §11: at least 100k). Stored with the hash,
 /// so raising it later keeps old hashes verifiable.
 pub const PASSWORD_ITERATIONS: u32 = 100_000;
 /// Hashes claiming more than this are refused rather than computed: a tampered row must not

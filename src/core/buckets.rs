@@ -3,7 +3,7 @@
 //! Pure logic: no I/O and no clock. `now` is always an argument so that the
 //! status page, tests and any future backfill agree on the same rules.
 //!
-//! # Bucket rules (SPEC section 3)
+//! # Bucket rules (DESIGN.md §5)
 //!
 //! The timeline is a row of 1-minute buckets aligned to whole UTC minutes. The
 //! last bucket is the (partial) minute containing `now`.
@@ -192,7 +192,7 @@ pub struct MonitorNow {
 ///    minor is impaired", and without any core data we cannot claim the site
 ///    works. A failing supplementary monitor is still shown on its own row, so
 ///    nothing is hidden; the banner just does not over-claim. (This refines
-///    the SPEC wording, which lists UNKNOWN after DEGRADED.)
+///    the order the original design listed, UNKNOWN after DEGRADED; DESIGN.md §5.)
 /// 3. **DEGRADED** if any core monitor is BOT_DETECTED or slow (UP but slow),
 ///    or any supplementary monitor is DOWN, TIMEOUT or BOT_DETECTED.
 ///    Supplementary slowness alone is not worth a banner.

@@ -1,4 +1,4 @@
-//! Alert emails (SPEC section 4): the subject, plain-text and HTML bodies for an event, and
+//! Alert emails (DESIGN.md §6): the subject, plain-text and HTML bodies for an event, and
 //! the HTTP request each email provider's send API expects, so the Worker glue only has to
 //! `fetch` what this module returns.
 //!

@@ -1,4 +1,4 @@
-//! The incident state machine (SPEC section 2): streaks of failures and successes decide when
+//! The incident state machine (DESIGN.md §4): streaks of failures and successes decide when
 //! an incident opens and resolves, and when to pull the next check forward to confirm.
 use super::status::CheckStatus;
 

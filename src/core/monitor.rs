@@ -1,4 +1,4 @@
-//! The monitor model of SPEC section 1: what to check, what counts as healthy, and how
+//! The monitor model of DESIGN.md §1: what to check, what counts as healthy, and how
 //! patiently to decide. Creation and PATCH both end in `MonitorSpec::validate`, so a stored
 //! monitor is always one the checker can run.
 use std::collections::BTreeMap;
@@ -25,7 +25,7 @@ pub enum Role {
     Supplementary,
 }
 
-/// Only `http` so far; heartbeat monitors (SPEC section 2) come later.
+/// Only `http` so far; heartbeat, TCP and DNS monitors come later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MonitorType {
@@ -64,7 +64,7 @@ impl HttpMethod {
     }
 }
 
-/// A monitor's configuration, exactly as the API speaks it (field names of SPEC section 1).
+/// A monitor's configuration, exactly as the API speaks it (field names of DESIGN.md §1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MonitorSpec {
@@ -179,7 +179,7 @@ pub mod limits {
 const RESERVED_HEADERS: &[&str] = &["host", "content-length", "connection", "transfer-encoding", "upgrade"];
 
 impl MonitorSpec {
-    /// The defaults of SPEC section 1, as a JSON object a create body is merged over.
+    /// The defaults of DESIGN.md §1, as a JSON object a create body is merged over.
     fn defaults(project_id: i64) -> Map<String, Value> {
         let json = serde_json::json!({
             "project": project_id,
@@ -261,7 +261,7 @@ impl MonitorSpec {
         Ok(self)
     }
 
-    /// Every bound of SPEC section 1 and 7. The first violation wins, in field order.
+    /// Every bound of DESIGN.md §1 and §11. The first violation wins, in field order.
     pub fn validate(&self, policy: TargetPolicy) -> Result<(), FieldError> {
         use limits::*;
         if self.project_id <= 0 {
@@ -371,7 +371,7 @@ fn check_needle(field: &str, needle: Option<&str>) -> Result<(), FieldError> {
 
 #[cfg(test)]
 impl Default for MonitorSpec {
-    /// A valid monitor for tests: the SPEC defaults pointed at example.com.
+    /// A valid monitor for tests: the defaults pointed at example.com.
     fn default() -> Self {
         Self::create(r#"{"name":"Example","url":"https://example.com/"}"#, 1, TargetPolicy::default()).unwrap()
     }

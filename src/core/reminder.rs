@@ -1,4 +1,4 @@
-//! Reminders while an incident stays open (SPEC section 4, optional per endpoint): which
+//! Reminders while an incident stays open (DESIGN.md §6, optional per endpoint): which
 //! reminder is due at `now`, when it was due, and its message id.
 //!
 //! An endpoint with `reminder_minutes = N` gets reminder k (k = 1, 2, ...) at

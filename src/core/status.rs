@@ -1,4 +1,4 @@
-//! The four outcomes a check can have (SPEC section 2).
+//! The four outcomes a check can have (DESIGN.md §3).
 use serde::{Deserialize, Serialize};
 
 /// What one check concluded. Stored as its SCREAMING_SNAKE_CASE name in D1 and JSON.

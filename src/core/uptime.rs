@@ -1,4 +1,4 @@
-//! History math for uptime and latency (SPEC section 3): rollups that merge.
+//! History math for uptime and latency (DESIGN.md §5): rollups that merge.
 //!
 //! Pure logic: no I/O and no clock. A [`Rollup`] summarises any span of one
 //! monitor's history (an hour, a day, 90 days) as sums and counts only, never

@@ -270,7 +270,7 @@ impl fmt::Display for SecretError {
 impl std::error::Error for SecretError {}
 
 /// A decoded signing secret. `Debug` never shows the key, so a stray `{:?}` cannot log it
-/// (SPEC section 7).
+/// (DESIGN.md §11).
 #[derive(Clone, PartialEq, Eq)]
 pub struct WebhookSecret {
     bytes: Vec<u8>,

@@ -386,7 +386,7 @@ pub fn next_cursor<R>(rows: &[R], limit: u32, key: impl Fn(&R) -> String) -> Opt
     (rows.len() == limit as usize).then(|| rows.last().map(key)).flatten()
 }
 
-/// A list page: `{items, next_cursor}` (SPEC section 5).
+/// A list page: `{items, next_cursor}` (DESIGN.md §7).
 #[derive(Serialize)]
 pub struct Page<T: Serialize> {
     pub items: Vec<T>,

@@ -1,4 +1,4 @@
-//! Public status pages: HTML, JSON, Atom feed and badges (SPEC section 6). Reads the last
+//! Public status pages: HTML, JSON, Atom feed and badges (DESIGN.md §9). Reads the last
 //! 4 hours of raw checks and rollups for everything older; rendered output is cached at the edge
 //! and rebuilt only when newer data exists and at least `STATUS_CACHE_SECONDS` (default 30) have
 //! passed (seed 002's throttle).
