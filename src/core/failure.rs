@@ -36,11 +36,16 @@ pub enum FailureKind {
     TooManyRedirects,
     /// The request could not be built from the monitor's settings (e.g. a header value).
     InvalidRequest,
+    /// A heartbeat monitor's ping did not come in time: period + grace after the last one, or
+    /// grace after a `/start` (core::heartbeat).
+    MissedHeartbeat,
+    /// A heartbeat monitor's job said it failed: `/fail` or a nonzero exit status.
+    JobFailed,
 }
 
 impl FailureKind {
     /// Every kind, in declaration order.
-    pub const ALL: [FailureKind; 10] = [
+    pub const ALL: [FailureKind; 12] = [
         Self::Timeout,
         Self::Dns,
         Self::Connection,
@@ -51,6 +56,8 @@ impl FailureKind {
         Self::RefusedTarget,
         Self::TooManyRedirects,
         Self::InvalidRequest,
+        Self::MissedHeartbeat,
+        Self::JobFailed,
     ];
 
     /// The stored and API code. The one text mapping: [`FailureKind::parse`] and serde use it.
@@ -66,6 +73,8 @@ impl FailureKind {
             Self::RefusedTarget => "refused_target",
             Self::TooManyRedirects => "too_many_redirects",
             Self::InvalidRequest => "invalid_request",
+            Self::MissedHeartbeat => "missed_heartbeat",
+            Self::JobFailed => "job_failed",
         }
     }
 
@@ -93,6 +102,8 @@ impl FailureKind {
             Self::BotWall => "bot wall",
             // The probe declined to go on; to the public that is one thing.
             Self::RefusedTarget | Self::TooManyRedirects | Self::InvalidRequest => "request refused",
+            Self::MissedHeartbeat => "missed heartbeat",
+            Self::JobFailed => "job failed",
         }
     }
 }
@@ -281,6 +292,8 @@ mod tests {
             (RefusedTarget, None, "request refused"),
             (TooManyRedirects, None, "request refused"),
             (InvalidRequest, None, "request refused"),
+            (MissedHeartbeat, None, "missed heartbeat"),
+            (JobFailed, None, "job failed"),
         ];
         for (kind, status, want) in cases {
             assert_eq!(kind.public_category(status), want, "{kind} {status:?}");

@@ -13,6 +13,7 @@ pub mod email; // alert emails: rendering and provider send requests
 pub mod endpoint; // notification endpoints: model and validation
 pub mod engine; // run-time engine settings of seed 000's POST /status/queue
 pub mod failure; // why a check failed, as data: FailureKind codes and their public categories
+pub mod heartbeat; // heartbeat (push) monitors: pings, runs, deadlines, cron schedules in a time zone
 pub mod incident; // streaks and the open/resolve state machine
 pub mod input; // JSON request bodies -> typed values, with the offending field named
 pub mod lcg; // deterministic pseudo-random numbers for sample data and property tests
