@@ -38,6 +38,10 @@ pub struct Config {
     /// `CHECK_LOG=true`: one structured log line per check (off by default: Workers Logs bills
     /// per line).
     pub check_log: bool,
+    /// `HEARTBEAT_SECOND_MS`: how long one second of a heartbeat monitor's period and grace
+    /// time lasts, in ms. 1000; tests only shrink it (1-1000) so a 60 s period passes in
+    /// seconds. Cron schedules are wall-clock times and never scaled.
+    pub heartbeat_second_ms: u32,
     pub alerts: AlertConfig,
 }
 
@@ -113,6 +117,7 @@ impl Config {
             daily_retention_days: number("DAILY_RETENTION_DAYS", 400, (1, 3650)),
             status_cache_seconds: number("STATUS_CACHE_SECONDS", 30, (0, 3600)),
             check_log: var("CHECK_LOG").is_some_and(|v| v.trim() == "true"),
+            heartbeat_second_ms: number("HEARTBEAT_SECOND_MS", 1000, (1, 1000)),
             alerts: AlertConfig {
                 timeout_seconds: number("ALERT_TIMEOUT_SECONDS", 10, (1, 30)),
                 backoff_base_seconds: number("ALERT_BACKOFF_BASE_SECONDS", BACKOFF_BASE_S, (1, 3600)),

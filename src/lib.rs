@@ -31,6 +31,7 @@ pub mod consumer;
 pub mod core;
 pub mod entropy;
 pub mod error;
+pub mod heartbeat;
 pub mod history;
 pub mod http;
 pub mod pool;
@@ -38,6 +39,7 @@ pub mod probe;
 pub mod routes;
 pub mod scheduler;
 pub mod store;
+pub mod zone;
 
 use worker::{event, Context, Env, Message, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent};
 

@@ -5,6 +5,7 @@ use worker::{D1Database, Env, MessageBuilder};
 
 use crate::alerts;
 use crate::bindings::{Config, CHECKS_QUEUE, DB};
+use crate::heartbeat;
 use crate::history;
 use crate::core::schedule::{tick_slot, CheckJob, JobKind, SEND_BATCH_MAX};
 use crate::core::time::EpochMs;
@@ -30,6 +31,11 @@ pub async fn tick(env: &Env, now: EpochMs) -> Result<TickReport, AppError> {
         .collect::<Result<Vec<_>, AppError>>()?;
     let dispatched = dispatch(env, &db, jobs, slot).await?;
     let config = Config::from_env(env);
+    // Heartbeat monitors are never dispatched (reserve_due leaves them out): their overdue
+    // deadlines are found here in one indexed query, after the checks went out.
+    if let Err(e) = heartbeat::upkeep(env, &db, &config, now).await {
+        worker::console_error!("heartbeat sweep: {e:?}");
+    }
     let grace_s = config.handoff_grace_seconds;
     let events_resent = alerts::resend_unreceived(env, &db, now, i64::from(grace_s) * 1000).await?;
     if let Err(e) = resend_lost_rechecks(env, &db, now, grace_s).await {

@@ -18,6 +18,8 @@ use chrono::{DateTime, FixedOffset, MappedLocalTime, NaiveDate, NaiveDateTime, O
 use serde::{Deserialize, Serialize};
 
 use super::failure::{Failure, FailureKind};
+use super::input::FieldError;
+use super::monitor::MonitorSpec;
 use super::status::CheckStatus;
 use super::text::duration_secs;
 use super::time::{iso, EpochMs};
@@ -39,6 +41,51 @@ pub const PINGS_PER_WINDOW: u32 = 30;
 pub const RATE_WINDOW_MS: EpochMs = 60_000;
 /// How far ahead [`next_fire`] looks for a schedule's next run (a 29 February schedule).
 const CRON_HORIZON_YEARS: i32 = 9;
+
+/// A heartbeat monitor's defaults over the common ones (healthchecks.io's): a ping a day, an
+/// hour's grace, and DOWN at the first missed deadline (the grace time is the patience).
+pub fn spec_defaults(merged: &mut serde_json::Map<String, serde_json::Value>) {
+    merged.insert("check_interval_seconds".into(), DEFAULT_PERIOD_SECONDS.into());
+    merged.insert("failure_threshold".into(), 1.into());
+    merged.insert("grace_seconds".into(), DEFAULT_GRACE_SECONDS.into());
+}
+
+/// Fills what a heartbeat monitor always has: a grace time, and a zone with a schedule.
+pub fn fill_spec(spec: &mut MonitorSpec) {
+    spec.grace_seconds.get_or_insert(DEFAULT_GRACE_SECONDS);
+    if spec.schedule.is_some() {
+        spec.tz.get_or_insert_with(|| "UTC".to_string());
+    }
+}
+
+/// A heartbeat monitor's own fields. The zone's name is checked here by its form; whether the
+/// runtime knows it is the glue's question (`zone::check`).
+pub fn validate_spec(spec: &MonitorSpec) -> Result<(), FieldError> {
+    if !spec.url.is_empty() {
+        return Err(FieldError::new("url", "heartbeat monitors have no url (they are pinged): leave it out or set it to null"));
+    }
+    let (lo, hi) = SECONDS_RANGE;
+    match spec.grace_seconds {
+        Some(g) if !(lo..=hi).contains(&g) => return Err(FieldError::new("grace_seconds", format!("must be between {lo} and {hi}, got {g}"))),
+        _ => {}
+    }
+    if let Some(expr) = &spec.schedule {
+        parse_cron(expr.trim()).map_err(|e| FieldError::new("schedule", e))?;
+    }
+    match (&spec.schedule, &spec.tz) {
+        (None, Some(_)) => Err(FieldError::new("tz", "is the time zone of a schedule: set schedule too, or leave tz out")),
+        (Some(_), Some(tz)) if !zone_name_ok(tz) => Err(FieldError::new("tz", "must be an IANA time zone name such as Europe/Berlin or UTC")),
+        _ => Ok(()),
+    }
+}
+
+/// The form of an IANA zone name (`UTC`, `Europe/Berlin`, `America/Argentina/Buenos_Aires`,
+/// `Etc/GMT+5`).
+pub fn zone_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.split('/').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+-".contains(&b)))
+}
 
 /// The failure kinds this state machine decides (no probe produces them).
 pub const KINDS: [FailureKind; 2] = [FailureKind::MissedHeartbeat, FailureKind::JobFailed];
@@ -439,7 +486,7 @@ pub fn on_deadline(state: &State, now: EpochMs, timing: &Timing<'_>) -> Option<M
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone as _, Utc};
+    use chrono::Utc;
 
     /// IANA rules from chrono-tz, as the worker gets them from Intl.
     struct Iana(chrono_tz::Tz);
@@ -541,6 +588,46 @@ mod tests {
     }
 
     #[test]
+    fn heartbeat_specs() {
+        use crate::core::monitor::MonitorType;
+        use crate::core::ssrf::TargetPolicy;
+        let create = |body: &str| MonitorSpec::create(body, 1, TargetPolicy::default());
+        let m = create(r#"{"monitor_type":"heartbeat","name":"nightly backup"}"#).unwrap();
+        assert_eq!(m.monitor_type, MonitorType::Heartbeat);
+        assert_eq!((m.url.as_str(), m.check_interval_seconds, m.grace_seconds, m.failure_threshold), ("", 86_400, Some(3600), 1));
+        assert_eq!((m.schedule.as_deref(), m.tz.as_deref()), (None, None));
+        let c = create(r#"{"monitor_type":"heartbeat","name":"n","schedule":"30 2 * * *","grace_seconds":600}"#).unwrap();
+        assert_eq!((c.schedule.as_deref(), c.tz.as_deref(), c.grace_seconds), (Some("30 2 * * *"), Some("UTC"), Some(600)));
+        let c = create(r#"{"monitor_type":"heartbeat","name":"n","url":null,"schedule":"0 9 * * 1-5","tz":"America/New_York"}"#).unwrap();
+        assert_eq!(c.tz.as_deref(), Some("America/New_York"));
+        // A PATCH back to a period drops the zone with the schedule.
+        assert!(c.patch(r#"{"schedule":null}"#, TargetPolicy::default()).is_err(), "tz without schedule is refused");
+        assert!(c.patch(r#"{"schedule":null,"tz":null}"#, TargetPolicy::default()).is_ok());
+        let refused: &[(&str, &str)] = &[
+            (r#"{"monitor_type":"heartbeat","name":"n","url":"https://example.com"}"#, "url"),
+            (r#"{"monitor_type":"heartbeat","name":"n","grace_seconds":59}"#, "grace_seconds"),
+            (r#"{"monitor_type":"heartbeat","name":"n","grace_seconds":"60"}"#, "grace_seconds"),
+            (r#"{"monitor_type":"heartbeat","name":"n","check_interval_seconds":2592001}"#, "check_interval_seconds"),
+            (r#"{"monitor_type":"heartbeat","name":"n","schedule":"every night"}"#, "schedule"),
+            (r#"{"monitor_type":"heartbeat","name":"n","schedule":"0 0 * * * *"}"#, "schedule"),
+            (r#"{"monitor_type":"heartbeat","name":"n","tz":"UTC"}"#, "tz"),
+            (r#"{"monitor_type":"heartbeat","name":"n","schedule":"@daily","tz":"Europe/Berlin Mitte"}"#, "tz"),
+            (r#"{"monitor_type":"heartbeat"}"#, "name"),
+            (r#"{"url":"https://example.com","grace_seconds":60}"#, "grace_seconds"),
+            (r#"{"url":"https://example.com","schedule":"@daily"}"#, "schedule"),
+        ];
+        for (body, field) in refused {
+            assert_eq!(create(body).unwrap_err().field.as_deref(), Some(*field), "{body}");
+        }
+        for ok in ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"] {
+            assert!(zone_name_ok(ok), "{ok}");
+        }
+        for bad in ["", "Europe/", "/UTC", "Europe//Berlin", "Europe/Berlin;", "a b"] {
+            assert!(!zone_name_ok(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn every_heartbeat_kind_is_produced_with_public_words() {
         let t = period(10, 5);
         let up = on_ping(&State::default(), Signal::Success, None, T0, &t).unwrap().state;
@@ -559,7 +646,7 @@ mod tests {
     fn overlapping_runs_with_rid_get_their_own_durations() {
         let t = period(60, 30);
         let mut s = State::default();
-        let mut at = |s: &mut State, minute: i64, signal: Signal, rid: Option<&str>| {
+        let at = |s: &mut State, minute: i64, signal: Signal, rid: Option<&str>| {
             let o = on_ping(s, signal, rid, T0 + minute * MIN, &t).unwrap();
             *s = o.state.clone();
             o

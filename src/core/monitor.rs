@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::heartbeat;
 use super::input::{self, FieldError};
 use super::ssrf::{self, TargetPolicy};
 
@@ -25,12 +26,22 @@ pub enum Role {
     Supplementary,
 }
 
-/// Only `http` so far; heartbeat, TCP and DNS monitors come later.
+/// `http`, or `heartbeat` (a push monitor: the job pings vigil, core::heartbeat).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MonitorType {
     #[default]
     Http,
+    Heartbeat,
+}
+
+impl MonitorType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Heartbeat => "heartbeat",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -74,6 +85,8 @@ pub struct MonitorSpec {
     pub monitor_type: MonitorType,
     pub role: Role,
     pub method: HttpMethod,
+    /// Empty for the types without one (heartbeat): left out of the API's answers then.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub url: String,
     pub headers: BTreeMap<String, String>,
     pub body: Option<String>,
@@ -92,6 +105,16 @@ pub struct MonitorSpec {
     pub backoff_factor: f64,
     pub retry_status_codes: Vec<u16>,
     pub is_active: bool,
+    /// Heartbeat monitors: how late a ping may be (default [`heartbeat::DEFAULT_GRACE_SECONDS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_seconds: Option<u32>,
+    /// Heartbeat monitors: a cron expression for when pings are expected, instead of every
+    /// `check_interval_seconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// Heartbeat monitors with a `schedule`: its IANA time zone (default UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz: Option<String>,
 }
 
 /// Every field a create or PATCH body may carry.
@@ -117,6 +140,9 @@ pub const FIELDS: &[&str] = &[
     "backoff_factor",
     "retry_status_codes",
     "is_active",
+    "grace_seconds",
+    "schedule",
+    "tz",
 ];
 
 /// What a create or PATCH body may carry: [`FIELDS`] and their input-only [`ALIASES`].
@@ -221,12 +247,21 @@ impl MonitorSpec {
         Self::from_folded(given, default_project, policy).map_err(|e| alias_error(e, &used))
     }
 
-    fn from_folded(given: Map<String, Value>, default_project: i64, policy: TargetPolicy) -> Result<Self, FieldError> {
+    fn from_folded(mut given: Map<String, Value>, default_project: i64, policy: TargetPolicy) -> Result<Self, FieldError> {
+        let is_heartbeat = given.get("monitor_type").and_then(Value::as_str) == Some("heartbeat");
+        if is_heartbeat && given.get("url").is_some_and(Value::is_null) {
+            given.remove("url");
+        }
         let url = match given.get("url") {
+            None if is_heartbeat => Value::String(String::new()),
             None | Some(Value::Null) => return Err(FieldError::new("url", "is required")),
             Some(url) => url.clone(),
         };
         let mut merged = Self::defaults(default_project);
+        if is_heartbeat {
+            heartbeat::spec_defaults(&mut merged);
+        }
+        merged.insert("url".into(), url.clone());
         if !given.contains_key("name") {
             let host = url
                 .as_str()
@@ -256,8 +291,13 @@ impl MonitorSpec {
     /// the one that is fetched: `http://example.com\@127.0.0.1/` is kept as
     /// `http://example.com/@127.0.0.1/`, which says where it goes (DESIGN.md §11).
     fn checked(mut self, policy: TargetPolicy) -> Result<Self, FieldError> {
+        if self.monitor_type == MonitorType::Heartbeat {
+            heartbeat::fill_spec(&mut self);
+        }
         self.validate(policy)?;
-        self.url = normalised_url(&self.url);
+        if self.monitor_type == MonitorType::Http {
+            self.url = normalised_url(&self.url);
+        }
         Ok(self)
     }
 
@@ -267,8 +307,18 @@ impl MonitorSpec {
         if self.project_id <= 0 {
             return Err(FieldError::new("project", "must be a positive project id"));
         }
-        // url first: a missing name defaults to the URL's host, so a bad URL explains both.
-        ssrf::check_target(&self.url, policy).map_err(|e| FieldError::new("url", e.to_string()))?;
+        match self.monitor_type {
+            // url first: a missing name defaults to the URL's host, so a bad URL explains both.
+            MonitorType::Http => drop(ssrf::check_target(&self.url, policy).map_err(|e| FieldError::new("url", e.to_string()))?),
+            MonitorType::Heartbeat => heartbeat::validate_spec(self)?,
+        }
+        if self.monitor_type != MonitorType::Heartbeat {
+            for (field, set) in [("grace_seconds", self.grace_seconds.is_some()), ("schedule", self.schedule.is_some()), ("tz", self.tz.is_some())] {
+                if set {
+                    return Err(FieldError::new(field, "is only for heartbeat monitors: leave it out or set it to null"));
+                }
+            }
+        }
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > NAME_MAX {
             return Err(FieldError::new("name", format!("must be 1 to {NAME_MAX} characters")));
@@ -298,7 +348,8 @@ impl MonitorSpec {
                 ));
             }
         }
-        check_range("check_interval_seconds", self.check_interval_seconds, INTERVAL_SECONDS)?;
+        let interval = if self.monitor_type == MonitorType::Heartbeat { heartbeat::SECONDS_RANGE } else { INTERVAL_SECONDS };
+        check_range("check_interval_seconds", self.check_interval_seconds, interval)?;
         check_range("failure_threshold", self.failure_threshold, THRESHOLD)?;
         check_range("recovery_threshold", self.recovery_threshold, THRESHOLD)?;
         check_range("retries", self.retries, (0, RETRIES_MAX))?;

@@ -7,14 +7,16 @@ use super::{json, next_cursor, require_owned, Ctx, Page};
 use crate::bindings::CHECKS_QUEUE;
 use crate::core::input::{self, FieldError};
 use crate::core::{accept, csv};
-use crate::core::monitor::{self, MonitorSpec};
+use crate::core::monitor::{self, MonitorSpec, MonitorType};
+use crate::core::time::iso;
+use crate::zone;
 use crate::core::schedule::{check_id, slot_of, CheckJob, JobKind};
 use crate::core::status::CheckStatus;
 use crate::error::{AppError, Context};
 use crate::store::checks::{self, CheckFilter, CheckView};
 use crate::store::incidents::{self, EventRow, IncidentFilter, IncidentRow};
 use crate::store::monitors::{self, MonitorRow, MonitorState};
-use crate::store::projects;
+use crate::store::{heartbeats, projects};
 
 /// The project a new monitor goes to: the one named in the body if the caller owns it, else
 /// the caller's only project. Someone else's project is "no such project", like a missing one.
@@ -39,24 +41,103 @@ struct MonitorView {
     id: i64,
     #[serde(flatten)]
     spec: MonitorSpec,
+    /// Heartbeat monitors: where the job pings (`/ping/{token}`, healthchecks.io's field name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ping_url: Option<String>,
     created_at: String,
     updated_at: String,
     state: MonitorState,
     #[serde(skip_serializing_if = "Option::is_none")]
     latest_check: Option<CheckView>,
+    /// Heartbeat monitors, on `GET /api/monitors/{id}`: runs, durations and the ping log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    heartbeat: Option<HeartbeatView>,
 }
 
 impl MonitorView {
-    fn of(row: &MonitorRow, latest_check: Option<CheckView>) -> Result<Self, AppError> {
+    fn of(ctx: &Ctx, row: &MonitorRow, latest_check: Option<CheckView>) -> Result<Self, AppError> {
         Ok(Self {
             id: row.id,
             spec: row.spec()?,
+            ping_url: ping_url(ctx, row)?,
             created_at: row.created_at.clone(),
             updated_at: row.updated_at.clone(),
             state: row.state(),
             latest_check,
+            heartbeat: None,
         })
     }
+}
+
+/// A heartbeat monitor's ping URL: on `PUBLIC_BASE_URL` when set, else on the origin the
+/// request came to.
+pub fn ping_url(ctx: &Ctx, row: &MonitorRow) -> Result<Option<String>, AppError> {
+    let Some(token) = row.ping_token.as_deref().filter(|_| row.monitor_type == "heartbeat") else { return Ok(None) };
+    let base = match &ctx.config.alerts.public_base_url {
+        Some(base) => base.clone(),
+        None => ctx.req.url().context("request URL")?.origin().ascii_serialization(),
+    };
+    Ok(Some(format!("{base}/ping/{token}")))
+}
+
+/// What a heartbeat monitor's detail adds: the last ping and run, open runs, recent pings.
+#[derive(Serialize)]
+pub struct HeartbeatView {
+    pub last_ping_at: Option<String>,
+    /// The last finished run's duration (from its `/start`; `null` when it had none).
+    pub last_duration_ms: Option<i64>,
+    /// When it goes DOWN unless pinged; `null` while it waits for its first ping or is paused.
+    pub deadline_at: Option<String>,
+    pub open_runs: Vec<RunView>,
+    /// The newest pings that carried a body or were a `/start` or `/log`, newest first.
+    pub pings: Vec<PingView>,
+}
+
+#[derive(Serialize)]
+pub struct RunView {
+    pub rid: Option<String>,
+    pub started_at: String,
+}
+
+#[derive(Serialize)]
+pub struct PingView {
+    pub received_at: String,
+    pub kind: String,
+    pub exit_status: Option<i64>,
+    pub rid: Option<String>,
+    pub duration_ms: Option<i64>,
+    /// The check this ping recorded (finishes only).
+    pub check_id: Option<String>,
+    pub body: Option<String>,
+}
+
+/// How many pings the detail shows.
+pub const PINGS_SHOWN: u32 = 20;
+
+pub async fn heartbeat_view(db: &D1Database, row: &MonitorRow) -> Result<Option<HeartbeatView>, AppError> {
+    if row.monitor_type != "heartbeat" {
+        return Ok(None);
+    }
+    let state = crate::core::heartbeat::State::parse(row.heartbeat_state.as_deref());
+    let pings = heartbeats::recent_pings(db, row.id, PINGS_SHOWN).await?;
+    Ok(Some(HeartbeatView {
+        last_ping_at: state.last_ping_ms.map(iso),
+        last_duration_ms: state.last_duration_ms,
+        deadline_at: row.deadline_ms.map(iso),
+        open_runs: state.runs.iter().map(|r| RunView { rid: r.rid.clone(), started_at: iso(r.started_ms) }).collect(),
+        pings: pings
+            .into_iter()
+            .map(|p| PingView {
+                received_at: iso(p.received_ms),
+                check_id: p.slot.map(|s| check_id(row.id, s)),
+                kind: p.kind,
+                exit_status: p.exit_status,
+                rid: p.rid,
+                duration_ms: p.duration_ms,
+                body: p.body,
+            })
+            .collect(),
+    }))
 }
 
 fn monitor_not_found(id: i64) -> AppError {
@@ -69,7 +150,7 @@ pub async fn list_monitors(ctx: Ctx) -> Result<Response, AppError> {
     let after = q.id("cursor")?.unwrap_or(0);
     let rows = monitors::list(&ctx.db()?, ctx.user_id()?, q.id("project")?, after, limit).await?;
     let next_cursor = next_cursor(&rows, limit, |r| r.id.to_string());
-    let items = rows.iter().map(|r| MonitorView::of(r, None)).collect::<Result<Vec<_>, _>>()?;
+    let items = rows.iter().map(|r| MonitorView::of(&ctx, r, None)).collect::<Result<Vec<_>, _>>()?;
     json(200, &Page { items, next_cursor })
 }
 
@@ -79,8 +160,9 @@ pub async fn create_monitor(mut ctx: Ctx) -> Result<Response, AppError> {
     let db = ctx.db()?;
     let project = target_project(&ctx, &db, given.get("project")).await?;
     let spec = MonitorSpec::from_map(given, project, ctx.config.target_policy)?;
+    zone::check(&spec)?;
     let row = monitors::insert(&db, &spec, ctx.now).await?;
-    let mut response = json(201, &MonitorView::of(&row, None)?)?;
+    let mut response = json(201, &MonitorView::of(&ctx, &row, None)?)?;
     let _ = response.headers_mut().set("location", &format!("/api/monitors/{}", row.id));
     Ok(response)
 }
@@ -90,7 +172,9 @@ pub async fn get_monitor(ctx: Ctx) -> Result<Response, AppError> {
     let db = ctx.db()?;
     let row = monitors::get_owned(&db, ctx.user_id()?, id).await?.ok_or_else(|| monitor_not_found(id))?;
     let latest = checks::latest(&db, id).await?.map(CheckView::from);
-    json(200, &MonitorView::of(&row, latest)?)
+    let mut view = MonitorView::of(&ctx, &row, latest)?;
+    view.heartbeat = heartbeat_view(&db, &row).await?;
+    json(200, &view)
 }
 
 pub async fn patch_monitor(mut ctx: Ctx) -> Result<Response, AppError> {
@@ -99,12 +183,17 @@ pub async fn patch_monitor(mut ctx: Ctx) -> Result<Response, AppError> {
     let db = ctx.db()?;
     let row = monitors::get_owned(&db, ctx.user_id()?, id).await?.ok_or_else(|| monitor_not_found(id))?;
     let spec = row.spec()?.patch(&body, ctx.config.target_policy)?;
+    zone::check(&spec)?;
     if spec.project_id != row.project_id {
         // Moving a monitor: the destination must be the caller's too.
         target_project(&ctx, &db, Some(&Value::from(spec.project_id))).await?;
     }
-    let row = monitors::update(&db, id, &spec, ctx.now).await?.ok_or_else(|| monitor_not_found(id))?;
-    json(200, &MonitorView::of(&row, None)?)
+    let mut row = monitors::update(&db, id, &spec, ctx.now).await?.ok_or_else(|| monitor_not_found(id))?;
+    if spec.monitor_type == MonitorType::Heartbeat || row.deadline_ms.is_some() {
+        crate::heartbeat::rearm(&db, &ctx.config, &row, ctx.now).await?;
+        row = monitors::get(&db, id).await?.ok_or_else(|| monitor_not_found(id))?;
+    }
+    json(200, &MonitorView::of(&ctx, &row, None)?)
 }
 
 pub async fn delete_monitor(ctx: Ctx) -> Result<Response, AppError> {
@@ -127,6 +216,9 @@ struct Accepted {
 pub async fn run_monitor(ctx: Ctx) -> Result<Response, AppError> {
     let id = ctx.id("id")?;
     let row = monitors::get_owned(&ctx.db()?, ctx.user_id()?, id).await?.ok_or_else(|| monitor_not_found(id))?;
+    if row.monitor_type == "heartbeat" {
+        return Err(AppError::Conflict(FieldError::new("monitor_type", "a heartbeat monitor is not run: its job pings it (see ping_url)")));
+    }
     let job = CheckJob { monitor_id: id, slot: slot_of(ctx.now), kind: JobKind::Manual, spec: Some(row.spec_json()?) };
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     let accepted = Accepted { check_id: job.check_id(), monitor_id: id, kind: job.kind, checks_url: format!("/api/checks?monitor={id}") };

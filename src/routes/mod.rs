@@ -5,6 +5,7 @@ mod api;
 pub mod dashboard;
 mod endpoints;
 mod meta;
+mod ping;
 mod projects;
 mod seed000;
 mod status_page;
@@ -107,6 +108,11 @@ pub static ROUTES: &[Route] = &[
     // Test hook (VIGIL_TEST_HOOKS=true only; 404 otherwise, and not in the OpenAPI document).
     route!(Post "/__test/check-jobs" Write => api::enqueue_raw_jobs),
     route!(Post "/__test/alert-events" Write => endpoints::enqueue_raw_events),
+    // Heartbeat monitors' pings (public: the token is the credential). HEAD is served as GET.
+    route!(Get "/ping/:token" Public => ping::success),
+    route!(Post "/ping/:token" Public => ping::success),
+    route!(Get "/ping/:token/:signal" Public => ping::signal),
+    route!(Post "/ping/:token/:signal" Public => ping::signal),
     // Public pages. `feed.atom` is listed before `:monitor`: the first match wins.
     route!(Get "/status/:slug" Public => status_page::project_page),
     route!(Get "/status/:slug/feed.atom" Public => status_page::feed),

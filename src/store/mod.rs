@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod checks;
 pub mod deliveries;
 pub mod endpoints;
+pub mod heartbeats;
 pub mod incidents;
 pub mod monitors;
 pub mod overview;

@@ -7,29 +7,31 @@ use super::{all, first, refused_as, run, stmt, Arg, Refusal};
 use crate::args;
 use crate::core::incident::Streaks;
 use crate::core::input::FieldError;
-use crate::core::monitor::{MonitorSpec, Role};
+use crate::core::monitor::{MonitorSpec, MonitorType, Role};
 use crate::core::schedule::{slot_at_or_after, slot_start_ms};
 use crate::core::status::CheckStatus;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
 
-/// Config columns in the order `config_args` binds them (?1..?21).
+/// Config columns in the order `config_args` binds them (?1..?24).
 macro_rules! config_columns {
     () => {
         "project_id, name, monitor_type, role, method, url, headers, body, \
          expected_status_codes, body_contains, bot_protection_string, bot_counts_as_failure, \
          expected_response_time_ms, timeout_seconds, check_interval_seconds, failure_threshold, \
-         recovery_threshold, retries, backoff_factor, retry_status_codes, is_active"
+         recovery_threshold, retries, backoff_factor, retry_status_codes, is_active, \
+         grace_seconds, schedule, tz"
     };
 }
 
-/// The same columns as assignments from ?1..?21, for UPDATE.
+/// The same columns as assignments from ?1..?24, for UPDATE.
 macro_rules! config_assignments {
     () => {
         "project_id = ?1, name = ?2, monitor_type = ?3, role = ?4, method = ?5, url = ?6, headers = ?7, body = ?8, \
          expected_status_codes = ?9, body_contains = ?10, bot_protection_string = ?11, bot_counts_as_failure = ?12, \
          expected_response_time_ms = ?13, timeout_seconds = ?14, check_interval_seconds = ?15, failure_threshold = ?16, \
-         recovery_threshold = ?17, retries = ?18, backoff_factor = ?19, retry_status_codes = ?20, is_active = ?21"
+         recovery_threshold = ?17, retries = ?18, backoff_factor = ?19, retry_status_codes = ?20, is_active = ?21, \
+         grace_seconds = ?22, schedule = ?23, tz = ?24"
     };
 }
 
@@ -40,7 +42,8 @@ macro_rules! row_columns {
             "id, ",
             config_columns!(),
             ", created_at, updated_at, status, slow, consecutive_failures, consecutive_successes, \
-             last_checked_at, next_check_ms, state_version, rolled_up_until_ms"
+             last_checked_at, next_check_ms, state_version, rolled_up_until_ms, \
+             ping_token, heartbeat_state, deadline_ms"
         )
     };
 }
@@ -83,6 +86,12 @@ pub struct MonitorRow {
     pub backoff_factor: f64,
     pub retry_status_codes: String,
     pub is_active: i64,
+    #[serde(default)]
+    pub grace_seconds: Option<i64>,
+    #[serde(default)]
+    pub schedule: Option<String>,
+    #[serde(default)]
+    pub tz: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub status: Option<String>,
@@ -95,6 +104,14 @@ pub struct MonitorRow {
     pub state_version: i64,
     /// Hours before this instant have final hourly rollups.
     pub rolled_up_until_ms: EpochMs,
+    /// Heartbeat monitors (migration 0016): the ping token, the heartbeat's JSON state
+    /// (core::heartbeat::State) and when it goes DOWN unless pinged.
+    #[serde(default)]
+    pub ping_token: Option<String>,
+    #[serde(default)]
+    pub heartbeat_state: Option<String>,
+    #[serde(default)]
+    pub deadline_ms: Option<EpochMs>,
     pub incident_open: i64,
 }
 
@@ -139,6 +156,10 @@ impl MonitorRow {
             "backoff_factor": self.backoff_factor,
             "retry_status_codes": json(&self.retry_status_codes, "retry_status_codes")?,
             "is_active": self.is_active != 0,
+            // The column has a default for every monitor; only heartbeat monitors show it.
+            "grace_seconds": (self.monitor_type == "heartbeat").then_some(self.grace_seconds).flatten(),
+            "schedule": self.schedule,
+            "tz": self.schedule.as_ref().and(self.tz.as_ref()),
         });
         crate::core::input::typed(value).map_err(|e: FieldError| AppError::Internal(format!("monitor {}: {e}", self.id)))
     }
@@ -169,7 +190,11 @@ impl MonitorRow {
             consecutive_successes: s.consecutive_successes,
             incident_open: s.incident_open,
             last_checked_at: self.last_checked_at.clone(),
-            next_check_at: (self.is_active != 0).then(|| iso(self.next_check_ms)),
+            // A heartbeat monitor is not checked: its next decision is its deadline.
+            next_check_at: match self.monitor_type.as_str() {
+                "heartbeat" => self.deadline_ms.map(iso),
+                _ => (self.is_active != 0).then(|| iso(self.next_check_ms)),
+            },
         }
     }
 }
@@ -178,7 +203,7 @@ fn config_args(spec: &MonitorSpec) -> Vec<Arg> {
     Vec::from(args![
         spec.project_id,
         spec.name.trim(),
-        "http",
+        spec.monitor_type.as_str(),
         text(&spec.role),
         spec.method.as_str(),
         spec.url.trim(),
@@ -197,7 +222,18 @@ fn config_args(spec: &MonitorSpec) -> Vec<Arg> {
         spec.backoff_factor,
         text(&spec.retry_status_codes),
         spec.is_active,
+        spec.grace_seconds.unwrap_or(crate::core::heartbeat::DEFAULT_GRACE_SECONDS),
+        spec.schedule.clone(),
+        spec.tz.clone().unwrap_or_else(|| "UTC".into()),
     ])
+}
+
+/// A fresh ping token for a heartbeat monitor (used only where the row has none yet).
+fn ping_token(spec: &MonitorSpec) -> Result<Option<String>, AppError> {
+    match spec.monitor_type {
+        MonitorType::Heartbeat => crate::heartbeat::new_token().map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// JSON text of a value; enums come out bare (`core`, not `"core"`).
@@ -215,45 +251,52 @@ fn project_refusal(e: AppError) -> AppError {
 }
 
 /// A new monitor is due on the next tick (`next_check_ms = 0`) and has no incident yet.
+/// ?1..?24 the config, ?25 now, ?26 a heartbeat monitor's ping token (else NULL).
 const INSERT: &str = concat!(
     "INSERT INTO monitors (",
     config_columns!(),
-    ", created_at, updated_at, next_check_ms) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, 0) \
+    ", created_at, updated_at, next_check_ms, ping_token) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, 0, ?26) \
      RETURNING ",
     row_columns!(),
     ", 0 AS incident_open"
 );
 
+/// ?1..?24 the config, ?25 now, ?26 the monitor's id.
 const UPDATE: &str = concat!(
     "UPDATE monitors SET ",
     config_assignments!(),
-    ", updated_at = ?22, next_check_ms = 0 WHERE id = ?23 RETURNING ",
+    ", updated_at = ?25, next_check_ms = 0 WHERE id = ?26 RETURNING ",
     row_columns!(),
-    ", EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = ?23 AND i.resolved_at IS NULL) AS incident_open"
+    ", EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = ?26 AND i.resolved_at IS NULL) AS incident_open"
 );
 
-/// Import's upsert by name: the project is found by slug and owner (?23, ?24) inside SQL.
+/// Import's upsert by name: ?1..?24 the config, ?25 now; the project is found by slug and
+/// owner (?26, ?27) inside SQL; ?28 a heartbeat monitor's new ping token (kept if it has one).
+/// A heartbeat's deadline stays until its next ping or sweep, unless it is paused.
 const UPSERT_UPDATE: &str = "UPDATE monitors SET name = ?2, monitor_type = ?3, role = ?4, method = ?5, url = ?6, headers = ?7, body = ?8, \
      expected_status_codes = ?9, body_contains = ?10, bot_protection_string = ?11, bot_counts_as_failure = ?12, \
      expected_response_time_ms = ?13, timeout_seconds = ?14, check_interval_seconds = ?15, failure_threshold = ?16, \
      recovery_threshold = ?17, retries = ?18, backoff_factor = ?19, retry_status_codes = ?20, is_active = ?21, \
-     updated_at = ?22, next_check_ms = 0 \
-     WHERE project_id = (SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24) AND name = ?2";
+     grace_seconds = ?22, schedule = ?23, tz = ?24, \
+     updated_at = ?25, next_check_ms = 0, ping_token = COALESCE(ping_token, ?28), \
+     deadline_ms = CASE WHEN ?21 = 1 AND ?3 = 'heartbeat' THEN deadline_ms END \
+     WHERE project_id = (SELECT id FROM projects WHERE slug = ?26 AND owner_id = ?27) AND name = ?2";
 
 const UPSERT_INSERT: &str = concat!(
     "INSERT INTO monitors (",
     config_columns!(),
-    ", created_at, updated_at, next_check_ms) \
-     SELECT (SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
-       ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, 0 \
-     WHERE NOT EXISTS (SELECT 1 FROM monitors WHERE project_id = (SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24) AND name = ?2)"
+    ", created_at, updated_at, next_check_ms, ping_token) \
+     SELECT (SELECT id FROM projects WHERE slug = ?26 AND owner_id = ?27), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
+       ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, 0, ?28 \
+     WHERE NOT EXISTS (SELECT 1 FROM monitors WHERE project_id = (SELECT id FROM projects WHERE slug = ?26 AND owner_id = ?27) AND name = ?2)"
 );
 
 /// Inserts a monitor, due on the next tick.
 pub async fn insert(db: &D1Database, spec: &MonitorSpec, now: EpochMs) -> Result<MonitorRow, AppError> {
     let mut a = config_args(spec);
     a.push(iso(now).into());
+    a.push(ping_token(spec)?.into());
     first(db, INSERT, &a).await.map_err(project_refusal)?.ok_or_else(|| AppError::Internal("insert returned no row".into()))
 }
 
@@ -274,6 +317,7 @@ pub fn upsert_by_name(db: &D1Database, user_id: i64, slug: &str, spec: &MonitorS
     a.push(iso(now).into());
     a.push(slug.into());
     a.push(user_id.into());
+    a.push(ping_token(spec)?.into());
     Ok(vec![stmt(db, UPSERT_UPDATE, &a)?, stmt(db, UPSERT_INSERT, &a)?])
 }
 
@@ -288,7 +332,8 @@ const IN_PROJECT: &str = select_rows!("WHERE project_id = ?1 ORDER BY id LIMIT ?
 const DELETE_OWNED: &str = "DELETE FROM monitors WHERE id = ?1 AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2) RETURNING id";
 /// `next_check_ms` advances by the interval (a config value in seconds, hence the * 1000).
 const RESERVE_DUE: &str = concat!(
-    "UPDATE monitors SET next_check_ms = ?1 + check_interval_seconds * 1000 WHERE is_active = 1 AND next_check_ms <= ?1 RETURNING ",
+    "UPDATE monitors SET next_check_ms = ?1 + check_interval_seconds * 1000 WHERE is_active = 1 AND next_check_ms <= ?1 \
+       AND monitor_type != 'heartbeat' RETURNING ",
     row_columns!(),
     ", EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = monitors.id AND i.resolved_at IS NULL) AS incident_open"
 );
@@ -378,7 +423,7 @@ pub struct Waiting {
     pub checks_last_minute: i64,
 }
 
-const WAITING: &str = "SELECT (SELECT count(*) FROM monitors WHERE is_active = 1 AND next_check_ms <= ?1 \
+const WAITING: &str = "SELECT (SELECT count(*) FROM monitors WHERE is_active = 1 AND next_check_ms <= ?1 AND monitor_type != 'heartbeat' \
         AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)) AS due_now, \
      (SELECT count(*) FROM checks WHERE slot >= ?3 \
         AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?2))) AS checks_last_minute";

@@ -1,0 +1,233 @@
+//! Heartbeat monitors' glue (DESIGN.md §3): a ping, the cron's sweep of overdue monitors, and
+//! re-arming after an edit. Every decision is `core::heartbeat`'s; a check it asks for is
+//! recorded exactly as the checks consumer records one (`store::checks::record` with
+//! `incident::step`, then the outbox's events handed to the alerts queue).
+use base64::Engine as _;
+use worker::{D1Database, Env};
+
+use crate::alerts;
+use crate::bindings::Config;
+use crate::clock;
+use crate::core::classify::Verdict;
+use crate::core::heartbeat::{self, Expect, Finding, Signal, State, Timing, Zone};
+use crate::core::incident::{self, Effect, Thresholds};
+use crate::core::monitor::{MonitorSpec, MonitorType};
+use crate::core::schedule::{slot_of, CheckJob, JobKind};
+use crate::core::time::EpochMs;
+use crate::entropy;
+use crate::error::AppError;
+use crate::store::checks::{self, CheckResult, Recorded};
+use crate::store::heartbeats::{self, PingRow};
+use crate::store::incidents;
+use crate::store::monitors::{self, MonitorRow};
+use crate::zone::IntlZone;
+
+/// Attempts against a monitor whose state keeps moving (as the consumer's).
+const STALE_RETRIES: usize = 5;
+/// Overdue monitors one tick handles; more wait for the next tick (oldest deadline first).
+pub const SWEEP_LIMIT: u32 = 50;
+
+/// A new ping token: 128 random bits from the platform's CSPRNG, base64url (22 characters).
+pub fn new_token() -> Result<String, AppError> {
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(entropy::bytes::<16>()?))
+}
+
+/// Whether `token` has the form [`new_token`] gives (22 base64url characters).
+pub fn token_shaped(token: &str) -> bool {
+    token.len() == 22 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A monitor's schedule, parsed once: owns what the core's [`Timing`] borrows.
+struct Schedule {
+    cron: Option<croner::Cron>,
+    zone: Option<IntlZone>,
+    period_ms: EpochMs,
+    grace_ms: EpochMs,
+}
+
+impl Schedule {
+    fn of(spec: &MonitorSpec, config: &Config) -> Result<Self, AppError> {
+        let unit = i64::from(config.heartbeat_second_ms);
+        let cron = spec.schedule.as_deref().map(heartbeat::parse_cron).transpose().map_err(|e| AppError::Internal(format!("stored schedule: {e}")))?;
+        let zone = match &cron {
+            Some(_) => {
+                let name = spec.tz.as_deref().unwrap_or("UTC");
+                Some(IntlZone::new(name).ok_or_else(|| AppError::Internal(format!("time zone {name} unknown to the runtime")))?)
+            }
+            None => None,
+        };
+        let grace = spec.grace_seconds.unwrap_or(heartbeat::DEFAULT_GRACE_SECONDS);
+        Ok(Self { cron, zone, period_ms: i64::from(spec.check_interval_seconds) * unit, grace_ms: i64::from(grace) * unit })
+    }
+
+    fn timing(&self) -> Timing<'_> {
+        let expect = match (&self.cron, &self.zone) {
+            (Some(cron), Some(zone)) => Expect::Cron { cron, zone: Zone(zone) },
+            _ => Expect::Period { period_ms: self.period_ms },
+        };
+        Timing { expect, grace_ms: self.grace_ms }
+    }
+}
+
+/// What a ping request carries.
+pub struct Ping<'a> {
+    pub token: &'a str,
+    pub signal: Signal,
+    pub rid: Option<&'a str>,
+    pub body: Option<String>,
+    pub now: EpochMs,
+}
+
+/// How a ping was answered.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Answer {
+    Ok,
+    /// No heartbeat monitor has this token. Nothing was written.
+    NotFound,
+    /// Over the per-token limit; nothing was written. Retry after this many ms.
+    RateLimited(EpochMs),
+}
+
+/// Applies a ping. Costs: the token lookup (1 index read) and the monitor row; then one
+/// compare-and-set UPDATE of the monitor's heartbeat state and deadline, a ping log row only
+/// when the ping carries a body or is a `/start` or `/log`, and for a finish (success, failure,
+/// exit status) one check recorded by `checks::record`.
+pub async fn ping(env: &Env, db: &D1Database, config: &Config, p: Ping<'_>) -> Result<Answer, AppError> {
+    let Some(id) = heartbeats::id_by_token(db, p.token).await? else { return Ok(Answer::NotFound) };
+    for _ in 0..STALE_RETRIES {
+        let Some(row) = monitors::get(db, id).await? else { return Ok(Answer::NotFound) };
+        if row.is_active == 0 {
+            // Paused: answered, ignored (nothing written), as no check runs for a paused monitor.
+            return Ok(Answer::Ok);
+        }
+        let spec = row.spec()?;
+        let schedule = Schedule::of(&spec, config)?;
+        let state = State::parse(row.heartbeat_state.as_deref());
+        let outcome = match heartbeat::on_ping(&state, p.signal, p.rid, p.now, &schedule.timing()) {
+            Ok(o) => o,
+            Err(limited) => return Ok(Answer::RateLimited(limited.retry_after_ms)),
+        };
+        let slot = slot_of(p.now);
+        let logged = (p.body.is_some() || matches!(p.signal, Signal::Start | Signal::Log)).then(|| PingRow {
+            received_ms: p.now,
+            kind: p.signal.kind().to_string(),
+            exit_status: p.signal.exit_status().map(i64::from),
+            rid: p.rid.map(str::to_string),
+            duration_ms: outcome.duration_ms,
+            slot: outcome.finding.is_some().then_some(slot),
+            body: p.body.clone(),
+        });
+        if !heartbeats::save(db, id, row.heartbeat_state.as_deref(), &outcome.state.to_text(), outcome.deadline_ms, logged.as_ref()).await? {
+            continue; // another ping (or the sweep) wrote first: read again
+        }
+        if let Some(finding) = outcome.finding {
+            record(env, db, row, &spec, slot, p.now, &finding, false).await?;
+        }
+        return Ok(Answer::Ok);
+    }
+    Err(AppError::Internal(format!("monitor {id}: heartbeat state kept changing")))
+}
+
+/// Records a heartbeat's check the way the checks consumer records a probed one.
+#[allow(clippy::too_many_arguments)]
+async fn record(env: &Env, db: &D1Database, mut row: MonitorRow, spec: &MonitorSpec, slot: i64, at_ms: EpochMs, f: &Finding, from_sweep: bool) -> Result<(), AppError> {
+    let job = CheckJob { monitor_id: row.id, slot, kind: JobKind::Scheduled, spec: None };
+    let verdict = Verdict {
+        status: f.status,
+        failure: f.failure.clone(),
+        slow: false,
+        http_status: None,
+        latency_ms: f.duration_ms.map(|d| d.clamp(0, i64::from(u32::MAX)) as u32),
+    };
+    let effect = Effect::of(verdict.status, false);
+    let thresholds = Thresholds { failure: spec.failure_threshold, recovery: spec.recovery_threshold };
+    for _ in 0..STALE_RETRIES {
+        let step = incident::step(row.streaks(), effect, thresholds);
+        // No confirmation re-checks: a heartbeat cannot be asked again; its grace time is the patience.
+        let result = CheckResult { job: &job, started_at: at_ms, attempts: 1, verdict: &verdict, recheck: None };
+        match checks::record(db, &result, &step, row.state_version).await? {
+            Recorded::New(events) => return alerts::enqueue(env, db, &events, clock::now_ms()).await,
+            Recorded::Duplicate => {
+                // This second already has a check (a second finish within it, or a sweep run twice).
+                let unsent = incidents::unreceived_of_check(db, job.monitor_id, job.slot).await?;
+                return alerts::enqueue(env, db, &unsent, clock::now_ms()).await;
+            }
+            Recorded::MonitorGone => return Ok(()),
+            // A ping recorded meanwhile is newer than the deadline the sweep stands for: it decides.
+            Recorded::Stale if from_sweep => return Ok(()),
+            Recorded::Stale => match monitors::get(db, row.id).await? {
+                Some(fresh) => row = fresh,
+                None => return Ok(()),
+            },
+        }
+    }
+    Err(AppError::Internal(format!("monitor {} state kept changing while recording", row.id)))
+}
+
+/// The tick's heartbeat work: the sweep, then pruning pings older than raw checks are kept.
+pub async fn upkeep(env: &Env, db: &D1Database, config: &Config, now: EpochMs) -> Result<usize, AppError> {
+    let missed = sweep(env, db, config, now).await?;
+    heartbeats::prune(db, now - i64::from(config.raw_retention_days) * 86_400_000).await?;
+    Ok(missed)
+}
+
+/// The cron's sweep: every heartbeat monitor whose deadline passed gets a DOWN check
+/// (`missed_heartbeat`) and its next deadline. One query finds them all through the
+/// `monitors_deadline` partial index (nothing is read when none is overdue); each overdue
+/// monitor then costs one read, one compare-and-set and one recorded check.
+pub async fn sweep(env: &Env, db: &D1Database, config: &Config, now: EpochMs) -> Result<usize, AppError> {
+    let ids = heartbeats::overdue(db, now, SWEEP_LIMIT).await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut missed = 0;
+    for row in monitors::get_many(db, &ids).await? {
+        let id = row.id;
+        match miss(env, db, config, row, now).await {
+            Ok(true) => missed += 1,
+            Ok(false) => {}
+            Err(e) => worker::console_error!("heartbeat sweep, monitor {id}: {e:?}"),
+        }
+    }
+    Ok(missed)
+}
+
+async fn miss(env: &Env, db: &D1Database, config: &Config, row: MonitorRow, now: EpochMs) -> Result<bool, AppError> {
+    let spec = row.spec()?;
+    if row.is_active == 0 || spec.monitor_type != MonitorType::Heartbeat {
+        heartbeats::set_deadline(db, row.id, None).await?;
+        return Ok(false);
+    }
+    let schedule = Schedule::of(&spec, config)?;
+    let timing = schedule.timing();
+    let state = State::parse(row.heartbeat_state.as_deref());
+    let Some(m) = heartbeat::on_deadline(&state, now, &timing) else {
+        // The column is behind the state (an edit moved the deadline): put it right.
+        heartbeats::set_deadline(db, row.id, timing.deadline(&state)).await?;
+        return Ok(false);
+    };
+    if !heartbeats::save(db, row.id, row.heartbeat_state.as_deref(), &m.state.to_text(), m.deadline_ms, None).await? {
+        return Ok(false); // a ping came in meanwhile
+    }
+    record(env, db, row, &spec, slot_of(m.at_ms), m.at_ms, &m.finding, true).await?;
+    Ok(true)
+}
+
+/// After a configuration write: a heartbeat monitor gets its token if it has none, and its
+/// deadline follows the new schedule (none while paused or still waiting for a first ping).
+/// A deadline already passed is dropped: a resumed or re-scheduled monitor waits for its next
+/// ping rather than going DOWN for the time it was paused.
+pub async fn rearm(db: &D1Database, config: &Config, row: &MonitorRow, now: EpochMs) -> Result<(), AppError> {
+    let spec = row.spec()?;
+    if spec.monitor_type != MonitorType::Heartbeat {
+        return heartbeats::set_deadline(db, row.id, None).await;
+    }
+    if row.ping_token.is_none() {
+        heartbeats::ensure_token(db, row.id, &new_token()?).await?;
+    }
+    let deadline = match row.is_active {
+        0 => None,
+        _ => Schedule::of(&spec, config)?.timing().deadline(&State::parse(row.heartbeat_state.as_deref())).filter(|d| *d > now),
+    };
+    heartbeats::set_deadline(db, row.id, deadline).await
+}
