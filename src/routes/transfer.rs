@@ -328,6 +328,7 @@ fn parse_document(doc: Map<String, Value>, policy: crate::core::ssrf::TargetPoli
             }
             // The real project id is only known inside the batch; 1 is a placeholder for validation.
             let spec = MonitorSpec::from_map(map, 1, policy).map_err(at)?;
+            crate::zone::check(&spec).map_err(at)?;
             if !names.insert(spec.name.trim().to_string()) {
                 return Err(at(FieldError::new("name", "appears twice in this project (import matches monitors by name)")));
             }
