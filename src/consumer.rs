@@ -108,6 +108,9 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>) -> Result<(), App
             None => return Ok(()), // deleted since it was queued
         },
     };
+    if spec.monitor_type == crate::core::monitor::MonitorType::Heartbeat {
+        return Ok(()); // pinged, never probed (a job queued before the monitor became one)
+    }
     let report = probe::run(&spec, ctx.config.target_policy, ctx.slots).await;
     let verdict = classify(&spec, &report.outcome);
     if ctx.config.check_log {
