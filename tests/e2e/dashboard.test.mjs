@@ -234,7 +234,7 @@ async function journey(js, username) {
   }
   await page.getByLabel('Name', { exact: true }).fill('Phones');
   await page.getByLabel('URL', { exact: true }).fill(receivers.url(ntfy));
-  await page.getByLabel('Topic').fill(`ops-${username}`);
+  await page.getByLabel('Topic', { exact: true }).fill(`ops-${username}`);
   await page.getByLabel('Access token').fill('tk_e2etoken1');
   await page.getByRole('button', { name: 'Add endpoint' }).click();
   await page.waitForURL(/\/app\/endpoints\/\d+\?done=created$/);
@@ -242,7 +242,7 @@ async function journey(js, username) {
   let ep = (await api('GET', `/api/notification-endpoints/${ntfyId}`)).body;
   assert.deepEqual([ep.kind, ep.topic, ep.has_secret], ['ntfy', `ops-${username}`, true]);
   assert.ok(!(await page.content()).includes('tk_e2etoken1'), 'the token is never shown');
-  await page.getByLabel('Topic').fill(`oncall-${username}`);
+  await page.getByLabel('Topic', { exact: true }).fill(`oncall-${username}`);
   await page.getByRole('button', { name: 'Save endpoint' }).click();
   await page.waitForURL(/done=saved$/);
   ep = (await api('GET', `/api/notification-endpoints/${ntfyId}`)).body;
@@ -294,7 +294,7 @@ async function journey(js, username) {
   assert.equal(doc.projects[0].monitors[0].name, 'Homepage');
   await page.locator('#f-file').setInputFiles({ name: 'vigil-export.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
   await page.getByRole('button', { name: 'Import' }).click();
-  await page.getByText(/Imported: 0 projects created, 1 updated; 0 monitors created, 1 updated; 0 notification endpoints created, 1 updated/).waitFor();
+  await page.getByText(/Imported: 0 projects created, 1 updated; 0 monitors created, 1 updated; 0 notification endpoints created, 2 updated/).waitFor();
   await axe(b, 'import report');
   // A file that is not an export: the API's error, nothing imported.
   await page.locator('#f-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"projects": 3}') });
