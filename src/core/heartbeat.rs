@@ -557,8 +557,9 @@ mod tests {
     #[test]
     fn state_machine_table() {
         let t = period(10, 5); // every 10 minutes, 5 minutes grace
+        type Case<'a> = (&'a str, &'a [(i64, &'a str)], &'a str, &'a [Option<i64>]);
         #[rustfmt::skip]
-        let cases: &[(&str, &[(i64, &str)], &str, &[Option<i64>])] = &[
+        let cases: &[Case] = &[
             ("new waits for its first ping: never DOWN", &[(0, "tick"), (60, "tick"), (600, "tick")], "...", &[None, None, None]),
             ("up: pinged on time stays up", &[(0, "ping"), (9, "tick"), (10, "ping"), (14, "tick"), (20, "ping"), (34, "tick")],
                 "U.U.U.", &[Some(15), Some(15), Some(25), Some(25), Some(35), Some(35)]),
@@ -772,7 +773,7 @@ mod tests {
         for (zone, expr, after, want) in cases {
             let cron = parse_cron(expr).unwrap();
             let got = next_fire(&cron, Zone(*zone), ms(after)).map(iso);
-            assert_eq!(got.as_deref(), Some(ms(want)).map(iso).as_deref(), "{expr} after {after}");
+            assert_eq!(got.as_deref(), Some(iso(ms(want))).as_deref(), "{expr} after {after}");
         }
         // A schedule that never fires (30 February) has no next run, so no deadline.
         let never = parse_cron("0 0 30 2 *").unwrap();

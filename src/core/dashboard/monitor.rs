@@ -31,6 +31,9 @@ pub const FIELDS: &[FieldDef] = &[
     def("retry_status_codes", Kind::Nums),
     def("role", Kind::Text),
     def("is_active", Kind::Bool),
+    def("grace_seconds", Kind::OptNum),
+    def("schedule", Kind::OptText),
+    def("tz", Kind::OptText),
 ];
 
 fn names() -> Vec<&'static str> {
@@ -52,7 +55,7 @@ pub fn state_of(spec: &MonitorSpec) -> FormState {
     let mut s = FormState::default();
     s.set("project", spec.project_id.to_string());
     s.set("name", spec.name.clone());
-    s.set("monitor_type", "http");
+    s.set("monitor_type", spec.monitor_type.as_str());
     s.set("url", spec.url.clone());
     s.set("check_interval_seconds", spec.check_interval_seconds.to_string());
     s.set("method", spec.method.as_str());
@@ -71,6 +74,9 @@ pub fn state_of(spec: &MonitorSpec) -> FormState {
     s.set("retry_status_codes", codes(&spec.retry_status_codes));
     s.set("role", if spec.role == crate::core::monitor::Role::Supplementary { "supplementary" } else { "core" });
     s.set("is_active", spec.is_active.to_string());
+    s.set("grace_seconds", spec.grace_seconds.map(|g| g.to_string()).unwrap_or_default());
+    s.set("schedule", spec.schedule.clone().unwrap_or_default());
+    s.set("tz", spec.tz.clone().unwrap_or_default());
     s
 }
 
@@ -88,6 +94,7 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("What counts as up", &["expected_status_codes", "body_contains", "bot_protection_string", "bot_counts_as_failure", "expected_response_time_ms"]),
     ("Patience", &["timeout_seconds", "failure_threshold", "recovery_threshold", "retries", "backoff_factor", "retry_status_codes"]),
     ("Role and state", &["role", "is_active"]),
+    ("Heartbeat (heartbeat monitors)", &["grace_seconds", "schedule", "tz"]),
 ];
 
 /// The create/edit form: `edit` is the monitor's id and stored name, `None` for a new one.
@@ -136,7 +143,13 @@ pub fn form_page(c: &Chrome, d: &MonitorSpec, edit: Option<(i64, &str)>, state: 
 fn group_field(h: &mut Html, s: &FormState, name: &str, d: &MonitorSpec) {
     let opt = |v: &[&str]| v.iter().map(|x| (x.to_string(), x.to_string())).collect::<Vec<_>>();
     match name {
-        "monitor_type" => select(h, s, "monitor_type", "Type", &[("http".into(), "HTTP(S) request".into())]),
+        "monitor_type" => select(h, s, "monitor_type", "Type", &[("http".into(), "HTTP(S) request".into()), ("heartbeat".into(), "Heartbeat (pinged by your job)".into())]),
+        "grace_seconds" => {
+            let hint = format!("How late a ping may be, 60 to 2592000. Default: {}", crate::core::heartbeat::DEFAULT_GRACE_SECONDS);
+            field(h, s, Field::new("grace_seconds", "Grace time (seconds)", Input::Number).hint(&hint));
+        }
+        "schedule" => field(h, s, Field::new("schedule", "Cron schedule", Input::Text).hint("Five fields, e.g. 30 2 * * * (instead of \"Check every\"). Default: none")),
+        "tz" => field(h, s, Field::new("tz", "Time zone of the schedule", Input::Text).hint("IANA name, e.g. Europe/Berlin. Default: UTC")),
         "method" => select(h, s, "method", "Method", &opt(&["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])),
         "headers" => field(h, s, Field::new("headers", "Request headers", Input::Textarea).hint("One per line: Name: value. Default: none")),
         "body" => field(h, s, Field::new("body", "Request body", Input::Textarea).hint("Not for GET or HEAD. Default: none")),
@@ -215,6 +228,70 @@ pub struct Detail<'a> {
     pub paged: bool,
     pub incidents: &'a [IncidentLine<'a>],
     pub notice: Option<&'static str>,
+    /// Heartbeat monitors: the ping URL, deadline, runs and logged pings.
+    pub heartbeat: Option<HeartbeatInfo<'a>>,
+}
+
+pub struct HeartbeatInfo<'a> {
+    pub ping_url: &'a str,
+    pub deadline_ms: Option<EpochMs>,
+    pub last_ping_ms: Option<EpochMs>,
+    pub last_duration_ms: Option<EpochMs>,
+    pub open_runs: usize,
+    pub pings: &'a [PingLine<'a>],
+}
+
+/// One logged ping (a `/start`, a `/log`, or one with a body).
+pub struct PingLine<'a> {
+    pub at_ms: EpochMs,
+    pub kind: &'a str,
+    pub exit_status: Option<i64>,
+    pub rid: Option<&'a str>,
+    pub duration_ms: Option<i64>,
+    pub body: Option<&'a str>,
+}
+
+fn heartbeat_section(h: &mut Html, now: EpochMs, hb: &HeartbeatInfo) {
+    h.r("<section aria-labelledby=hb-h><h2 id=hb-h>Heartbeat</h2><p>Ping URL: <code id=ping-url>").t(hb.ping_url);
+    h.r("</code> <button type=button class=\"btn copy\" data-copy=ping-url>Copy</button></p>");
+    h.r("<p class=mut>From the job: <code>curl -fsS -m 10 --retry 5 ").t(hb.ping_url).r("</code>; add <code>/start</code> before it runs, <code>/fail</code> or <code>/$?</code> (its exit status) after, <code>?rid=</code> to pair overlapping runs.</p><p>");
+    match hb.deadline_ms {
+        Some(d) if d > now => h.r("Late after <time datetime=\"").t(&iso(d)).r("\">").t(&iso(d)).r("</time>"),
+        Some(d) => h.r("Overdue since <time datetime=\"").t(&iso(d)).r("\">").t(&ago(now, d)).r("</time>"),
+        None => h.r("Waiting for a ping (not DOWN before it)"),
+    };
+    h.r(" · last ping ");
+    match hb.last_ping_ms {
+        Some(at) => h.t(&ago(now, at)),
+        None => h.r("never"),
+    };
+    if let Some(d) = hb.last_duration_ms {
+        h.r(" · last run took ").t(&crate::core::text::duration_ms(d));
+    }
+    if hb.open_runs > 0 {
+        h.r(" · ").n(hb.open_runs).r(" running");
+    }
+    h.r("</p>");
+    if !hb.pings.is_empty() {
+        h.r("<div class=tw><table><thead><tr><th scope=col>Time (UTC)<th scope=col>Ping<th scope=col>Run<th scope=col class=num>Duration<th scope=col>Body</thead><tbody>");
+        for p in hb.pings {
+            h.r("<tr><td>").t(&iso(p.at_ms)).r("<td>").t(p.kind);
+            if let Some(e) = p.exit_status {
+                h.r(" ").n(e);
+            }
+            h.r("<td>").t(p.rid.unwrap_or("")).r("<td class=num>");
+            match p.duration_ms {
+                Some(d) => h.t(&crate::core::text::duration_ms(d)),
+                None => h.r("–"),
+            };
+            h.r("<td>");
+            if let Some(b) = p.body {
+                h.r("<pre>").t(b).r("</pre>");
+            }
+        }
+        h.r("</tbody></table></div>");
+    }
+    h.r("</section>");
 }
 
 const CHART_W: i64 = 480;
@@ -223,8 +300,8 @@ const WINDOW_MS: i64 = 4 * 3_600_000;
 
 /// The latency chart: a polyline over the last 4 hours, scaled to the slowest check, with its
 /// figures in words for those who cannot see it.
-fn chart(h: &mut Html, points: &[(EpochMs, u32)], now: EpochMs) {
-    h.r("<figure class=chart><figcaption>Latency, last 4 hours");
+fn chart(h: &mut Html, points: &[(EpochMs, u32)], now: EpochMs, label: &'static str) {
+    h.r("<figure class=chart><figcaption>").r(label).r(", last 4 hours");
     if points.is_empty() {
         h.r(": no checks yet</figcaption></figure>");
         return;
@@ -272,7 +349,13 @@ pub fn detail_page(c: &Chrome, v: &Detail) -> String {
         if v.incident_open {
             h.r(" <span class=\"pill d\">Open incident</span>");
         }
-        h.r(" <span class=url>").t(v.spec.method.as_str()).r(" ").t(&v.spec.url).r("</span> · ").t(v.project_name).r(" · every ").n(v.spec.check_interval_seconds).r(" s · last checked ");
+        let grace = v.spec.grace_seconds.unwrap_or_default();
+        match (&v.heartbeat, &v.spec.schedule) {
+            (None, _) => h.r(" <span class=url>").t(v.spec.method.as_str()).r(" ").t(&v.spec.url).r("</span> · ").t(v.project_name).r(" · every ").n(v.spec.check_interval_seconds).r(" s"),
+            (Some(_), Some(cron)) => h.r(" heartbeat · ").t(v.project_name).r(" · schedule <code>").t(cron).r("</code> (").t(v.spec.tz.as_deref().unwrap_or("UTC")).r(") + ").n(grace).r(" s grace"),
+            (Some(_), None) => h.r(" heartbeat · ").t(v.project_name).r(" · every ").n(v.spec.check_interval_seconds).r(" s + ").n(grace).r(" s grace"),
+        };
+        h.r(" · last checked ");
         match v.last_checked_ms {
             Some(at) => h.t(&ago(v.now_ms, at)),
             None => h.r("never"),
@@ -280,14 +363,19 @@ pub fn detail_page(c: &Chrome, v: &Detail) -> String {
         h.r("</p><div class=actions>");
         h.r("<a class=btn href=\"/app/monitors/").n(v.id).r("/edit\">Edit</a>");
         let base = format!("/app/monitors/{}", v.id);
-        button_form(h, c.csrf, &format!("{base}/run"), "Run now", "btn", None);
+        if v.heartbeat.is_none() {
+            button_form(h, c.csrf, &format!("{base}/run"), "Run now", "btn", None);
+        }
         if v.spec.is_active {
             button_form(h, c.csrf, &format!("{base}/pause"), "Pause", "btn", None);
         } else {
             button_form(h, c.csrf, &format!("{base}/resume"), "Resume", "btn", None);
         }
         h.r("<a class=\"btn danger\" href=\"/app/monitors/").n(v.id).r("/delete\">Delete</a></div>");
-        chart(h, v.latency, v.now_ms);
+        chart(h, v.latency, v.now_ms, if v.heartbeat.is_some() { "Run duration" } else { "Latency" });
+        if let Some(hb) = &v.heartbeat {
+            heartbeat_section(h, v.now_ms, hb);
+        }
         h.r("<section aria-labelledby=inc-h><h2 id=inc-h>Incidents</h2>");
         if v.incidents.is_empty() {
             h.r("<p class=mut>No incidents.</p>");
@@ -384,6 +472,26 @@ mod tests {
     }
 
     #[test]
+    fn heartbeat_form_round_trips_and_detail_shows_the_ping_url() {
+        let spec = MonitorSpec::create(r#"{"monitor_type":"heartbeat","name":"nightly","schedule":"30 2 * * *","tz":"Europe/Berlin","grace_seconds":600}"#, 3, TargetPolicy::default()).unwrap();
+        let form = super::super::form::Form(state_of(&spec).values.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        let again = MonitorSpec::from_map(super::super::form::to_json(&form, FIELDS), 99, TargetPolicy::default()).unwrap();
+        assert_eq!(again, spec);
+        let pings = [PingLine { at_ms: 0, kind: "log", exit_status: None, rid: Some("r1"), duration_ms: Some(1500), body: Some("<b>tail</b>") }];
+        let hb = HeartbeatInfo { ping_url: "https://v.example/ping/AAAAAAAAAAAAAAAAAAAAAA", deadline_ms: None, last_ping_ms: Some(0), last_duration_ms: Some(1500), open_runs: 1, pings: &pings };
+        let v = Detail {
+            now_ms: 60_000, id: 7, spec: &spec, project_name: "P", status: None, slow: false, incident_open: false, last_checked_ms: None,
+            latency: &[], checks: &[], older: None, paged: false, incidents: &[], notice: None, heartbeat: Some(hb),
+        };
+        let html = detail_page(&chrome(), &v);
+        assert!(html.contains("<code id=ping-url>https://v.example/ping/AAAAAAAAAAAAAAAAAAAAAA</code> <button type=button class=\"btn copy\" data-copy=ping-url>Copy</button>"), "{html}");
+        assert!(html.contains("schedule <code>30 2 * * *</code> (Europe/Berlin) + 600 s grace"), "{html}");
+        assert!(html.contains("Waiting for a ping") && html.contains("1 running") && html.contains("Run duration"));
+        assert!(html.contains("&lt;b&gt;tail&lt;/b&gt;") && !html.contains("<b>tail"), "bodies are escaped");
+        assert!(!html.contains("/run\""), "a heartbeat has no Run now");
+    }
+
+    #[test]
     fn inline_error_opens_its_group_and_keeps_input() {
         let d = defaults().unwrap();
         let mut state = new_state(&d, Some(1));
@@ -417,6 +525,7 @@ mod tests {
             paged: false,
             incidents: &incidents,
             notice: None,
+            heartbeat: None,
         };
         let html = detail_page(&chrome(), &v);
         for bad in ["<script>n", "<x>", "<b>", "<i>cause", "<p>"] {

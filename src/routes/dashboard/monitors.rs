@@ -10,7 +10,7 @@ use super::{body_of, call, html, notice, query, query_get, redirect, refused};
 use crate::core::buckets::BucketState;
 use crate::core::dashboard::form::{to_json, FormState};
 use crate::core::dashboard::html::Section;
-use crate::core::dashboard::monitor::{self as view, CheckLine, Detail, IncidentLine};
+use crate::core::dashboard::monitor::{self as view, CheckLine, Detail, HeartbeatInfo, IncidentLine, PingLine};
 use crate::core::dashboard::overview::{self, Filter, Row, State, BIN_SECONDS, MAX_MONITORS, STRIP_BINS};
 use crate::core::schedule::{check_id, parse_check_id};
 use crate::core::status::CheckStatus;
@@ -175,7 +175,30 @@ pub async fn detail(ctx: Ctx) -> Result<Response, AppError> {
         .iter()
         .filter_map(|i| Some(IncidentLine { id: i.id, opened_ms: parse_iso(&i.opened_at)?, resolved_ms: i.resolved_at.as_deref().and_then(parse_iso), cause: &i.cause }))
         .collect();
+    let hb_view = api::heartbeat_view(&db, &row).await?;
+    let ping_url = api::ping_url(&ctx, &row)?.unwrap_or_default();
+    let hb_state = crate::core::heartbeat::State::parse(row.heartbeat_state.as_deref());
+    let pings = match &hb_view {
+        Some(hb) => hb.pings.iter().map(|p| PingLine {
+            at_ms: parse_iso(&p.received_at).unwrap_or_default(),
+            kind: &p.kind,
+            exit_status: p.exit_status,
+            rid: p.rid.as_deref(),
+            duration_ms: p.duration_ms,
+            body: p.body.as_deref(),
+        }).collect(),
+        None => Vec::new(),
+    };
+    let heartbeat = hb_view.as_ref().map(|_| HeartbeatInfo {
+        ping_url: &ping_url,
+        deadline_ms: row.deadline_ms,
+        last_ping_ms: hb_state.last_ping_ms,
+        last_duration_ms: hb_state.last_duration_ms,
+        open_runs: hb_state.runs.len(),
+        pings: &pings,
+    });
     let v = Detail {
+        heartbeat,
         now_ms: now,
         id: row.id,
         spec: &spec,
