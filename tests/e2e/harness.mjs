@@ -347,6 +347,19 @@ function makeHandle({ launch, proc, removeDir }) {
   return handle;
 }
 
+/**
+ * The per-invocation cost lines (DESIGN.md §12) in a piece of wrangler dev's output: each is a
+ * JSON object alone on its line, `{"event": "tick"|"consumer"|"alerts", "checks": N, ...}`.
+ * Needs `startVigil({ logLevel: 'log' })` (console.log is hidden at the default 'warn').
+ */
+export function usageLines(output) {
+  return output.split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{"event":'))
+    .map((l) => { try { return JSON.parse(l); } catch { return null; } })
+    .filter((l) => l && ['tick', 'consumer', 'alerts'].includes(l.event));
+}
+
 async function readBody(res) {
   const text = await res.text();
   const type = res.headers.get('content-type') ?? '';
