@@ -336,6 +336,8 @@ function makeHandle({ launch, proc, removeDir }) {
     token: DEFAULT_TOKEN,
     persistDir: dir,
     logs: () => earlierLogs + (proc ? proc.output() : ''),
+    /** The running wrangler dev's process group id (its workerd processes are in it), for benchmarks. */
+    pid: () => proc?.child.pid,
     stop,
     kill,
     restart,
