@@ -45,7 +45,21 @@ async fn handle(mut ctx: Ctx, segment: Option<String>) -> Result<Response, AppEr
     }
     let db = ctx.db()?;
     let ping = Ping { token: &token, signal, rid: rid.as_deref(), body, now: ctx.now };
-    match crate::heartbeat::ping(&ctx.env, &db, &ctx.config, ping).await? {
+    let before = crate::meter::now();
+    let answer = crate::heartbeat::ping(&ctx.env, &db, &ctx.config, ping).await?;
+    if ctx.config.check_log {
+        // What this ping cost (CHECK_LOG=true only; the figures of README "Heartbeat monitors").
+        let used = crate::meter::now();
+        worker::console_log!(
+            "vigil-ping {{\"signal\":\"{}\",\"answer\":\"{answer:?}\",\"d1_statements\":{},\"d1_rows_read\":{},\"d1_rows_written\":{},\"queue_messages\":{}}}",
+            signal.kind(),
+            used.d1_statements - before.d1_statements,
+            used.d1_rows_read - before.d1_rows_read,
+            used.d1_rows_written - before.d1_rows_written,
+            used.queue_messages - before.queue_messages
+        );
+    }
+    match answer {
         Answer::Ok => text(200, "OK"),
         Answer::NotFound => text(404, "not found"),
         Answer::RateLimited(after_ms) => {
