@@ -25,6 +25,7 @@ try {
     await sleep(1100); // one check per second per monitor
   }
   await vigil.tick(); // nothing overdue
+  await vigil.tick();
   await sleep(2600); // period + grace (60 s + 60 s at 20 ms a second) passes
   await vigil.tick(); // one overdue: DOWN, incident opened
   await sleep(1500);
@@ -33,6 +34,8 @@ try {
   steps.forEach(([what], i) => console.log(`${what.padEnd(40)} ${JSON.stringify(pings[i])}`));
   const ticks = lines.filter((l) => l.includes('"event":"tick"')).map((l) => JSON.parse(l.slice(l.indexOf('{'))));
   for (const t of ticks) console.log(`tick ${JSON.stringify(t)}`);
+  const sweeps = lines.filter((l) => l.includes('vigil-sweep {')).map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+  for (const s of sweeps) console.log(`sweep ${JSON.stringify(s)}`);
 } finally {
   await vigil.stop();
 }

@@ -24,7 +24,7 @@ CREATE INDEX monitors_deadline ON monitors (deadline_ms) WHERE deadline_ms IS NO
 -- The ping log: pings that carry something a check does not (a body, a /start, a /log). A
 -- finish's row names the check it recorded (slot). Pruned with raw checks.
 CREATE TABLE pings (
-  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  id          INTEGER PRIMARY KEY, -- no AUTOINCREMENT: its sqlite_sequence write would cost a row per ping
   monitor_id  INTEGER NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,
   received_ms INTEGER NOT NULL,
   kind        TEXT NOT NULL CHECK (kind IN ('success', 'start', 'fail', 'log', 'exit')),

@@ -166,8 +166,20 @@ async fn record(env: &Env, db: &D1Database, mut row: MonitorRow, spec: &MonitorS
 
 /// The tick's heartbeat work: the sweep, then pruning pings older than raw checks are kept.
 pub async fn upkeep(env: &Env, db: &D1Database, config: &Config, now: EpochMs) -> Result<usize, AppError> {
+    let before = crate::meter::now();
     let missed = sweep(env, db, config, now).await?;
     heartbeats::prune(db, now - i64::from(config.raw_retention_days) * 86_400_000).await?;
+    if config.check_log {
+        // What the sweep and the ping pruning cost this tick (CHECK_LOG=true only).
+        let used = crate::meter::now();
+        worker::console_log!(
+            "vigil-sweep {{\"missed\":{missed},\"d1_statements\":{},\"d1_rows_read\":{},\"d1_rows_written\":{},\"queue_messages\":{}}}",
+            used.d1_statements - before.d1_statements,
+            used.d1_rows_read - before.d1_rows_read,
+            used.d1_rows_written - before.d1_rows_written,
+            used.queue_messages - before.queue_messages
+        );
+    }
     Ok(missed)
 }
 
