@@ -107,7 +107,7 @@ pub async fn ping(env: &Env, db: &D1Database, config: &Config, p: Ping<'_>) -> R
             Ok(o) => o,
             Err(limited) => return Ok(Answer::RateLimited(limited.retry_after_ms)),
         };
-        let slot = slot_of(p.now);
+        let slot = outcome.slot.unwrap_or_else(|| slot_of(p.now));
         let logged = (p.body.is_some() || matches!(p.signal, Signal::Start | Signal::Log)).then(|| PingRow {
             received_ms: p.now,
             kind: p.signal.kind().to_string(),
@@ -221,7 +221,7 @@ async fn miss(env: &Env, db: &D1Database, config: &Config, row: MonitorRow, now:
     if !heartbeats::save(db, row.id, row.heartbeat_state.as_deref(), &m.state.to_text(), m.deadline_ms, None).await? {
         return Ok(false); // a ping came in meanwhile
     }
-    record(env, db, row, &spec, slot_of(m.at_ms), m.at_ms, &m.finding, true).await?;
+    record(env, db, row, &spec, m.slot, m.at_ms, &m.finding, true).await?;
     Ok(true)
 }
 

@@ -22,6 +22,7 @@ use super::input::FieldError;
 use super::monitor::MonitorSpec;
 use super::status::CheckStatus;
 use super::text::duration_secs;
+use super::schedule::slot_of;
 use super::time::{iso, EpochMs};
 
 /// healthchecks.io's default grace time: one hour.
@@ -207,6 +208,19 @@ pub struct State {
     pub window_ms: EpochMs,
     #[serde(default)]
     pub window_pings: u32,
+    /// The slot of the last check recorded for this monitor, so the next one gets a later slot
+    /// (a check's slot is its key: a finish in the same second as the last check would be lost).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_slot: Option<i64>,
+}
+
+impl State {
+    /// The slot for a check at `at_ms`: its second, or the one after the last check's.
+    fn take_slot(&mut self, at_ms: EpochMs) -> i64 {
+        let slot = self.last_slot.map_or(slot_of(at_ms), |last| slot_of(at_ms).max(last + 1));
+        self.last_slot = Some(slot);
+        slot
+    }
 }
 
 impl State {
@@ -385,6 +399,8 @@ pub struct PingOutcome {
     pub deadline_ms: Option<EpochMs>,
     /// The check to record (a finish), or `None` (`/start`, `/log`).
     pub finding: Option<Finding>,
+    /// The slot of that check.
+    pub slot: Option<i64>,
     /// The run this finish closed, measured from its `/start`.
     pub duration_ms: Option<EpochMs>,
 }
@@ -434,7 +450,8 @@ pub fn on_ping(state: &State, signal: Signal, rid: Option<&str>, now: EpochMs, t
             finding = Some(Finding { status: if up { CheckStatus::Up } else { CheckStatus::Down }, failure, duration_ms });
         }
     }
-    Ok(PingOutcome { deadline_ms: timing.deadline(&s), state: s, finding, duration_ms })
+    let slot = finding.is_some().then(|| s.take_slot(now));
+    Ok(PingOutcome { deadline_ms: timing.deadline(&s), state: s, finding, slot, duration_ms })
 }
 
 /// What a passed deadline does.
@@ -443,9 +460,10 @@ pub struct MissOutcome {
     pub state: State,
     pub deadline_ms: Option<EpochMs>,
     pub finding: Finding,
-    /// The instant the DOWN check stands for: the deadline that passed (its slot is the check's
-    /// identity, so two sweeps of the same deadline record one check).
+    /// The instant the DOWN check stands for: the deadline that passed.
     pub at_ms: EpochMs,
+    /// Its slot, from the state read: two sweeps of the same deadline record one check.
+    pub slot: i64,
 }
 
 /// The cron found the monitor's deadline passed at `now`: a DOWN check, and the next deadline.
@@ -480,7 +498,8 @@ pub fn on_deadline(state: &State, now: EpochMs, timing: &Timing<'_>) -> Option<M
         }
     }
     let finding = Finding { status: CheckStatus::Down, failure: Some(Failure::new(FailureKind::MissedHeartbeat, reason)), duration_ms: None };
-    Some(MissOutcome { deadline_ms: timing.deadline(&s), state: s, finding, at_ms: deadline })
+    let slot = s.take_slot(deadline);
+    Some(MissOutcome { deadline_ms: timing.deadline(&s), state: s, finding, at_ms: deadline, slot })
 }
 
 #[cfg(test)]
@@ -680,6 +699,23 @@ mod tests {
     }
 
     #[test]
+    fn checks_in_one_second_get_their_own_slots() {
+        let t = period(1, 1);
+        let up = on_ping(&State::default(), Signal::Success, None, T0, &t).unwrap();
+        assert_eq!(up.slot, Some(T0 / 1000));
+        let again = on_ping(&up.state, Signal::Fail, None, T0 + 300, &t).unwrap();
+        assert_eq!(again.slot, Some(T0 / 1000 + 1), "a second finish in the same second");
+        assert_eq!(on_ping(&again.state, Signal::Log, None, T0 + 400, &t).unwrap().slot, None);
+        // A missed deadline stands at its own second, after any earlier check.
+        let miss = on_deadline(&up.state, T0 + 2 * MIN, &t).unwrap();
+        assert_eq!(miss.slot, (T0 + 2 * MIN) / 1000);
+        let late = on_ping(&miss.state, Signal::Success, None, T0 + 2 * MIN + 10, &t).unwrap();
+        assert_eq!(late.slot, Some((T0 + 2 * MIN) / 1000 + 1), "a ping in the second of the miss still records");
+        // Two sweeps of one state take the same slot (the check key dedupes them).
+        assert_eq!(on_deadline(&up.state, T0 + 2 * MIN + 5_000, &t).unwrap().slot, miss.slot);
+    }
+
+    #[test]
     fn rate_limit_per_window() {
         let t = period(10, 5);
         let mut s = State::default();
@@ -728,7 +764,7 @@ mod tests {
 
     #[test]
     fn state_round_trips_and_reads_null_as_new() {
-        let s = State { anchor_ms: Some(5), runs: vec![Run { rid: Some("a".into()), started_ms: 3 }], last_ping_ms: Some(5), last_duration_ms: Some(2), window_ms: 1, window_pings: 2 };
+        let s = State { anchor_ms: Some(5), runs: vec![Run { rid: Some("a".into()), started_ms: 3 }], last_ping_ms: Some(5), last_duration_ms: Some(2), window_ms: 1, window_pings: 2, last_slot: Some(9) };
         assert_eq!(State::parse(Some(&s.to_text())), s);
         assert_eq!(State::parse(None), State::default());
         assert_eq!(State::parse(Some("not json")), State::default());
