@@ -21,6 +21,9 @@ pub struct Config {
     /// Fetches one consumer invocation keeps open at once (Cloudflare allows 6).
     pub check_concurrency: usize,
     pub recheck_delay_seconds: u32,
+    /// `CHECK_JOBS_PER_MESSAGE`: check jobs a tick packs into one checks-queue message (1-100;
+    /// a message costs 3 queue operations whatever it carries).
+    pub check_jobs_per_message: usize,
     /// `HANDOFF_GRACE_SECONDS`: how long a hand-off through a queue (an incident event to the
     /// alerts consumer, a delivery message, a confirmation re-check) may take before the cron
     /// counts it lost and sends it again (DESIGN.md §6). Tests use a few seconds.
@@ -106,6 +109,7 @@ impl Config {
             target_policy: TargetPolicy { allow_private: var("ALLOW_PRIVATE_TARGETS").is_some_and(|v| v.trim() == "true") },
             check_concurrency: number("CHECK_CONCURRENCY", 6, (1, 6)) as usize,
             recheck_delay_seconds: number("RECHECK_DELAY_SECONDS", 20, (0, 300)),
+            check_jobs_per_message: number("CHECK_JOBS_PER_MESSAGE", crate::core::dispatch::JOBS_PER_MESSAGE_DEFAULT, (1, 100)) as usize,
             handoff_grace_seconds: number("HANDOFF_GRACE_SECONDS", 120, (1, 3600)),
             test_hooks: var("VIGIL_TEST_HOOKS").is_some_and(|v| v.trim() == "true"),
             raw_retention_days: number("RAW_RETENTION_DAYS", 7, (1, 90)),

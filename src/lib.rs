@@ -3,8 +3,8 @@
 //! ```text
 //!   cron (every minute)                         HTTP (REST API)
 //!         |                                          |
-//!   scheduler: reserve due monitors            routes: one route table
-//!         |  send_batch (100 per call)               |
+//!   scheduler: due monitors by period/phase    routes: one route table
+//!         |  many jobs per message                   |
 //!   [checks queue] --> consumer: probe -> classify -> record (one D1 batch)
 //!                                      |
 //!                                      | incident transition (outbox)
@@ -32,6 +32,7 @@ pub mod core;
 pub mod entropy;
 pub mod error;
 pub mod history;
+pub mod hooks;
 pub mod http;
 pub mod pool;
 pub mod probe;
@@ -41,7 +42,7 @@ pub mod store;
 
 use worker::{event, Context, Env, Message, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent};
 
-use crate::core::schedule::CheckJob;
+use crate::core::dispatch::CheckMessage;
 
 #[event(start)]
 fn start() {
@@ -56,7 +57,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     match scheduler::tick(&env, clock::now_ms()).await {
-        Ok(r) => worker::console_log!("tick {}: {} checks dispatched, {} events resent, {} monitors rolled up", r.slot, r.dispatched, r.events_resent, r.rolled_up),
+        Ok(r) => worker::console_log!(
+            "tick {}: {} checks dispatched in {} messages in {} ms, {} events resent, {} monitors rolled up",
+            r.slot,
+            r.dispatched,
+            r.messages,
+            r.dispatch_ms,
+            r.events_resent,
+            r.rolled_up
+        ),
         Err(e) => worker::console_error!("tick failed: {e:?}"),
     }
 }
@@ -64,7 +73,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 #[event(queue)]
 async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> worker::Result<()> {
     let result = if batch.queue() == bindings::CHECKS_QUEUE_NAME {
-        consumer::consume(decode::<CheckJob>(&batch), &env).await
+        consumer::consume(decode::<CheckMessage>(&batch), &env).await
     } else {
         alerts::consume(decode::<alerts::AlertMessage>(&batch), &env).await
     };

@@ -8,6 +8,7 @@ pub mod check_log; // the opt-in structured log line per check (CHECK_LOG=true)
 pub mod classify; // probe outcome -> UP / DOWN / TIMEOUT / BOT_DETECTED with a readable reason
 pub mod csv; // seed 002's check history as CSV
 pub mod dashboard; // the web dashboard: view models, forms, HTML
+pub mod dispatch; // checks-queue messages: packing many jobs per message, one-job retries
 pub mod delivery; // one attempt's answer -> delivered / retry / disable / give up / exhausted, per channel policy
 pub mod email; // alert emails: rendering and provider send requests
 pub mod endpoint; // notification endpoints: model and validation

@@ -8,7 +8,9 @@ use crate::bindings::CHECKS_QUEUE;
 use crate::core::input::{self, FieldError};
 use crate::core::{accept, csv};
 use crate::core::monitor::{self, MonitorSpec};
+use crate::core::dispatch::CheckMessage;
 use crate::core::schedule::{check_id, slot_of, CheckJob, JobKind};
+use crate::core::time::EpochMs;
 use crate::core::status::CheckStatus;
 use crate::error::{AppError, Context};
 use crate::store::checks::{self, CheckFilter, CheckView};
@@ -47,13 +49,13 @@ struct MonitorView {
 }
 
 impl MonitorView {
-    fn of(row: &MonitorRow, latest_check: Option<CheckView>) -> Result<Self, AppError> {
+    fn of(row: &MonitorRow, latest_check: Option<CheckView>, now: EpochMs) -> Result<Self, AppError> {
         Ok(Self {
             id: row.id,
             spec: row.spec()?,
             created_at: row.created_at.clone(),
             updated_at: row.updated_at.clone(),
-            state: row.state(),
+            state: row.state(now),
             latest_check,
         })
     }
@@ -69,7 +71,7 @@ pub async fn list_monitors(ctx: Ctx) -> Result<Response, AppError> {
     let after = q.id("cursor")?.unwrap_or(0);
     let rows = monitors::list(&ctx.db()?, ctx.user_id()?, q.id("project")?, after, limit).await?;
     let next_cursor = next_cursor(&rows, limit, |r| r.id.to_string());
-    let items = rows.iter().map(|r| MonitorView::of(r, None)).collect::<Result<Vec<_>, _>>()?;
+    let items = rows.iter().map(|r| MonitorView::of(r, None, ctx.now)).collect::<Result<Vec<_>, _>>()?;
     json(200, &Page { items, next_cursor })
 }
 
@@ -80,7 +82,7 @@ pub async fn create_monitor(mut ctx: Ctx) -> Result<Response, AppError> {
     let project = target_project(&ctx, &db, given.get("project")).await?;
     let spec = MonitorSpec::from_map(given, project, ctx.config.target_policy)?;
     let row = monitors::insert(&db, &spec, ctx.now).await?;
-    let mut response = json(201, &MonitorView::of(&row, None)?)?;
+    let mut response = json(201, &MonitorView::of(&row, None, ctx.now)?)?;
     let _ = response.headers_mut().set("location", &format!("/api/monitors/{}", row.id));
     Ok(response)
 }
@@ -90,7 +92,7 @@ pub async fn get_monitor(ctx: Ctx) -> Result<Response, AppError> {
     let db = ctx.db()?;
     let row = monitors::get_owned(&db, ctx.user_id()?, id).await?.ok_or_else(|| monitor_not_found(id))?;
     let latest = checks::latest(&db, id).await?.map(CheckView::from);
-    json(200, &MonitorView::of(&row, latest)?)
+    json(200, &MonitorView::of(&row, latest, ctx.now)?)
 }
 
 pub async fn patch_monitor(mut ctx: Ctx) -> Result<Response, AppError> {
@@ -104,7 +106,7 @@ pub async fn patch_monitor(mut ctx: Ctx) -> Result<Response, AppError> {
         target_project(&ctx, &db, Some(&Value::from(spec.project_id))).await?;
     }
     let row = monitors::update(&db, id, &spec, ctx.now).await?.ok_or_else(|| monitor_not_found(id))?;
-    json(200, &MonitorView::of(&row, None)?)
+    json(200, &MonitorView::of(&row, None, ctx.now)?)
 }
 
 pub async fn delete_monitor(ctx: Ctx) -> Result<Response, AppError> {
@@ -127,10 +129,10 @@ struct Accepted {
 pub async fn run_monitor(ctx: Ctx) -> Result<Response, AppError> {
     let id = ctx.id("id")?;
     let row = monitors::get_owned(&ctx.db()?, ctx.user_id()?, id).await?.ok_or_else(|| monitor_not_found(id))?;
-    let job = CheckJob { monitor_id: id, slot: slot_of(ctx.now), kind: JobKind::Manual, spec: Some(row.spec_json()?) };
+    let job = CheckJob { timed_out: row.status.as_deref() == Some("TIMEOUT"), ..CheckJob::new(id, slot_of(ctx.now), JobKind::Manual, Some(row.spec_json()?)) };
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     let accepted = Accepted { check_id: job.check_id(), monitor_id: id, kind: job.kind, checks_url: format!("/api/checks?monitor={id}") };
-    queue.send(MessageBuilder::new(job).build()).await.context("queueing a manual check")?;
+    queue.send(MessageBuilder::new(CheckMessage::One(job)).build()).await.context("queueing a manual check")?;
     json(202, &accepted)
 }
 
@@ -242,8 +244,39 @@ pub async fn enqueue_raw_jobs(mut ctx: Ctx) -> Result<Response, AppError> {
     }
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     let count = jobs.len();
-    queue.send_batch(jobs.into_iter().map(|j| MessageBuilder::new(j).build()).collect::<Vec<_>>()).await.context("sending test jobs")?;
+    queue.send_batch(jobs.into_iter().map(|j| MessageBuilder::new(CheckMessage::One(j)).build()).collect::<Vec<_>>()).await.context("sending test jobs")?;
     json(202, &serde_json::json!({ "queued": count }))
+}
+
+/// Test hook (VIGIL_TEST_HOOKS=true only): arms faults of this isolate (`src/hooks.rs`).
+/// `{"sends": [false, true], "messages_per_send": 1}`: the tick's next `send_batch` calls
+/// succeed or fail in that order, with at most that many messages each;
+/// `{"fail_jobs": {"monitor_id": 7, "times": 1}}`: that monitor's next check jobs fail.
+pub async fn arm_faults(mut ctx: Ctx) -> Result<Response, AppError> {
+    if !ctx.config.test_hooks {
+        return Err(AppError::NotFound("route /__test/faults".into()));
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Faults {
+        #[serde(default)]
+        sends: Vec<bool>,
+        messages_per_send: Option<usize>,
+        fail_jobs: Option<FailJobs>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FailJobs {
+        monitor_id: i64,
+        times: u32,
+    }
+    let body = ctx.json_body().await?;
+    let faults: Faults = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected faults: {e}")))?;
+    crate::hooks::arm_sends(faults.sends, faults.messages_per_send);
+    if let Some(f) = faults.fail_jobs {
+        crate::hooks::fail_jobs(f.monitor_id, f.times);
+    }
+    json(200, &serde_json::json!({ "armed": true }))
 }
 
 #[cfg(test)]

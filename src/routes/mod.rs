@@ -106,6 +106,7 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/emails" Write => endpoints::send_pending_emails),
     // Test hook (VIGIL_TEST_HOOKS=true only; 404 otherwise, and not in the OpenAPI document).
     route!(Post "/__test/check-jobs" Write => api::enqueue_raw_jobs),
+    route!(Post "/__test/faults" Write => api::arm_faults),
     route!(Post "/__test/alert-events" Write => endpoints::enqueue_raw_events),
     // Public pages. `feed.atom` is listed before `:monitor`: the first match wins.
     route!(Get "/status/:slug" Public => status_page::project_page),

@@ -1,4 +1,5 @@
-//! Monitors in D1: configuration rows, current state, and reserving due monitors.
+//! Monitors in D1: configuration rows, current state, and the tick's due monitors (by schedule
+//! period and phase, DESIGN.md §3).
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::{D1Database, D1PreparedStatement};
@@ -8,7 +9,7 @@ use crate::args;
 use crate::core::incident::Streaks;
 use crate::core::input::FieldError;
 use crate::core::monitor::{MonitorSpec, Role};
-use crate::core::schedule::{slot_at_or_after, slot_start_ms};
+use crate::core::schedule::{minute_of, next_due_minute, period_ticks, phase_at, slot_at_or_after, slot_of, slot_of_minute, slot_start_ms};
 use crate::core::status::CheckStatus;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
@@ -40,7 +41,7 @@ macro_rules! row_columns {
             "id, ",
             config_columns!(),
             ", created_at, updated_at, status, slow, consecutive_failures, consecutive_successes, \
-             last_checked_at, next_check_ms, state_version, rolled_up_until_ms"
+             last_checked_at, state_version, rolled_up_until_ms, sched_period, sched_phase, sched_pending_ms"
         )
     };
 }
@@ -90,11 +91,15 @@ pub struct MonitorRow {
     pub consecutive_failures: i64,
     pub consecutive_successes: i64,
     pub last_checked_at: Option<String>,
-    /// Due at or after this instant (0: on the next tick).
-    pub next_check_ms: EpochMs,
     pub state_version: i64,
     /// Hours before this instant have final hourly rollups.
     pub rolled_up_until_ms: EpochMs,
+    /// The schedule (DESIGN.md §3): due on the tick of minute m when
+    /// (m - sched_phase) mod sched_period = 0.
+    pub sched_period: i64,
+    pub sched_phase: i64,
+    /// Created, edited or resumed at this instant and not yet dispatched: the next tick checks it.
+    pub sched_pending_ms: Option<EpochMs>,
     pub incident_open: i64,
 }
 
@@ -160,8 +165,11 @@ impl MonitorRow {
         }
     }
 
-    pub fn state(&self) -> MonitorState {
+    /// The state as of `now`; `next_check_at` is the tick that will check it next.
+    pub fn state(&self, now: EpochMs) -> MonitorState {
         let s = self.streaks();
+        let minute = minute_of(slot_of(now));
+        let next = if self.sched_pending_ms.is_some() { minute + 1 } else { next_due_minute(minute, self.sched_period, self.sched_phase) };
         MonitorState {
             status: self.status.as_deref().and_then(CheckStatus::parse),
             slow: self.slow != 0,
@@ -169,7 +177,7 @@ impl MonitorRow {
             consecutive_successes: s.consecutive_successes,
             incident_open: s.incident_open,
             last_checked_at: self.last_checked_at.clone(),
-            next_check_at: (self.is_active != 0).then(|| iso(self.next_check_ms)),
+            next_check_at: (self.is_active != 0).then(|| iso(slot_start_ms(slot_of_minute(next)))),
         }
     }
 }
@@ -214,21 +222,25 @@ fn project_refusal(e: AppError) -> AppError {
     refused_as(e, Refusal::ForeignKey, || AppError::Invalid(FieldError::new("project", "no such project")))
 }
 
-/// A new monitor is due on the next tick (`next_check_ms = 0`) and has no incident yet.
+/// A new monitor is pending (`sched_pending_ms`, ?25: the next tick checks it and fixes its
+/// phase) and has no incident yet. ?23 its period, ?24 a phase until then.
 const INSERT: &str = concat!(
     "INSERT INTO monitors (",
     config_columns!(),
-    ", created_at, updated_at, next_check_ms) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, 0) \
+    ", created_at, updated_at, sched_period, sched_phase, sched_pending_ms) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, ?23, ?24, \
+       CASE WHEN ?21 THEN ?25 END) \
      RETURNING ",
     row_columns!(),
     ", 0 AS incident_open"
 );
 
+/// An edited (or resumed) monitor is pending again (?25), so a fixed URL is confirmed on the
+/// next tick; a paused one is not (its schedule index entries are skipped by `is_active`).
 const UPDATE: &str = concat!(
     "UPDATE monitors SET ",
     config_assignments!(),
-    ", updated_at = ?22, next_check_ms = 0 WHERE id = ?23 RETURNING ",
+    ", updated_at = ?22, sched_period = ?24, sched_pending_ms = CASE WHEN ?21 THEN ?25 END WHERE id = ?23 RETURNING ",
     row_columns!(),
     ", EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = ?23 AND i.resolved_at IS NULL) AS incident_open"
 );
@@ -238,22 +250,30 @@ const UPSERT_UPDATE: &str = "UPDATE monitors SET name = ?2, monitor_type = ?3, r
      expected_status_codes = ?9, body_contains = ?10, bot_protection_string = ?11, bot_counts_as_failure = ?12, \
      expected_response_time_ms = ?13, timeout_seconds = ?14, check_interval_seconds = ?15, failure_threshold = ?16, \
      recovery_threshold = ?17, retries = ?18, backoff_factor = ?19, retry_status_codes = ?20, is_active = ?21, \
-     updated_at = ?22, next_check_ms = 0 \
+     updated_at = ?22, sched_period = ?25, sched_pending_ms = CASE WHEN ?21 THEN ?27 END \
      WHERE project_id = (SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24) AND name = ?2";
 
 const UPSERT_INSERT: &str = concat!(
     "INSERT INTO monitors (",
     config_columns!(),
-    ", created_at, updated_at, next_check_ms) \
+    ", created_at, updated_at, sched_period, sched_phase, sched_pending_ms) \
      SELECT (SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
-       ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, 0 \
+       ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, ?25, ?26, CASE WHEN ?21 THEN ?27 END \
      WHERE NOT EXISTS (SELECT 1 FROM monitors WHERE project_id = (SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24) AND name = ?2)"
 );
 
-/// Inserts a monitor, due on the next tick.
+/// A new or edited monitor's period, a phase (due on the next minute) until the next tick
+/// fixes it, and its pending mark.
+fn schedule_args(spec: &MonitorSpec, now: EpochMs) -> [Arg; 3] {
+    let period = period_ticks(spec.check_interval_seconds);
+    args![period, phase_at(minute_of(slot_of(now)) + 1, period), now]
+}
+
+/// Inserts a monitor, checked on the next tick.
 pub async fn insert(db: &D1Database, spec: &MonitorSpec, now: EpochMs) -> Result<MonitorRow, AppError> {
     let mut a = config_args(spec);
     a.push(iso(now).into());
+    a.extend(schedule_args(spec, now));
     first(db, INSERT, &a).await.map_err(project_refusal)?.ok_or_else(|| AppError::Internal("insert returned no row".into()))
 }
 
@@ -263,6 +283,8 @@ pub async fn update(db: &D1Database, id: i64, spec: &MonitorSpec, now: EpochMs) 
     let mut a = config_args(spec);
     a.push(iso(now).into());
     a.push(id.into());
+    let [period, _, pending] = schedule_args(spec, now);
+    a.extend([period, pending]);
     first(db, UPDATE, &a).await.map_err(project_refusal)
 }
 
@@ -274,6 +296,7 @@ pub fn upsert_by_name(db: &D1Database, user_id: i64, slug: &str, spec: &MonitorS
     a.push(iso(now).into());
     a.push(slug.into());
     a.push(user_id.into());
+    a.extend(schedule_args(spec, now));
     Ok(vec![stmt(db, UPSERT_UPDATE, &a)?, stmt(db, UPSERT_INSERT, &a)?])
 }
 
@@ -286,13 +309,39 @@ const LIST: &str = select_rows!(
 );
 const IN_PROJECT: &str = select_rows!("WHERE project_id = ?1 ORDER BY id LIMIT ?2");
 const DELETE_OWNED: &str = "DELETE FROM monitors WHERE id = ?1 AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2) RETURNING id";
-/// `next_check_ms` advances by the interval (a config value in seconds, hence the * 1000).
-const RESERVE_DUE: &str = concat!(
-    "UPDATE monitors SET next_check_ms = ?1 + check_interval_seconds * 1000 WHERE is_active = 1 AND next_check_ms <= ?1 RETURNING ",
+/// The distinct periods of active monitors, ascending: one `monitors_schedule` index seek each.
+const DUE_PERIODS: &str = "WITH RECURSIVE p(period) AS ( \
+       SELECT min(sched_period) FROM monitors WHERE is_active = 1 \
+       UNION ALL \
+       SELECT (SELECT min(sched_period) FROM monitors WHERE is_active = 1 AND sched_period > p.period) FROM p WHERE p.period IS NOT NULL) \
+     SELECT period FROM p WHERE period IS NOT NULL";
+/// One page of the monitors due with one period and phase, after monitor id ?3: an index range
+/// that reads exactly the rows it returns, in id order. `0 AS incident_open`: the tick needs
+/// only the config.
+const DUE_AT_PHASE: &str = concat!(
+    "SELECT ",
     row_columns!(),
-    ", EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = monitors.id AND i.resolved_at IS NULL) AS incident_open"
+    ", 0 AS incident_open FROM monitors WHERE is_active = 1 AND sched_period = ?1 AND sched_phase = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
 );
-const MAKE_DUE: &str = "UPDATE monitors SET next_check_ms = ?1 WHERE id IN (SELECT value FROM json_each(?2))";
+/// The same over a range of phases (a tick covering missed minutes), after (phase ?4, id ?5).
+const DUE_IN_PHASES: &str = concat!(
+    "SELECT ",
+    row_columns!(),
+    ", 0 AS incident_open FROM monitors WHERE is_active = 1 AND sched_period = ?1 AND sched_phase >= ?2 AND sched_phase <= ?3 \
+     AND (sched_phase > ?4 OR (sched_phase = ?4 AND id > ?5)) ORDER BY sched_phase, id LIMIT ?6"
+);
+/// Takes up to ?2 monitors created or edited since the last tick (the `monitors_pending`
+/// index, normally empty) and fixes their phase on this tick's minute ?1, in one statement, so
+/// two ticks never both take one.
+const TAKE_PENDING: &str = concat!(
+    "UPDATE monitors SET sched_pending_ms = NULL, sched_phase = ?1 % sched_period \
+     WHERE id IN (SELECT id FROM monitors WHERE sched_pending_ms IS NOT NULL AND is_active = 1 LIMIT ?2) RETURNING ",
+    row_columns!(),
+    ", 0 AS incident_open"
+);
+/// Gives back monitors taken by [`take_pending`] whose jobs could not be sent.
+const RESTORE_PENDING: &str =
+    "UPDATE monitors SET sched_pending_ms = ?1 WHERE id IN (SELECT value FROM json_each(?2)) AND sched_pending_ms IS NULL AND is_active = 1";
 
 pub async fn get(db: &D1Database, id: i64) -> Result<Option<MonitorRow>, AppError> {
     first(db, GET, &args![id]).await
@@ -336,17 +385,54 @@ pub async fn delete(db: &D1Database, user_id: i64, id: i64) -> Result<bool, AppE
     Ok(first::<super::Id>(db, DELETE_OWNED, &args![id, user_id]).await?.is_some())
 }
 
-/// Reserves every monitor due at the tick's `slot` in the same statement that selects it: it
-/// advances `next_check_ms` and returns the rows, so an overlapping or repeated tick finds
-/// nothing left.
-pub async fn reserve_due(db: &D1Database, slot: i64) -> Result<Vec<MonitorRow>, AppError> {
-    all(db, RESERVE_DUE, &args![slot_start_ms(slot)]).await
+/// Where a tick's dispatch stands, in the order monitors are dispatched: by period, phase, id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+pub struct Position {
+    pub period: i64,
+    pub phase: i64,
+    pub id: i64,
 }
 
-/// Makes monitors due again at `slot` (the tick could not hand their jobs to the queue).
-pub async fn make_due(db: &D1Database, ids: &[i64], slot: i64) -> Result<(), AppError> {
+impl MonitorRow {
+    pub fn position(&self) -> Position {
+        Position { period: self.sched_period, phase: self.sched_phase, id: self.id }
+    }
+}
+
+/// The periods the tick walks (see `DUE_PERIODS`).
+pub async fn due_periods(db: &D1Database) -> Result<Vec<i64>, AppError> {
+    #[derive(Deserialize)]
+    struct Row {
+        period: i64,
+    }
+    Ok(all::<Row>(db, DUE_PERIODS, &[]).await?.into_iter().map(|r| r.period).collect())
+}
+
+/// Up to `limit` monitors with `period` and a phase in `lo..=hi`, after `after` (which has this
+/// period, or starts it), in dispatch order.
+pub async fn due_page(db: &D1Database, period: i64, (lo, hi): (i64, i64), after: Position, limit: u32) -> Result<Vec<MonitorRow>, AppError> {
+    if after.phase > hi {
+        return Ok(Vec::new());
+    }
+    if lo == hi {
+        let after_id = if after.phase == lo { after.id } else { 0 };
+        all(db, DUE_AT_PHASE, &args![period, lo, after_id, limit]).await
+    } else {
+        let (phase, id) = if after.phase >= lo { (after.phase, after.id) } else { (lo, 0) };
+        all(db, DUE_IN_PHASES, &args![period, lo, hi, phase, id, limit]).await
+    }
+}
+
+/// Takes the monitors waiting for their first check (new, edited, resumed), fixing their phase
+/// on the tick of `minute`.
+pub async fn take_pending(db: &D1Database, minute: i64, limit: u32) -> Result<Vec<MonitorRow>, AppError> {
+    all(db, TAKE_PENDING, &args![minute, limit]).await
+}
+
+/// Makes monitors taken by [`take_pending`] pending again: their jobs were not sent.
+pub async fn restore_pending(db: &D1Database, ids: &[i64], now: EpochMs) -> Result<(), AppError> {
     let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    run(db, MAKE_DUE, &args![slot_start_ms(slot), list]).await
+    run(db, RESTORE_PENDING, &args![now, list]).await
 }
 
 /// A monitor and its latest check, if any (seed 000's `GET /status`).
@@ -371,20 +457,24 @@ pub async fn latest_results(db: &D1Database, user_id: i64, limit: u32) -> Result
     all(db, LATEST_RESULTS, &args![user_id, limit]).await
 }
 
-/// What the checks queue has to do for a user: monitors due now, checks in the last minute.
+/// What the checks queue has to do for a user: monitors due now (waiting for their first check,
+/// or due on this minute's tick while it has not dispatched), checks in the last minute.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct Waiting {
     pub due_now: i64,
     pub checks_last_minute: i64,
 }
 
-const WAITING: &str = "SELECT (SELECT count(*) FROM monitors WHERE is_active = 1 AND next_check_ms <= ?1 \
+const WAITING: &str = "SELECT (SELECT count(*) FROM monitors WHERE is_active = 1 \
+        AND (sched_pending_ms IS NOT NULL OR ((?1 - sched_phase) % sched_period = 0 \
+          AND NOT EXISTS (SELECT 1 FROM tick_claims WHERE slot = ?4 AND done_ms IS NOT NULL))) \
         AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)) AS due_now, \
      (SELECT count(*) FROM checks WHERE slot >= ?3 \
         AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?2))) AS checks_last_minute";
 
 pub async fn waiting(db: &D1Database, user_id: i64, now: EpochMs) -> Result<Waiting, AppError> {
-    Ok(first(db, WAITING, &args![now, user_id, slot_at_or_after(now - 60_000)]).await?.unwrap_or_default())
+    let minute = minute_of(slot_of(now));
+    Ok(first(db, WAITING, &args![minute, user_id, slot_at_or_after(now - 60_000), slot_of_minute(minute)]).await?.unwrap_or_default())
 }
 
 /// Used by health: the cheapest query that proves D1 answers.
