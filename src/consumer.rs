@@ -22,7 +22,7 @@ use crate::core::status::CheckStatus;
 use crate::core::schedule::{recheck_lost_after, CheckJob, JobKind, JOB_MAX_ATTEMPTS};
 use crate::error::{AppError, Context};
 use crate::hooks;
-use crate::pool::Slots;
+use crate::pool::{HealthyJob, Slots};
 use crate::probe;
 use crate::store::checks::{self, CheckResult, Recheck, Recorded};
 use crate::store::monitors::{self, MonitorRow};
@@ -63,11 +63,13 @@ pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<
     let ctx = Job { env, db: &db, config: &config, slots: &slots };
     let runs = jobs.iter().map(|(i, job)| {
         let (ctx, rows) = (&ctx, rows.clone());
+        // Registered before any check starts, so timed-out monitors are capped from the first fetch.
+        let healthy = (!job.timed_out).then(|| slots.healthy_job());
         async move {
             let result = if ctx.config.test_hooks && hooks::job_fails(job.monitor_id) {
                 Err(AppError::Internal("failed by a test hook".into()))
             } else {
-                run_job(ctx, job.clone(), rows).await
+                run_job(ctx, job.clone(), rows, healthy).await
             };
             (*i, job, result)
         }
@@ -150,7 +152,7 @@ async fn row_of(rows: &Rows<'_>, id: i64) -> Result<Option<MonitorRow>, AppError
     Ok(rows.get(&id).cloned())
 }
 
-async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>) -> Result<(), AppError> {
+async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>, healthy: Option<HealthyJob>) -> Result<(), AppError> {
     let carried = job.spec.as_deref().and_then(|json| serde_json::from_str::<MonitorSpec>(json).ok());
     let spec = match carried {
         Some(spec) => spec,
@@ -159,7 +161,9 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>) -> Result<(), App
             None => return Ok(()), // deleted since it was queued
         },
     };
-    let report = probe::run(&spec, ctx.config.target_policy, ctx.slots).await;
+    let slots = if job.timed_out { ctx.slots.capped() } else { ctx.slots.clone() };
+    let report = probe::run(&spec, ctx.config.target_policy, &slots).await;
+    drop(healthy); // probed: no longer a healthy check waiting for a slot
     let verdict = classify(&spec, &report.outcome);
     if ctx.config.check_log {
         worker::console_log!("{}", CheckLine::new(job.monitor_id, &job.check_id(), job.kind.as_str(), report.attempts, &verdict).render());

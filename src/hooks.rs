@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 struct Faults {
     /// The tick's next `send_batch` calls: `true` fails that call. Consumed in order.
     sends: Vec<bool>,
-    /// Messages per `send_batch` in the tick's dispatch (to make one tick take several calls).
+    /// Messages per `send_batch` and jobs per message in the tick's dispatch (to make one tick
+    /// take several calls with a few monitors).
     messages_per_send: Option<usize>,
+    jobs_per_message: Option<usize>,
     /// Monitor id -> how many more of its check jobs fail before probing.
     failing_jobs: BTreeMap<i64, u32>,
 }
@@ -19,12 +21,13 @@ thread_local! {
     static FAULTS: RefCell<Faults> = RefCell::new(Faults::default());
 }
 
-/// Arms the tick's next sends (`true`: fail) and its messages per send.
-pub fn arm_sends(sends: Vec<bool>, messages_per_send: Option<usize>) {
+/// Arms the tick's next sends (`true`: fail), its messages per send and jobs per message.
+pub fn arm_sends(sends: Vec<bool>, messages_per_send: Option<usize>, jobs_per_message: Option<usize>) {
     FAULTS.with(|f| {
         let mut f = f.borrow_mut();
         f.sends = sends;
         f.messages_per_send = messages_per_send;
+        f.jobs_per_message = jobs_per_message;
     });
 }
 
@@ -38,6 +41,10 @@ pub fn send_fails() -> bool {
 
 pub fn messages_per_send() -> Option<usize> {
     FAULTS.with(|f| f.borrow().messages_per_send)
+}
+
+pub fn jobs_per_message() -> Option<usize> {
+    FAULTS.with(|f| f.borrow().jobs_per_message)
 }
 
 /// Makes the next `times` check jobs of `monitor_id` fail.

@@ -213,7 +213,8 @@ struct Send {
 impl Sender {
     /// The `send_batch` calls for these jobs of one slot, in order.
     fn sends(&self, slot: i64, jobs: &[(Position, PackedJob)]) -> Vec<Send> {
-        let packed = pack(slot, JobKind::Scheduled, jobs.iter().map(|(_, j)| j.clone()).collect(), self.jobs_per_message);
+        let per_message = hooks::jobs_per_message().unwrap_or(self.jobs_per_message);
+        let packed = pack(slot, JobKind::Scheduled, jobs.iter().map(|(_, j)| j.clone()).collect(), per_message);
         let messages: Vec<CheckMessage> = packed.into_iter().map(CheckMessage::Packed).collect();
         let sizes: Vec<usize> = messages.iter().map(CheckMessage::bytes).collect();
         let per_send = hooks::messages_per_send().unwrap_or(SEND_BATCH_MESSAGES_MAX);

@@ -249,8 +249,9 @@ pub async fn enqueue_raw_jobs(mut ctx: Ctx) -> Result<Response, AppError> {
 }
 
 /// Test hook (VIGIL_TEST_HOOKS=true only): arms faults of this isolate (`src/hooks.rs`).
-/// `{"sends": [false, true], "messages_per_send": 1}`: the tick's next `send_batch` calls
-/// succeed or fail in that order, with at most that many messages each;
+/// `{"sends": [false, true], "messages_per_send": 1, "jobs_per_message": 2}`: the tick's next
+/// `send_batch` calls succeed or fail in that order, with at most that many messages (of that
+/// many jobs) each;
 /// `{"fail_jobs": {"monitor_id": 7, "times": 1}}`: that monitor's next check jobs fail.
 pub async fn arm_faults(mut ctx: Ctx) -> Result<Response, AppError> {
     if !ctx.config.test_hooks {
@@ -262,6 +263,7 @@ pub async fn arm_faults(mut ctx: Ctx) -> Result<Response, AppError> {
         #[serde(default)]
         sends: Vec<bool>,
         messages_per_send: Option<usize>,
+        jobs_per_message: Option<usize>,
         fail_jobs: Option<FailJobs>,
     }
     #[derive(serde::Deserialize)]
@@ -272,7 +274,7 @@ pub async fn arm_faults(mut ctx: Ctx) -> Result<Response, AppError> {
     }
     let body = ctx.json_body().await?;
     let faults: Faults = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected faults: {e}")))?;
-    crate::hooks::arm_sends(faults.sends, faults.messages_per_send);
+    crate::hooks::arm_sends(faults.sends, faults.messages_per_send, faults.jobs_per_message);
     if let Some(f) = faults.fail_jobs {
         crate::hooks::fail_jobs(f.monitor_id, f.times);
     }

@@ -316,19 +316,20 @@ const DUE_PERIODS: &str = "WITH RECURSIVE p(period) AS ( \
        SELECT (SELECT min(sched_period) FROM monitors WHERE is_active = 1 AND sched_period > p.period) FROM p WHERE p.period IS NOT NULL) \
      SELECT period FROM p WHERE period IS NOT NULL";
 /// One page of the monitors due with one period and phase, after monitor id ?3: an index range
-/// that reads exactly the rows it returns, in id order. `0 AS incident_open`: the tick needs
-/// only the config.
+/// that reads exactly the rows it returns, in id order. Pending monitors are left to
+/// `TAKE_PENDING`. `0 AS incident_open`: the tick needs only the config.
 const DUE_AT_PHASE: &str = concat!(
     "SELECT ",
     row_columns!(),
-    ", 0 AS incident_open FROM monitors WHERE is_active = 1 AND sched_period = ?1 AND sched_phase = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
+    ", 0 AS incident_open FROM monitors WHERE is_active = 1 AND sched_period = ?1 AND sched_phase = ?2 AND id > ?3 \
+     AND sched_pending_ms IS NULL ORDER BY id LIMIT ?4"
 );
 /// The same over a range of phases (a tick covering missed minutes), after (phase ?4, id ?5).
 const DUE_IN_PHASES: &str = concat!(
     "SELECT ",
     row_columns!(),
     ", 0 AS incident_open FROM monitors WHERE is_active = 1 AND sched_period = ?1 AND sched_phase >= ?2 AND sched_phase <= ?3 \
-     AND (sched_phase > ?4 OR (sched_phase = ?4 AND id > ?5)) ORDER BY sched_phase, id LIMIT ?6"
+     AND (sched_phase > ?4 OR (sched_phase = ?4 AND id > ?5)) AND sched_pending_ms IS NULL ORDER BY sched_phase, id LIMIT ?6"
 );
 /// Takes up to ?2 monitors created or edited since the last tick (the `monitors_pending`
 /// index, normally empty) and fixes their phase on this tick's minute ?1, in one statement, so
