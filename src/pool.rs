@@ -226,7 +226,7 @@ mod tests {
         let healthy_running = Rc::new(Cell::new(0usize));
         let mut release_hanging = Vec::new();
         let mut release_healthy = Vec::new();
-        let mut spawn = |capped: bool, release: &mut Vec<oneshot::Sender<()>>| {
+        let spawn = |capped: bool, release: &mut Vec<oneshot::Sender<()>>| {
             let (tx, rx) = oneshot::channel::<()>();
             release.push(tx);
             let slots = if capped { slots.capped() } else { slots.clone() };

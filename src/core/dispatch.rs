@@ -174,7 +174,8 @@ mod tests {
 
     #[test]
     fn sends_stay_within_the_batch_limits() {
-        let cases: &[(&[usize], usize, &[Range<usize>])] = &[
+        type Case<'a> = (&'a [usize], usize, &'a [Range<usize>]);
+        let cases: &[Case] = &[
             (&[], 100, &[]),
             (&[55_000; 10], 100, &[0..4, 4..8, 8..10]),
             (&[100; 250], 100, &[0..100, 100..200, 200..250]),

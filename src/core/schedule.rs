@@ -1,7 +1,7 @@
 //! Scheduling: the cron tick's slot, what a queue job carries, and deterministic check ids.
 //!
 //! Time (DESIGN.md §2): every instant is epoch milliseconds ([`EpochMs`]) and every integer
-//! time column says so (`next_check_ms`, `rolled_up_until_ms`, `start_ms`), with one
+//! time column says so (`sched_pending_ms`, `rolled_up_until_ms`, `start_ms`), with one
 //! exception: a check's *slot*, the whole epoch second it stands for. The slot is an identity
 //! (the checks table's key with the monitor, and the public check id `{monitor}-{slot}`),
 //! not a clock reading, so it stays in seconds and is always named `slot` (`opened_slot`,
