@@ -18,15 +18,17 @@ use crate::core::classify::classify;
 use crate::core::incident::{self, Effect, Thresholds};
 use crate::core::monitor::MonitorSpec;
 use crate::core::dispatch::{retry_of, CheckMessage};
-use crate::core::status::CheckStatus;
 use crate::core::schedule::{recheck_lost_after, CheckJob, JobKind, JOB_MAX_ATTEMPTS};
+use crate::core::status::CheckStatus;
+use crate::core::usage::{Invocation, UsageLine};
 use crate::error::{AppError, Context};
 use crate::hooks;
+use crate::meter;
 use crate::pool::{HealthyJob, Slots};
 use crate::probe;
 use crate::store::checks::{self, CheckResult, Recheck, Recorded};
 use crate::store::monitors::{self, MonitorRow};
-use crate::store::{self, incidents, settings};
+use crate::store::{incidents, settings};
 
 /// Attempts to record against a monitor whose state keeps moving under us (another check of
 /// the same monitor recording at the same moment) before handing the message back to the queue.
@@ -40,8 +42,7 @@ struct Job<'a> {
 }
 
 pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<(), AppError> {
-    let started = clock::now_ms();
-    let statements_before = store::statements_prepared();
+    let (started, before) = (clock::now_ms(), meter::now());
     let config = Config::from_env(env);
     let db = env.d1(DB).context("D1 binding")?;
     // Every job of every message, with the message it came in. (A message the queue delivers
@@ -82,29 +83,28 @@ pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<
             failed[i].push(job);
         }
     }
-    let mut resent = 0;
+    let mut retried = 0;
     for (message, failed) in messages.iter().zip(failed) {
         match retry_alone(&ctx, &failed).await {
-            Ok(n) => {
-                resent += n;
-                message.ack();
-            }
+            Ok(_) => message.ack(),
             Err(e) => {
                 worker::console_error!("re-sending failed checks, retrying their message: {e:?}");
                 message.retry();
+                retried += 1;
             }
         }
     }
-    // One line per invocation: what the benchmark reads as peak connections and D1 statements.
-    worker::console_log!(
-        "vigil-consumer {{\"checks\":{},\"messages\":{},\"resent\":{},\"ms\":{},\"peak_connections\":{},\"d1_statements\":{}}}",
-        jobs.len(),
-        messages.len(),
-        resent,
-        clock::now_ms() - started,
-        slots.peak(),
-        store::statements_prepared() - statements_before
-    );
+    // One line per invocation (DESIGN.md §12): what it cost, and the peak connections the
+    // benchmark reads. `checks` counts jobs, `messages` what carried them; the one-job
+    // messages of re-sent jobs are in `queue_messages`.
+    meter::log(&UsageLine {
+        checks: jobs.len() as u64,
+        messages: messages.len() as u64,
+        retried,
+        ms: clock::now_ms() - started,
+        peak_connections: slots.peak() as u64,
+        ..UsageLine::new(Invocation::Consumer, meter::now() - before)
+    });
     Ok(())
 }
 
@@ -126,7 +126,7 @@ async fn retry_alone(ctx: &Job<'_>, failed: &[&CheckJob]) -> Result<usize, AppEr
     }
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     let messages: Vec<_> = retries.iter().map(|j| MessageBuilder::new(CheckMessage::One(j.clone())).build()).collect();
-    queue.send_batch(messages).await.context("re-sending failed checks")?;
+    meter::send_batch(&queue, messages).await.context("re-sending failed checks")?;
     Ok(retries.len())
 }
 
@@ -214,5 +214,5 @@ async fn send_recheck(ctx: &Job<'_>, job: &CheckJob, slot: i64, timed_out: bool)
     let delay = ctx.config.recheck_delay_seconds;
     let recheck = CheckJob { timed_out, ..CheckJob::new(job.monitor_id, slot, JobKind::Recheck, job.spec.clone()) };
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
-    queue.send(MessageBuilder::new(CheckMessage::One(recheck)).delay_seconds(delay).build()).await.context("sending recheck")
+    meter::send(&queue, MessageBuilder::new(CheckMessage::One(recheck)).delay_seconds(delay).build()).await.context("sending recheck")
 }

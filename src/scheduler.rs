@@ -236,7 +236,7 @@ impl Sender {
             return Err(AppError::Internal("send_batch failed (test hook)".into()));
         }
         let batch: Vec<_> = messages.iter().map(|m| MessageBuilder::new(m.clone()).build()).collect();
-        self.queue.send_batch(batch).await.context("sending check jobs")
+        crate::meter::send_batch(&self.queue, batch).await.context("sending check jobs")
     }
 }
 
@@ -249,6 +249,6 @@ async fn resend_lost_rechecks(sender: &Sender, db: &D1Database, now: EpochMs, gr
     }
     worker::console_log!("resending {} lost re-checks", lost.len());
     let messages: Vec<_> = lost.iter().map(|&(monitor_id, slot)| MessageBuilder::new(CheckMessage::One(CheckJob::new(monitor_id, slot, JobKind::Recheck, None))).build()).collect();
-    sender.queue.send_batch(messages).await.context("resending lost rechecks")?;
+    crate::meter::send_batch(&sender.queue, messages).await.context("resending lost rechecks")?;
     Ok(lost.len())
 }

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startVigil, startTarget } from './harness.mjs';
+import { startVigil, startTarget, usageLines } from './harness.mjs';
 
 let vigil;
 let target;
@@ -38,7 +38,7 @@ async function arm(faults) {
 }
 
 const hits = (path) => target.stats().byPath[path] ?? 0;
-const consumerLines = () => vigil.logs().split('\n').filter((l) => l.includes('vigil-consumer {')).map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+const consumerLines = () => usageLines(vigil.logs()).filter((l) => l.event === 'consumer');
 
 test('new monitors are checked on the next tick; a failed send leaves them for the tick after', async () => {
   const monitors = [];
@@ -86,7 +86,8 @@ test('a packed message with one failing job re-sends only that job', async () =>
   const packed = lines.find((l) => l.checks === 3);
   assert.ok(packed, `one invocation ran the 3 jobs of one message: ${JSON.stringify(lines)}`);
   assert.equal(packed.messages, 1);
-  assert.equal(packed.resent, 1, 'only the failed job was sent again');
+  assert.equal(packed.queue_messages, 1, 'only the failed job was sent again, in a message of its own');
+  assert.equal(packed.retried, 0, 'the packed message was acknowledged, not retried');
   assert.ok(lines.some((l) => l.checks === 1 && l.messages === 1), 'the re-sent job came alone');
 
   // A job that keeps failing is given up after 4 attempts, and its message is not replayed.
