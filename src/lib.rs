@@ -63,11 +63,13 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let dispatched = match scheduler::tick(&env, started).await {
         Ok(r) => {
             worker::console_log!(
-                "tick {}: {} checks dispatched in {} messages in {} ms, {} events resent, {} monitors rolled up",
+                "tick {}: {} checks dispatched in {} messages in {} ms (D1 rows read {}, written {}), {} events resent, {} monitors rolled up",
                 r.slot,
                 r.dispatched,
                 r.messages,
                 r.dispatch_ms,
+                r.dispatch_rows_read,
+                r.dispatch_rows_written,
                 r.events_resent,
                 r.rolled_up
             );

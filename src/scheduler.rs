@@ -34,6 +34,9 @@ pub struct TickReport {
     pub messages: usize,
     /// Milliseconds from the tick's start to the end of dispatch.
     pub dispatch_ms: i64,
+    /// D1 rows the dispatch read and wrote (upkeep's are in the tick's usage line only).
+    pub dispatch_rows_read: u64,
+    pub dispatch_rows_written: u64,
     pub events_resent: usize,
     pub rolled_up: usize,
 }
@@ -44,6 +47,7 @@ pub async fn tick(env: &Env, now: EpochMs) -> Result<TickReport, AppError> {
     let slot = tick_slot(now);
     let sender = Sender { queue: env.queue(CHECKS_QUEUE).context("checks queue binding")?, jobs_per_message: config.check_jobs_per_message };
     let mut report = TickReport { slot, ..TickReport::default() };
+    let before = crate::meter::now();
 
     // Dispatch. A failure of one part is logged and returned at the end, after upkeep.
     let mut failed: Option<AppError> = None;
@@ -60,6 +64,8 @@ pub async fn tick(env: &Env, now: EpochMs) -> Result<TickReport, AppError> {
     report.dispatched = pending.ids.len() + scheduled.ids.len();
     report.messages = pending.messages + scheduled.messages;
     report.dispatch_ms = clock::now_ms() - now;
+    let used = crate::meter::now() - before;
+    (report.dispatch_rows_read, report.dispatch_rows_written) = (used.d1_rows_read, used.d1_rows_written);
 
     // Upkeep, each step on its own: its failure is logged, never returned.
     let grace_s = config.handoff_grace_seconds;
