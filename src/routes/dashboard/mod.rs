@@ -184,7 +184,7 @@ pub fn error_response(e: AppError) -> Response {
     }
     let (title, text) = match &e {
         AppError::NotFound(_) => ("Not found", "There is nothing here, or it is not yours.".to_string()),
-        AppError::Invalid(f) | AppError::Conflict(f) => ("Not saved", f.to_string()),
+        AppError::Invalid(f) | AppError::Conflict(f) | AppError::Unprocessable(f) => ("Not saved", f.to_string()),
         AppError::Forbidden(why) => ("Not allowed", why.clone()),
         AppError::TooLarge(max) => ("Too large", format!("The form is larger than {max} bytes.")),
         AppError::Internal(_) => ("Something went wrong", "It has been logged. Try again in a moment.".to_string()),
@@ -255,7 +255,7 @@ pub async fn body_of(mut r: Response) -> Result<Value, AppError> {
 /// error inline (400); anything else is passed on.
 pub fn refused(e: AppError, form: &Form) -> Result<FormState, AppError> {
     match e {
-        AppError::Invalid(f) | AppError::Conflict(f) => Ok(FormState::from_form(form, f)),
+        AppError::Invalid(f) | AppError::Conflict(f) | AppError::Unprocessable(f) => Ok(FormState::from_form(form, f)),
         other => Err(other),
     }
 }

@@ -328,7 +328,7 @@ pub async fn import(ctx: Ctx) -> Result<Response, AppError> {
             let report = [counts("projects"), counts("monitors"), counts("notification_endpoints")].join("; ").replace('_', " ");
             html(200, view::data_page(&chrome, None, Some(&report)))
         }
-        Err(AppError::Invalid(e) | AppError::Conflict(e)) => html(400, view::data_page(&chrome, Some(&e.to_string()), None)),
+        Err(AppError::Invalid(e) | AppError::Conflict(e) | AppError::Unprocessable(e)) => html(400, view::data_page(&chrome, Some(&e.to_string()), None)),
         Err(AppError::TooLarge(max)) => html(413, view::data_page(&chrome, Some(&format!("the file is larger than {max} bytes")), None)),
         Err(e) => Err(e),
     }
