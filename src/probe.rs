@@ -75,6 +75,8 @@ async fn tcp_attempt(spec: &MonitorSpec, policy: TargetPolicy) -> ProbeOutcome {
     };
     let timeout_ms = spec.timeout_seconds * 1000;
     let start = clock::now_ms();
+    // An outgoing connection, billed and limited like a fetch (DESIGN.md §12).
+    crate::meter::subrequest();
     let mut socket = match Socket::builder().connect(host, port) {
         Ok(socket) => socket,
         Err(e) => return network_error(e),

@@ -426,6 +426,52 @@ mod tests {
         assert_eq!(again, spec);
     }
 
+    /// A DNS and a TCP monitor, and an HTTP one with assertions, round-trip through the no-JS
+    /// form; the form offers the available types only.
+    #[test]
+    fn every_type_round_trips_through_the_form() {
+        let local = TargetPolicy { allow_private: true };
+        for body in [
+            r#"{"name":"mx","monitor_type":"dns","hostname":"example.com","record_type":"MX","expected_values":["mail.example.com","10 mx2.example.com"]}"#,
+            r#"{"name":"txt","monitor_type":"dns","hostname":"example.com","record_type":"TXT","expected_values":["v=spf1 include:_spf.example.com -all"]}"#,
+            r#"{"name":"db","monitor_type":"tcp","url":"tcp://127.0.0.1:5432"}"#,
+            r#"{"name":"api","url":"https://example.com/health","assertions":[{"source":"json","path":"$.status","op":"==","value":"ok"},{"source":"latency_ms","op":"<","value":500}]}"#,
+        ] {
+            let spec = MonitorSpec::create(body, 3, local).unwrap();
+            let state = state_of(&spec);
+            let form = super::super::form::Form(state.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+            let map = super::super::form::to_json(&form, FIELDS);
+            let again = MonitorSpec::from_map(map, 99, local).unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert_eq!(again, spec, "{body}");
+            // Editing keeps the type: a PATCH of the same form changes nothing.
+            let map = super::super::form::to_json(&form, FIELDS);
+            assert_eq!(spec.patch(&serde_json::Value::Object(map).to_string(), local).unwrap(), spec, "{body}");
+        }
+        let d = defaults().unwrap();
+        let html = form_page(&chrome(), &d, None, &new_state(&d, None), &[(1, "P".into())]);
+        for t in ["http", "tcp", "dns"] {
+            assert!(html.contains(&format!("<option value=\"{t}\"")), "{t} offered");
+        }
+        assert!(!html.contains("<option value=\"heartbeat\""), "heartbeat is not available yet");
+    }
+
+    /// An error inside an assertion (`assertions[1].op`) is shown next to the assertions input.
+    #[test]
+    fn assertion_errors_sit_next_to_their_field() {
+        let d = defaults().unwrap();
+        let mut state = new_state(&d, Some(1));
+        state.set("assertions", r#"[{"source":"status","op":"==","value":200},{"source":"status","op":"~","value":1}]"#);
+        let form = super::super::form::Form(state.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        let mut map = super::super::form::to_json(&form, FIELDS);
+        map.insert("url".into(), "https://example.com".into());
+        let err = MonitorSpec::from_map(map, 1, TargetPolicy::default()).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("assertions[1].op"));
+        state.error = Some(err);
+        let html = form_page(&chrome(), &d, None, &state, &[(1, "P".into())]);
+        assert!(html.contains("<details open><summary>What counts as up"), "{html}");
+        assert!(html.contains("id=e-assertions>"), "{html}");
+    }
+
     #[test]
     fn inline_error_opens_its_group_and_keeps_input() {
         let d = defaults().unwrap();
