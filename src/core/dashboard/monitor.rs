@@ -341,7 +341,7 @@ pub fn detail_page(c: &Chrome, v: &Detail) -> String {
                 if let Some(r) = i.resolved_ms {
                     h.r(", lasted ").t(&crate::core::text::duration_ms(r - i.opened_ms));
                 }
-                h.r(" · ").t(i.cause).r("</li>");
+                h.r(" · ").t(i.cause).r(" · <a href=\"/app/incidents/").n(i.id).r("\">Post an update<span class=sr> to this incident</span></a></li>");
             }
             h.r("</ul>");
         }

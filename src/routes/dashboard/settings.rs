@@ -50,7 +50,12 @@ pub async fn project_edit(ctx: Ctx) -> Result<Response, AppError> {
     let browser = ctx.browser()?;
     let id = ctx.id("id")?;
     let p = projects::owned(&ctx.db()?, ctx.user_id()?, id).await?.ok_or_else(|| AppError::NotFound(format!("project {id}")))?;
-    let state = FormState::from_pairs(&[("name", &p.name), ("slug", &p.slug), ("public", if p.public != 0 { "true" } else { "false" })]);
+    let state = FormState::from_pairs(&[
+        ("name", &p.name),
+        ("slug", &p.slug),
+        ("public", if p.public != 0 { "true" } else { "false" }),
+        ("custom_domain", p.custom_domain.as_deref().unwrap_or("")),
+    ]);
     html(200, view::project_page(&browser.chrome(Section::Projects), id, &p.name, &state))
 }
 
