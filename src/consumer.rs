@@ -162,7 +162,7 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>, healthy: Option<H
         },
     };
     let slots = if job.timed_out { ctx.slots.capped() } else { ctx.slots.clone() };
-    let report = probe::run(&spec, ctx.config.target_policy, &slots).await;
+    let report = probe::run(&spec, ctx.config, &slots).await;
     drop(healthy); // probed: no longer a healthy check waiting for a slot
     let verdict = classify(&spec, &report.outcome);
     if ctx.config.check_log {
