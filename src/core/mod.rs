@@ -25,6 +25,7 @@ pub mod schedule; // tick slots, due-ness, check ids, queue job messages
 pub mod sites_yaml; // seed 002's sites YAML -> the import document, errors with YAML paths and lines
 pub mod ssrf; // which URLs may be fetched, and each redirect hop
 pub mod status; // CheckStatus
+pub mod subscribers; // status page subscriptions: signed links, rate limits, subscriber emails
 pub mod status_page; // the public status page: view model, HTML, JSON, feed, badges
 pub mod text; // text for people: escaping writer, durations, dates (status page, emails, dashboard)
 pub mod time; // epoch milliseconds <-> ISO 8601 text
