@@ -95,3 +95,4 @@ CREATE TABLE subscribe_limits (
   count           INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX subscribe_limits_window ON subscribe_limits (window_start_ms);
+CREATE INDEX subscriber_events_held ON subscriber_events (held_at) WHERE held_at IS NOT NULL;

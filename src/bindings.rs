@@ -2,7 +2,8 @@
 use worker::Env;
 
 use crate::core::delivery::BACKOFF_BASE_S;
-use crate::core::email::Provider;
+use crate::core::email::{Mailbox, Provider};
+use crate::core::subscribers;
 use crate::core::notify::Channel;
 use crate::core::ssrf::TargetPolicy;
 
@@ -69,6 +70,23 @@ pub struct AlertConfig {
     /// `TELEGRAM_BASE_URL`, `PAGERDUTY_BASE_URL`, `PUSHOVER_BASE_URL`: the API origin of the
     /// chat and pager providers with a fixed host (a loopback fake in tests).
     channel_base_urls: Vec<(Channel, String)>,
+    /// Secret `SUBSCRIPTION_SECRET`: the HMAC key of subscribers' confirmation and unsubscribe
+    /// links (at least 16 bytes). Subscriptions are off without it.
+    subscription_secret: Option<Redacted>,
+}
+
+/// Status page subscriptions (README "Subscriptions"), when everything they need is configured:
+/// the system-wide email provider (`EMAIL_PROVIDER` and its API key), a valid `EMAIL_FROM`, a
+/// `PUBLIC_BASE_URL` for the links (https, or http on localhost) and `SUBSCRIPTION_SECRET`.
+/// Otherwise pages show no form and the subscribe route refuses.
+#[derive(Debug, Clone)]
+pub struct Subscriptions<'a> {
+    pub provider: Provider,
+    pub api_key: &'a str,
+    pub base_url: Option<&'a str>,
+    pub from: Mailbox,
+    pub public_base_url: &'a str,
+    pub secret: &'a [u8],
 }
 
 impl AlertConfig {
@@ -82,6 +100,21 @@ impl AlertConfig {
 
     pub fn email_base_url(&self, provider: Provider) -> Option<&str> {
         self.email_base_urls.iter().find(|(p, _)| *p == provider).map(|(_, u)| u.as_str())
+    }
+
+    /// `None` when subscriptions are not configured (see [`Subscriptions`]).
+    pub fn subscriptions(&self) -> Option<Subscriptions<'_>> {
+        let provider = self.email_provider?;
+        let secret = self.subscription_secret.as_ref().filter(|s| subscribers::secret_ok(&s.0))?;
+        let public_base_url = self.public_base_url.as_deref().filter(|u| subscribers::base_url_ok(u))?;
+        Some(Subscriptions {
+            provider,
+            api_key: self.email_key(provider)?,
+            base_url: self.email_base_url(provider),
+            from: self.email_from.as_deref().and_then(Mailbox::parse)?,
+            public_base_url,
+            secret: secret.0.trim().as_bytes(),
+        })
     }
 }
 
@@ -140,6 +173,7 @@ impl Config {
                     .filter(|c| c.default_base_url().is_some())
                     .filter_map(|c| var(&format!("{}_BASE_URL", c.as_str().to_ascii_uppercase())).filter(|u| !u.trim().is_empty()).map(|u| (c, u)))
                     .collect(),
+                subscription_secret: var("SUBSCRIPTION_SECRET").map(Redacted),
             },
         }
     }

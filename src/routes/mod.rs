@@ -8,6 +8,7 @@ mod meta;
 mod projects;
 mod seed000;
 mod status_page;
+mod subscribers;
 mod transfer;
 
 use futures::future::LocalBoxFuture;
@@ -88,6 +89,10 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/api/maintenance-windows" Read => projects::list_maintenance),
     route!(Post "/api/maintenance-windows" Write => projects::create_maintenance),
     route!(Delete "/api/maintenance-windows/:id" Write => projects::delete_maintenance),
+    // Status page subscribers (the public form and its links are below, with the pages)
+    route!(Get "/api/projects/:id/subscribers" Read => subscribers::list),
+    route!(Get "/api/projects/:id/subscriber-deliveries" Read => subscribers::deliveries),
+    route!(Delete "/api/subscribers/:id" Write => subscribers::remove),
     // Notification endpoints and alert delivery
     route!(Get "/api/notification-endpoints" Read => endpoints::list),
     route!(Post "/api/notification-endpoints" Write => endpoints::create),
@@ -110,6 +115,11 @@ pub static ROUTES: &[Route] = &[
     // Public pages. `feed.atom` is listed before `:monitor`: the first match wins.
     route!(Get "/status/:slug" Public => status_page::project_page),
     route!(Get "/status/:slug/feed.atom" Public => status_page::feed),
+    route!(Post "/status/:slug/subscribe" Public => subscribers::subscribe),
+    route!(Get "/status/:slug/confirm" Public => subscribers::confirm_page),
+    route!(Post "/status/:slug/confirm" Public => subscribers::confirm),
+    route!(Get "/status/:slug/unsubscribe" Public => subscribers::unsubscribe_page),
+    route!(Post "/status/:slug/unsubscribe" Public => subscribers::unsubscribe),
     route!(Get "/status/:slug/:monitor" Public => status_page::monitor_page),
     route!(Get "/badge/:slug/:monitor" Public => status_page::badge),
     // The web dashboard (HTML for people; its forms run the API handlers above). Fixed paths

@@ -185,7 +185,9 @@ pub async fn project_page(ctx: Ctx) -> Result<Response, AppError> {
     let mut response = cached(ctx, &slug, if json { JSON } else { HTML }, move |project| async move {
         let history = load(ctx, project, None).await?;
         let view = page::view(&history.page_input());
-        Ok(if json { page::render_json_string(&view) } else { page::render_html(&view) })
+        // The subscribe form only where subscriptions are configured (the page is public here).
+        let subscribe = ctx.config.alerts.subscriptions().is_some();
+        Ok(if json { page::render_json_string(&view) } else { page::render_html_with(&view, subscribe) })
     })
     .await?;
     if negotiated {

@@ -13,6 +13,7 @@ pub mod projects;
 pub mod rollups;
 pub mod sessions;
 pub mod settings;
+pub mod subscribers;
 
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result};

@@ -54,12 +54,14 @@ mod feed;
 mod html;
 #[cfg(any(test, feature = "bench"))]
 mod sample;
+mod subscribe;
 mod timeline;
 mod view;
 
 pub use badge::{badge_svg, shields_endpoint, status_badge, uptime_badge};
 pub use feed::atom_feed;
-pub use html::{render_detail_html, render_detail_view, render_html};
+pub use html::{render_detail_html, render_detail_view, render_html, render_html_with};
+pub use subscribe::{answer_html, Answer, AnswerForm};
 #[cfg(any(test, feature = "bench"))]
 pub use sample::{sample_data, SampleData};
 pub use view::{

@@ -22,7 +22,9 @@ pub mod render;
 
 /// How long a confirmation link works: 48 hours.
 pub const CONFIRM_TTL_MS: i64 = 48 * 3_600_000;
-/// One confirmation email per (page, address) per 15 minutes, however often it is asked for.
+/// One confirmation email per (page, address) per 15 minutes, however often it is asked for
+/// (`store::subscribers::subscribe` applies it in the upsert); a confirmed subscription is never
+/// changed by a subscribe request.
 pub const CONFIRM_RESEND_MS: i64 = 15 * 60_000;
 /// The shortest `SUBSCRIPTION_SECRET` accepted (bytes).
 pub const SECRET_MIN_BYTES: usize = 16;
@@ -174,30 +176,6 @@ impl Limit {
     /// until the window ends, for `Retry-After`.
     pub fn exceeded(self, count: u32, now: EpochMs) -> Option<u32> {
         (count > self.max).then(|| ((self.window(now) + self.window_ms - now + 999) / 1000).max(1) as u32)
-    }
-}
-
-/// What a subscribe request does for the address, from the row it already has (if any). The
-/// visitor sees the same answer in every case: whether an address is subscribed cannot be
-/// learned from the form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnSubscribe {
-    /// New address: an unconfirmed row and a confirmation email.
-    Create,
-    /// Unconfirmed, last confirmation older than [`CONFIRM_RESEND_MS`]: another email.
-    Resend,
-    /// Confirmed already, or a confirmation went out recently: nothing (a confirmed
-    /// subscription is never changed by someone who merely knows the address).
-    Nothing,
-}
-
-/// `existing`: (confirmed, last confirmation email ms).
-pub fn on_subscribe(existing: Option<(bool, Option<EpochMs>)>, now: EpochMs) -> OnSubscribe {
-    match existing {
-        None => OnSubscribe::Create,
-        Some((true, _)) => OnSubscribe::Nothing,
-        Some((false, Some(sent))) if now - sent < CONFIRM_RESEND_MS => OnSubscribe::Nothing,
-        Some((false, _)) => OnSubscribe::Resend,
     }
 }
 

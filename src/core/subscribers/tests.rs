@@ -91,15 +91,6 @@ fn rate_limits_count_within_fixed_windows() {
 }
 
 #[test]
-fn subscribing_again_never_changes_a_confirmed_subscription() {
-    assert_eq!(on_subscribe(None, NOW), OnSubscribe::Create);
-    assert_eq!(on_subscribe(Some((true, Some(NOW - 86_400_000))), NOW), OnSubscribe::Nothing);
-    assert_eq!(on_subscribe(Some((false, Some(NOW - 60_000))), NOW), OnSubscribe::Nothing, "one email per 15 min");
-    assert_eq!(on_subscribe(Some((false, Some(NOW - CONFIRM_RESEND_MS))), NOW), OnSubscribe::Resend);
-    assert_eq!(on_subscribe(Some((false, None)), NOW), OnSubscribe::Resend);
-}
-
-#[test]
 fn config_checks() {
     assert!(secret_ok("0123456789abcdef") && !secret_ok("short") && !secret_ok("               x"));
     for (base, ok) in [("https://status.example.com", true), ("http://127.0.0.1:8787", true), ("http://localhost", true), ("http://status.example.com", false), ("http://127.0.0.1.nip.io", false), ("ftp://x", false), ("https://", false)] {
