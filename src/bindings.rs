@@ -70,6 +70,10 @@ pub struct AlertConfig {
     /// `TELEGRAM_BASE_URL`, `PAGERDUTY_BASE_URL`, `PUSHOVER_BASE_URL`: the API origin of the
     /// chat and pager providers with a fixed host (a loopback fake in tests).
     channel_base_urls: Vec<(Channel, String)>,
+    /// `SUBSCRIBE_PER_PAGE_PER_HOUR` (30) and `SUBSCRIBE_PER_CLIENT_PER_HOUR` (5): the subscribe
+    /// form's rate limits (`core::subscribers::PER_PAGE`, `PER_CLIENT`).
+    pub subscribe_per_page: u32,
+    pub subscribe_per_client: u32,
     /// Secret `SUBSCRIPTION_SECRET`: the HMAC key of subscribers' confirmation and unsubscribe
     /// links (at least 16 bytes). Subscriptions are off without it.
     subscription_secret: Option<Redacted>,
@@ -174,6 +178,8 @@ impl Config {
                     .filter_map(|c| var(&format!("{}_BASE_URL", c.as_str().to_ascii_uppercase())).filter(|u| !u.trim().is_empty()).map(|u| (c, u)))
                     .collect(),
                 subscription_secret: var("SUBSCRIPTION_SECRET").map(Redacted),
+                subscribe_per_page: number("SUBSCRIBE_PER_PAGE_PER_HOUR", subscribers::PER_PAGE.max, (1, 100_000)),
+                subscribe_per_client: number("SUBSCRIBE_PER_CLIENT_PER_HOUR", subscribers::PER_CLIENT.max, (1, 100_000)),
             },
         }
     }

@@ -8,7 +8,7 @@ mod meta;
 mod projects;
 mod seed000;
 mod status_page;
-mod subscribers;
+pub(crate) mod subscribers;
 mod transfer;
 
 use futures::future::LocalBoxFuture;
@@ -112,6 +112,7 @@ pub static ROUTES: &[Route] = &[
     // Test hook (VIGIL_TEST_HOOKS=true only; 404 otherwise, and not in the OpenAPI document).
     route!(Post "/__test/check-jobs" Write => api::enqueue_raw_jobs),
     route!(Post "/__test/alert-events" Write => endpoints::enqueue_raw_events),
+    route!(Post "/__test/subscriber-update" Write => subscribers::post_test_update),
     // Public pages. `feed.atom` is listed before `:monitor`: the first match wins.
     route!(Get "/status/:slug" Public => status_page::project_page),
     route!(Get "/status/:slug/feed.atom" Public => status_page::feed),
@@ -143,6 +144,8 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/app/projects" Session => dashboard::project_create),
     route!(Get "/app/projects/:id" Session => dashboard::project_edit),
     route!(Post "/app/projects/:id" Session => dashboard::project_update),
+    route!(Get "/app/projects/:id/subscribers" Session => dashboard::subscribers_list),
+    route!(Post "/app/subscribers/:id/delete" Session => dashboard::subscriber_delete),
     route!(Get "/app/endpoints" Session => dashboard::endpoints_list),
     route!(Get "/app/endpoints/new" Session => dashboard::endpoint_new),
     route!(Post "/app/endpoints" Session => dashboard::endpoint_create),

@@ -14,7 +14,7 @@ use crate::alerts::subscribers::enqueue_sends;
 use crate::core::input::{parse_form, BodyType, FieldError};
 use crate::core::status_page::{answer_html, Answer, AnswerForm};
 use crate::core::subscribers::render::{confirmation, Page as EmailPage};
-use crate::core::subscribers::{self as core, Purpose, Subject, Token, MONITORS_MAX, PER_CLIENT, PER_PAGE};
+use crate::core::subscribers::{self as core, Limit, Purpose, Subject, Token, MONITORS_MAX, PER_CLIENT, PER_PAGE};
 use crate::core::text::path_segment;
 use crate::error::{AppError, Context};
 use crate::store::pages;
@@ -76,7 +76,8 @@ pub async fn subscribe(mut ctx: Ctx) -> Result<Response, AppError> {
     monitors.sort_unstable();
     let db = ctx.db()?;
     let client = ctx.req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_else(|| String::from("unknown"));
-    let limits = [(PER_PAGE, project.id.to_string()), (PER_CLIENT, client)];
+    let alerts = &ctx.config.alerts;
+    let limits = [(Limit { max: alerts.subscribe_per_page, ..PER_PAGE }, project.id.to_string()), (Limit { max: alerts.subscribe_per_client, ..PER_CLIENT }, client)];
     let counts = store::bump_limits(&db, &limits, ctx.now).await?;
     if let Some(wait) = limits.iter().zip(&counts).filter_map(|((l, _), n)| l.exceeded(*n, ctx.now)).max() {
         let mut r = page(429, &answer(&project, "Too many requests", "This page has had too many subscription requests just now. Please try again later."))?;
@@ -238,4 +239,33 @@ pub async fn deliveries(ctx: Ctx) -> Result<Response, AppError> {
     let rows: Vec<DeliveryRow> = store::deliveries(&db, user, id, q.id("cursor")?, limit).await?;
     let next_cursor = next_cursor(&rows, limit, |r| r.id.to_string());
     json(200, &Page { items: rows, next_cursor })
+}
+
+/// Test hook (`VIGIL_TEST_HOOKS=true` only; 404 otherwise): posts an update for subscribers
+/// through `store::subscribers::update_posted` and `alerts::subscribers::enqueue_events`, the
+/// seam the incident-updates API uses. Body `{project, incident?, title?, status, message}`;
+/// another user's project or incident is 404.
+pub async fn post_test_update(mut ctx: Ctx) -> Result<Response, AppError> {
+    if !ctx.config.test_hooks {
+        return Err(AppError::NotFound("route /__test/subscriber-update".into()));
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        project: i64,
+        incident: Option<i64>,
+        title: Option<String>,
+        status: String,
+        message: String,
+    }
+    let body: Body = serde_json::from_str(&ctx.json_body().await?).map_err(|e| FieldError::body(e.to_string()))?;
+    let (db, user) = (ctx.db()?, ctx.user_id()?);
+    projects::owned(&db, user, body.project).await?.ok_or_else(|| AppError::NotFound(format!("project {}", body.project)))?;
+    if let Some(i) = body.incident {
+        super::require_owned(&[i], &crate::store::incidents::owned_ids(&db, user, &[i]).await?, "incident")?;
+    }
+    let u = store::UpdatePosted { project_id: body.project, incident_id: body.incident, title: body.title.as_deref(), status: &body.status, message: &body.message, update_ref: None };
+    db.batch(vec![store::update_posted(&db, &u, ctx.now)?]).await.context("posting a test update")?;
+    let queued = crate::alerts::subscribers::enqueue_events(&ctx.env, &db, ctx.now).await?;
+    json(202, &serde_json::json!({ "queued": queued }))
 }

@@ -68,12 +68,12 @@ const SUBSCRIBE: &str = "INSERT INTO subscribers (project_id, email, email_key, 
 /// ?1 project, ?2 email key, ?3 now (ms), ?4 payload, ?5 now (ISO). The id is
 /// `core::subscribers::confirm_message_id`.
 const CONFIRM_MESSAGE: &str = "INSERT OR IGNORE INTO subscriber_messages (id, project_id, event, incident_id, payload, created_at) \
-     SELECT 'sub_confirm_' || id || '_' || ?3, project_id, 'subscription.confirm', NULL, ?4, ?5 FROM subscribers \
+     SELECT 'sub_confirm_' || id || '_' || CAST(?3 AS INTEGER), project_id, 'subscription.confirm', NULL, ?4, ?5 FROM subscribers \
      WHERE project_id = ?1 AND email_key = ?2 AND confirm_sent_ms = ?3 AND confirmed_at IS NULL";
 
 /// ?1 project, ?2 email key, ?3 now (ms), ?4 now (ISO).
 const CONFIRM_SEND: &str = "INSERT OR IGNORE INTO subscriber_sends (message_id, subscriber_id, next_attempt_at, created_at, updated_at) \
-     SELECT 'sub_confirm_' || id || '_' || ?3, id, ?3, ?4, ?4 FROM subscribers \
+     SELECT 'sub_confirm_' || id || '_' || CAST(?3 AS INTEGER), id, ?3, ?4, ?4 FROM subscribers \
      WHERE project_id = ?1 AND email_key = ?2 AND confirm_sent_ms = ?3 AND confirmed_at IS NULL \
      RETURNING message_id, subscriber_id";
 
@@ -178,6 +178,14 @@ const COUNTS: &str = "SELECT COALESCE(SUM(s.confirmed_at IS NOT NULL), 0) AS con
 
 pub async fn counts(db: &D1Database, owner: i64, project_id: i64) -> Result<Counts, AppError> {
     Ok(first(db, COUNTS, &args![project_id, owner]).await?.unwrap_or_default())
+}
+
+const PROJECT_OF: &str = "SELECT s.project_id AS id FROM subscribers s JOIN projects p ON p.id = s.project_id WHERE s.id = ?1 AND p.owner_id = ?2";
+
+/// The project of an owner's subscriber (`None`: not theirs, or not there).
+pub async fn project_of(db: &D1Database, owner: i64, id: i64) -> Result<Option<i64>, AppError> {
+    let row: Option<super::Id> = first(db, PROJECT_OF, &args![id, owner]).await?;
+    Ok(row.map(|r| r.id))
 }
 
 const REMOVE: &str = "DELETE FROM subscribers WHERE id = ?1 AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2) RETURNING id";

@@ -161,9 +161,10 @@ pub struct Limit {
     pub window_ms: i64,
 }
 
-/// Per page: 30 subscribe requests an hour, whoever sends them.
+/// Per page: 30 subscribe requests an hour, whoever sends them (`SUBSCRIBE_PER_PAGE_PER_HOUR`).
 pub const PER_PAGE: Limit = Limit { scope: "page", max: 30, window_ms: 3_600_000 };
-/// Per client address (`CF-Connecting-IP`): 5 an hour, over all pages.
+/// Per client address (`CF-Connecting-IP`): 5 an hour, over all pages
+/// (`SUBSCRIBE_PER_CLIENT_PER_HOUR`).
 pub const PER_CLIENT: Limit = Limit { scope: "ip", max: 5, window_ms: 3_600_000 };
 
 impl Limit {
