@@ -46,7 +46,7 @@ pub(super) fn for_incident(db: &D1Database, config: &Config, ctx: &EventContext,
     }
     let opened_ms = parse_iso(&ctx.opened_at).unwrap_or(0);
     let category = ctx
-        .failure_kind
+        .incident_failure_kind
         .as_deref()
         .and_then(FailureKind::parse)
         .map_or("check failed", |k| k.public_category(ctx.cause_http_status.and_then(|s| u16::try_from(s).ok())));
@@ -73,7 +73,7 @@ pub async fn enqueue_sends(env: &Env, sends: Vec<SubscriberSendRef>) -> Result<(
     let queue = env.queue(ALERTS_QUEUE).context("alerts queue binding")?;
     for chunk in sends.chunks(crate::core::schedule::SEND_BATCH_MAX) {
         let messages: Vec<_> = chunk.iter().cloned().map(|s| MessageBuilder::new(AlertMessage::Subscriber(s)).build()).collect();
-        queue.send_batch(messages).await.context("sending subscriber deliveries")?;
+        crate::meter::send_batch(&queue, messages).await.context("sending subscriber deliveries")?;
     }
     Ok(())
 }
@@ -93,7 +93,7 @@ async fn send_events(env: &Env, events: &[SubscriberEventRef]) -> Result<(), App
     }
     let queue = env.queue(ALERTS_QUEUE).context("alerts queue binding")?;
     let messages: Vec<_> = events.iter().map(|e| MessageBuilder::new(AlertMessage::SubscriberEvent(*e)).build()).collect();
-    queue.send_batch(messages).await.context("sending subscriber events")?;
+    crate::meter::send_batch(&queue, messages).await.context("sending subscriber events")?;
     Ok(())
 }
 
@@ -109,7 +109,7 @@ pub async fn fan_out_update(env: &Env, db: &D1Database, config: &Config, e: &Sub
     let sub = config.alerts.subscriptions().filter(|_| ev.public != 0);
     let Some(sub) = sub else {
         // Nobody to tell (subscriptions off, or the page went private): handed over all the same.
-        db.batch(vec![received]).await.context("recording a subscriber event")?;
+        crate::store::batch(db, vec![received], "recording a subscriber event").await?;
         return Ok(0);
     };
     let url = page_url(&sub, &ev.project_slug);
@@ -119,7 +119,7 @@ pub async fn fan_out_update(env: &Env, db: &D1Database, config: &Config, e: &Sub
     let payload = stored(&content);
     let message = NewMessage { id: &id, project_id: ev.project_id, event: "incident.update", incident_id: ev.incident_id, monitor_id: ev.monitor_id, payload: &payload };
     let [message, sends] = store::fan_out(db, &message, now)?;
-    let results = db.batch(vec![message, sends, received]).await.context("fanning out an update")?;
+    let results = crate::store::run_batch(db, vec![message, sends, received], "fanning out an update").await?;
     let created = match results.get(1) {
         Some(r) => r.results::<SubscriberSendRef>().context("reading subscriber sends")?,
         None => Vec::new(),
@@ -163,9 +163,8 @@ pub async fn deliver(db: &D1Database, config: &Config, s: &SubscriberSendRef, no
     let settlement = if settlement == Settlement::Disable { Settlement::GiveUp } else { settlement };
     let outcome = settlement.outcome();
     let log = Logged { project_id: ctx.project_id, subscriber_id: Some(s.subscriber_id), message_id: &s.message_id, event: &ctx.event, attempt, outcome, http_status, error, latency_ms: Some(latency_ms) };
-    db.batch(vec![store::log(db, &log, now)?, store::settle(db, s, attempt, settlement.state(), settlement.next_attempt_at(now), now)?])
-        .await
-        .context("recording a subscriber delivery")?;
+    let batch = vec![store::log(db, &log, now)?, store::settle(db, s, attempt, settlement.state(), settlement.next_attempt_at(now), now)?];
+    crate::store::batch(db, batch, "recording a subscriber delivery").await?;
     worker::console_log!("subscriber email {} -> subscriber {} attempt {attempt}: {} ({http_status:?})", s.message_id, s.subscriber_id, outcome.as_str());
     Ok((if let Settlement::Retry { after_s } = settlement { Next::RetryAfter(after_s) } else { Next::Ack }, Some(outcome)))
 }

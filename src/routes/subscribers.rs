@@ -265,7 +265,7 @@ pub async fn post_test_update(mut ctx: Ctx) -> Result<Response, AppError> {
         super::require_owned(&[i], &crate::store::incidents::owned_ids(&db, user, &[i]).await?, "incident")?;
     }
     let u = store::UpdatePosted { project_id: body.project, incident_id: body.incident, title: body.title.as_deref(), status: &body.status, message: &body.message, update_ref: None };
-    db.batch(vec![store::update_posted(&db, &u, ctx.now)?]).await.context("posting a test update")?;
+    crate::store::batch(&db, vec![store::update_posted(&db, &u, ctx.now)?], "posting a test update").await?;
     let queued = crate::alerts::subscribers::enqueue_events(&ctx.env, &db, ctx.now).await?;
     json(202, &serde_json::json!({ "queued": queued }))
 }

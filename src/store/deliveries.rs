@@ -146,7 +146,7 @@ pub async fn create_with(db: &D1Database, sends: &[NewSend], now: EpochMs, also:
         })
         .collect::<Result<Vec<_>, _>>()?;
     statements.extend(also);
-    let mut results = db.batch(statements).await.context("creating alert sends")?;
+    let mut results = super::run_batch(db, statements, "creating alert sends").await?;
     let rest = results.split_off(sends.len().min(results.len()));
     let mut created = Vec::new();
     for r in results {

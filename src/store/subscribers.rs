@@ -47,7 +47,7 @@ pub async fn bump_limits(db: &D1Database, limits: &[(Limit, String)], now: Epoch
     struct Count {
         count: i64,
     }
-    let results = db.batch(batch).await.context("counting subscribe requests")?;
+    let results = super::run_batch(db, batch, "counting subscribe requests").await?;
     let mut counts = Vec::new();
     for r in results.into_iter().skip(1) {
         let row = r.results::<Count>().context("reading a counter")?.into_iter().next();
@@ -100,7 +100,7 @@ pub async fn subscribe(
         stmt(db, CONFIRM_MESSAGE, &args![project_id, email_key, now, payload, at.clone()])?,
         stmt(db, CONFIRM_SEND, &args![project_id, email_key, now, at])?,
     ];
-    let results = db.batch(batch).await.context("subscribing")?;
+    let results = super::run_batch(db, batch, "subscribing").await?;
     let created = match results.last() {
         Some(r) => r.results::<SubscriberSendRef>().context("reading the confirmation send")?,
         None => Vec::new(),
