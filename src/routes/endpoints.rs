@@ -163,7 +163,7 @@ pub async fn enqueue_raw_events(mut ctx: Ctx) -> Result<Response, AppError> {
     // Scoped like every route: an event of another tenant's incident, or a send to another
     // tenant's endpoint, is not found, and nothing is queued.
     if messages.iter().any(|m| matches!(m, AlertMessage::Subscriber(_) | AlertMessage::SubscriberEvent(_))) {
-        return Err(FieldError::body("subscriber messages are not taken here (see /__test/subscriber-update)").into());
+        return Err(FieldError::body("subscriber messages are not taken here").into());
     }
     let (db, user) = (ctx.db()?, ctx.user_id()?);
     let events: Vec<_> = messages.iter().filter_map(|m| if let AlertMessage::Event(e) = m { Some(*e) } else { None }).collect();

@@ -240,32 +240,3 @@ pub async fn deliveries(ctx: Ctx) -> Result<Response, AppError> {
     let next_cursor = next_cursor(&rows, limit, |r| r.id.to_string());
     json(200, &Page { items: rows, next_cursor })
 }
-
-/// Test hook (`VIGIL_TEST_HOOKS=true` only; 404 otherwise): posts an update for subscribers
-/// through `store::subscribers::update_posted` and `alerts::subscribers::enqueue_events`, the
-/// seam the incident-updates API uses. Body `{project, incident?, title?, status, message}`;
-/// another user's project or incident is 404.
-pub async fn post_test_update(mut ctx: Ctx) -> Result<Response, AppError> {
-    if !ctx.config.test_hooks {
-        return Err(AppError::NotFound("route /__test/subscriber-update".into()));
-    }
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Body {
-        project: i64,
-        incident: Option<i64>,
-        title: Option<String>,
-        status: String,
-        message: String,
-    }
-    let body: Body = serde_json::from_str(&ctx.json_body().await?).map_err(|e| FieldError::body(e.to_string()))?;
-    let (db, user) = (ctx.db()?, ctx.user_id()?);
-    projects::owned(&db, user, body.project).await?.ok_or_else(|| AppError::NotFound(format!("project {}", body.project)))?;
-    if let Some(i) = body.incident {
-        super::require_owned(&[i], &crate::store::incidents::owned_ids(&db, user, &[i]).await?, "incident")?;
-    }
-    let u = store::UpdatePosted { project_id: body.project, incident_id: body.incident, title: body.title.as_deref(), status: &body.status, message: &body.message, update_ref: None };
-    crate::store::batch(&db, vec![store::update_posted(&db, &u, ctx.now)?], "posting a test update").await?;
-    let queued = crate::alerts::subscribers::enqueue_events(&ctx.env, &db, ctx.now).await?;
-    json(202, &serde_json::json!({ "queued": queued }))
-}

@@ -235,11 +235,12 @@ pub struct NewMessage<'a> {
 // ---------------------------------------------------------------------------------------
 // The update outbox (the seam with incident updates and notices)
 
-/// ?1 project, ?2 incident (or NULL), ?3 title (or NULL: the incident's monitor), ?4 status,
-/// ?5 message, ?6 the poster's id for it, ?7 now (ISO).
+/// ?1 project, ?2 incident (or NULL), ?3 title (or NULL: the notice's title, else the
+/// incident's monitor), ?4 status, ?5 message, ?6 the poster's id for it, ?7 now (ISO), ?8 notice.
 const UPDATE_POSTED: &str = "INSERT INTO subscriber_events (project_id, incident_id, monitor_id, update_ref, status, title, message, created_at) \
      VALUES (?1, ?2, (SELECT monitor_id FROM incidents WHERE id = ?2), ?6, ?4, \
-       COALESCE(?3, (SELECT m.name FROM incidents i JOIN monitors m ON m.id = i.monitor_id WHERE i.id = ?2), 'Notice'), ?5, ?7)";
+       COALESCE(?3, (SELECT title FROM notices WHERE id = ?8), \
+         (SELECT m.name FROM incidents i JOIN monitors m ON m.id = i.monitor_id WHERE i.id = ?2), 'Notice'), ?5, ?7)";
 
 /// What an operator posted, for the subscribers of its page.
 #[derive(Debug, Clone, Copy)]
@@ -247,7 +248,9 @@ pub struct UpdatePosted<'a> {
     pub project_id: i64,
     /// The incident it updates; `None` for a notice not tied to one.
     pub incident_id: Option<i64>,
-    /// The notice's title; `None`: the incident's monitor name.
+    /// The notice it updates (its title is the email's), if any.
+    pub notice_id: Option<i64>,
+    /// The title; `None`: the notice's title, else the incident's monitor name.
     pub title: Option<&'a str>,
     /// investigating | identified | monitoring | resolved
     pub status: &'a str,
@@ -256,11 +259,12 @@ pub struct UpdatePosted<'a> {
     pub update_ref: Option<&'a str>,
 }
 
-/// The outbox row for "update posted": push it into the batch that writes the update, then call
+/// The outbox row for "update posted": pushed into the batch that writes the update
+/// (`store::notices::post_update`, `open_notice`); the route then calls
 /// `alerts::subscribers::enqueue_events` after the batch (the cron resends it otherwise). One
 /// row written; the fan-out later writes one message row and one send per subscriber.
 pub fn update_posted(db: &D1Database, u: &UpdatePosted<'_>, now: EpochMs) -> Result<D1PreparedStatement, AppError> {
-    stmt(db, UPDATE_POSTED, &args![u.project_id, u.incident_id, u.title, u.status, u.message, u.update_ref, iso(now)])
+    stmt(db, UPDATE_POSTED, &args![u.project_id, u.incident_id, u.title, u.status, u.message, u.update_ref, iso(now), u.notice_id])
 }
 
 /// ?1 now (ISO). Events never enqueued: marked and returned (the unreceived partial index).

@@ -8,8 +8,8 @@
 //
 // The email provider is a loopback fake of Postmark's API (tests/fixtures/mail.mjs), which
 // checks requests as Postmark does (its `Headers: [{Name, Value}]` for custom headers).
-// Updates are posted through the `/__test/subscriber-update` hook, which calls the same store
-// function (`store::subscribers::update_posted`) and enqueue step the incident-updates API uses.
+// Updates are posted through the incident-updates and notices API (`POST /api/incidents/{id}/updates`,
+// `POST /api/projects/{id}/notices`), whose batch writes the subscribers' outbox row.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -40,7 +40,6 @@ before(async () => {
   [vigil, bare] = await Promise.all([
     startVigil({
       vars: {
-        VIGIL_TEST_HOOKS: 'true',
         RECHECK_DELAY_SECONDS: '1',
         ALERT_BACKOFF_BASE_SECONDS: '1',
         ALERT_TIMEOUT_SECONDS: '3',
@@ -205,9 +204,9 @@ test('subscribe, confirm, one email per incident event and update, one-click uns
   assert.equal(openMail.headers['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click');
   assert.ok(openMail.text.includes(unsubscribe.slice(1, -1)), 'the same link in the body');
 
-  // An update posted by an operator (through the store function the updates API uses).
-  const posted = await vigil.api('POST', '/__test/subscriber-update', { project: shop.id, incident: opened.id, status: 'identified', message: 'A bad deploy; rolling back.\n<b>not bold</b>' });
-  assert.equal(posted.status, 202, JSON.stringify(posted.body));
+  // An update posted by an operator.
+  const posted = await vigil.api('POST', `/api/incidents/${opened.id}/updates`, { status: 'identified', message: 'A bad deploy; rolling back.\n<b>not bold</b>' });
+  assert.equal(posted.status, 201, JSON.stringify(posted.body));
   const updateMail = await vigil.waitFor(() => mail.messagesTo('Ada@Example.com')[2], { what: 'update email' });
   assert.equal(updateMail.subject, '[Acme Shop status] shop-api: identified');
   assert.ok(updateMail.text.includes('A bad deploy; rolling back.\n<b>not bold</b>'));
@@ -217,12 +216,17 @@ test('subscribe, confirm, one email per incident event and update, one-click uns
   await run(api, 200, false);
   const resolvedMail = await vigil.waitFor(() => mail.messagesTo('Ada@Example.com')[3], { what: 'resolved email' });
   assert.match(resolvedMail.subject, /^\[Acme Shop status\] shop-api: resolved after /);
+  // A notice (not tied to an incident) with its first update: one email, under its title.
+  const notice = await vigil.api('POST', `/api/projects/${shop.id}/notices`, { title: 'Payment provider outage', status: 'investigating', message: 'Card payments fail at our provider.' });
+  assert.equal(notice.status, 201, JSON.stringify(notice.body));
+  const noticeMail = await vigil.waitFor(() => mail.messagesTo('Ada@Example.com')[4], { what: 'notice email' });
+  assert.equal(noticeMail.subject, '[Acme Shop status] Payment provider outage: investigating');
   await sleep(2000); // a duplicate would arrive within this
-  assert.equal(mail.messagesTo('Ada@Example.com').length, 4, 'confirmation, opened, update, resolved: once each');
+  assert.equal(mail.messagesTo('Ada@Example.com').length, 5, 'confirmation, opened, update, resolved, notice: once each');
   assert.equal(mail.messagesTo('bob@example.com').length, 1, 'unconfirmed: only the confirmation');
   const log = await vigil.api('GET', `/api/projects/${shop.id}/subscriber-deliveries`);
   assert.deepEqual(log.body.items.filter((d) => d.subscriber_id === row.id).map((d) => [d.event, d.outcome]).reverse(),
-    [['subscription.confirm', 'delivered'], ['incident.opened', 'delivered'], ['incident.update', 'delivered'], ['incident.resolved', 'delivered']]);
+    [['subscription.confirm', 'delivered'], ['incident.opened', 'delivered'], ['incident.update', 'delivered'], ['incident.resolved', 'delivered'], ['incident.update', 'delivered']]);
 
   // One-click unsubscribe, as a mail client sends it: POST, no cookie, no further step.
   const one = await form(vigil.base, local(unsubscribe.slice(1, -1)).replace(vigil.base, ''), [['List-Unsubscribe', 'One-Click']]);
@@ -237,7 +241,7 @@ test('subscribe, confirm, one email per incident event and update, one-click uns
   await run(api, 503, true);
   await vigil.waitFor(() => mail.messagesTo('carol@example.com').length === 2, { what: "carol's opened email" });
   await sleep(1000);
-  assert.equal(mail.messagesTo('Ada@Example.com').length, 4, 'nothing more after unsubscribing');
+  assert.equal(mail.messagesTo('Ada@Example.com').length, 5, 'nothing more after unsubscribing');
   await run(api, 200, false);
 });
 
