@@ -28,6 +28,8 @@ BEGIN
   SELECT RAISE(ABORT, 'UNIQUE constraint failed: checks.monitor_id, checks.slot');
 END;
 
+-- convert:begin (bench/seed_history.py runs the statements from here to convert:end on the rows
+-- it seeds in the old layout, so its data is laid out exactly as this migration lays it out.)
 -- Every existing check becomes an entry; plain ones then lose their full row (a monitor with an
 -- open incident keeps all of its, as the recorder does while one is open). `plain` and the
 -- entry text are written out twice (here and in the DELETE) and must stay identical: a host
@@ -63,6 +65,8 @@ WHERE kind = 'scheduled' AND status = 'UP' AND attempts = 1 AND failure_type IS 
   AND started_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'
   AND monitor_id NOT IN (SELECT monitor_id FROM incidents WHERE resolved_at IS NULL);
 
+-- convert:end
+
 -- Listing goes through the blocks, and pruning goes per monitor by key range: no query needs
 -- the slot index any more, and it cost one more row written per check.
 DROP INDEX checks_slot;
@@ -81,6 +85,7 @@ CREATE TABLE history_summaries (
   days       TEXT NOT NULL   -- ";<start_ms / 86400000>:<up_minutes>,<known_minutes>,<bot_minutes>,<up>,<slow>"...
 );
 
+-- convert:begin
 INSERT INTO history_summaries (monitor_id, hours, days)
 SELECT m.id,
   COALESCE((SELECT group_concat(';' || (h.start_ms / 3600000) || ':' || h.up || ',' || (h.up + h.down + h.timeout + h.bot) || ','
@@ -90,3 +95,4 @@ SELECT m.id,
                                 || d.bot_minutes || ',' || d.up || ',' || d.slow, '')
             FROM (SELECT * FROM rollups r WHERE r.monitor_id = m.id AND r.period = 'day' ORDER BY r.start_ms DESC LIMIT 91) d), '')
 FROM monitors m;
+-- convert:end
