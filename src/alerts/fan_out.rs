@@ -7,6 +7,7 @@ use super::enqueue_sends;
 use crate::bindings::AlertConfig;
 use crate::core::delivery::Outcome;
 use crate::core::email;
+use crate::core::failure::FailureKind;
 use crate::core::endpoint::Kind;
 use crate::core::status::CheckStatus;
 use crate::core::time::{parse_iso, EpochMs};
@@ -35,7 +36,7 @@ fn message_id(ctx: &EventContext) -> String {
 /// is built.
 fn info(ctx: &EventContext) -> EventInfo {
     let kind = kind(ctx);
-    let check = check_info(&ctx.check_status, &ctx.check_started_at, ctx.http_status, ctx.latency_ms, &ctx.failure_type);
+    let check = check_info(&ctx.check_status, &ctx.check_started_at, ctx.http_status, ctx.latency_ms, &ctx.failure_type, &ctx.check_failure_kind);
     EventInfo {
         kind,
         project: ProjectInfo { id: ctx.project_id, slug: ctx.project_slug.clone(), name: ctx.project_name.clone() },
@@ -47,6 +48,7 @@ fn info(ctx: &EventContext) -> EventInfo {
             // every attempt of it carries the same bytes.
             resolved_at: if kind == EventKind::IncidentResolved { ctx.resolved_at.as_deref().and_then(parse_iso) } else { None },
             cause: Some(ctx.cause.clone()),
+            failure_kind: ctx.incident_failure_kind.as_deref().and_then(FailureKind::parse),
             reminder: None,
         }),
         check,
@@ -61,6 +63,7 @@ pub(super) fn check_info(
     http_status: Option<i64>,
     latency_ms: Option<i64>,
     failure_type: &Option<String>,
+    failure_kind: &Option<String>,
 ) -> Option<CheckInfo> {
     let (Some(status), Some(at)) = (status, started_at) else { return None };
     CheckStatus::parse(status).map(|status| CheckInfo {
@@ -68,6 +71,7 @@ pub(super) fn check_info(
         http_status: http_status.and_then(|s| u16::try_from(s).ok()),
         latency_ms: latency_ms.and_then(|l| u32::try_from(l).ok()),
         failure_type: failure_type.clone(),
+        failure_kind: failure_kind.as_deref().and_then(FailureKind::parse),
         started_at: parse_iso(at).unwrap_or(0),
     })
 }

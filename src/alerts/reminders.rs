@@ -7,6 +7,7 @@ use super::enqueue_sends;
 use super::fan_out::{check_info, render};
 use crate::bindings::AlertConfig;
 use crate::core::endpoint::Kind;
+use crate::core::failure::FailureKind;
 use crate::core::reminder::{self, ReminderInfo};
 use crate::core::time::{parse_iso, EpochMs};
 use crate::core::webhook::{EventInfo, EventKind, IncidentInfo, MonitorInfo, ProjectInfo};
@@ -49,7 +50,7 @@ fn reminder_send(d: &DueReminder, config: &AlertConfig, now: EpochMs) -> Option<
     let number = reminder::due(opened_at, interval, now)?;
     let due_at = reminder::due_at(opened_at, interval, number);
     let kind = Kind::parse(&d.endpoint_kind)?;
-    let check = check_info(&d.check_status, &d.check_started_at, d.http_status, d.latency_ms, &d.failure_type);
+    let check = check_info(&d.check_status, &d.check_started_at, d.http_status, d.latency_ms, &d.failure_type, &d.check_failure_kind);
     let info = EventInfo {
         kind: EventKind::IncidentReminder,
         project: ProjectInfo { id: d.project_id, slug: d.project_slug.clone(), name: d.project_name.clone() },
@@ -59,6 +60,7 @@ fn reminder_send(d: &DueReminder, config: &AlertConfig, now: EpochMs) -> Option<
             opened_at,
             resolved_at: None,
             cause: Some(d.cause.clone()),
+            failure_kind: d.incident_failure_kind.as_deref().and_then(FailureKind::parse),
             reminder: Some(ReminderInfo { number, due_at, every_minutes }),
         }),
         check,

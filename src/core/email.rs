@@ -523,6 +523,7 @@ pub fn build_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::failure::FailureKind;
     use crate::core::time::EpochMs;
     use crate::core::webhook::{CheckInfo, IncidentInfo, MonitorInfo, ProjectInfo};
 
@@ -538,6 +539,7 @@ mod tests {
                 opened_at: OPENED_AT,
                 resolved_at: None,
                 cause: Some("status 503 not in [200]".into()),
+                failure_kind: Some(FailureKind::Status),
                 reminder: None,
             }),
             check: Some(CheckInfo {
@@ -545,6 +547,7 @@ mod tests {
                 http_status: Some(503),
                 latency_ms: Some(120),
                 failure_type: Some("status 503 not in [200]".into()),
+                failure_kind: Some(FailureKind::Status),
                 started_at: OPENED_AT - 123,
             }),
         }
@@ -559,6 +562,7 @@ mod tests {
             http_status: Some(200),
             latency_ms: Some(85),
             failure_type: None,
+            failure_kind: None,
             started_at: OPENED_AT + after_ms,
         });
         e

@@ -102,7 +102,7 @@ impl Kind {
     }
 
     /// Which of the channel settings (`ChannelConfig`) this kind has.
-    fn config_fields(self) -> &'static [&'static str] {
+    pub fn config_fields(self) -> &'static [&'static str] {
         match self {
             Self::Chat(Channel::Telegram) => &["chat_id", "message_thread_id"],
             Self::Chat(Channel::Ntfy) => &["topic"],
@@ -111,7 +111,8 @@ impl Kind {
         }
     }
 
-    fn has_url(self) -> bool {
+    /// Whether this kind posts to a `url` the user gives (ntfy's defaults to ntfy.sh).
+    pub fn has_url(self) -> bool {
         matches!(self, Self::Webhook | Self::Chat(Channel::Slack | Channel::Discord | Channel::Teams | Channel::GoogleChat | Channel::Ntfy))
     }
 }

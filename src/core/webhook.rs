@@ -12,6 +12,7 @@ use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
+use super::failure::FailureKind;
 use super::status::CheckStatus;
 use super::time::{iso, EpochMs};
 
@@ -85,6 +86,9 @@ pub struct IncidentInfo {
     pub resolved_at: Option<EpochMs>,
     /// The failure_type of the check that opened it.
     pub cause: Option<String>,
+    /// The failure kind of the check that opened it (DESIGN.md §3): what a receiver can
+    /// branch on without parsing `cause`.
+    pub failure_kind: Option<FailureKind>,
     /// Set on reminders only: which one, and when it fell due. Not part of the payload (the
     /// shape is the same for every incident event); the payload's `timestamp` is its `due_at`.
     pub reminder: Option<super::reminder::ReminderInfo>,
@@ -108,6 +112,8 @@ pub struct CheckInfo {
     pub latency_ms: Option<u32>,
     /// Readable reason (`timeout`, `status 503 not in [200]`, ...); `None` when UP.
     pub failure_type: Option<String>,
+    /// Its stable code (`timeout`, `status`, ...); `None` when UP.
+    pub failure_kind: Option<FailureKind>,
     pub started_at: EpochMs,
 }
 
@@ -160,6 +166,7 @@ struct IncidentOut<'a> {
     opened_at: String,
     resolved_at: Option<String>,
     cause: Option<&'a str>,
+    failure_kind: Option<FailureKind>,
     duration_seconds: Option<i64>,
 }
 
@@ -169,6 +176,7 @@ struct CheckOut<'a> {
     http_status: Option<u16>,
     latency_ms: Option<u32>,
     failure_type: Option<&'a str>,
+    failure_kind: Option<FailureKind>,
     started_at: String,
 }
 
@@ -190,6 +198,7 @@ pub fn payload(event: &EventInfo, timestamp_ms: EpochMs) -> String {
                 opened_at: iso(i.opened_at),
                 resolved_at: i.resolved_at.map(iso),
                 cause: i.cause.as_deref(),
+                failure_kind: i.failure_kind,
                 duration_seconds: i.duration_seconds(),
             }),
             check: event.check.as_ref().map(|c| CheckOut {
@@ -197,6 +206,7 @@ pub fn payload(event: &EventInfo, timestamp_ms: EpochMs) -> String {
                 http_status: c.http_status,
                 latency_ms: c.latency_ms,
                 failure_type: c.failure_type.as_deref(),
+                failure_kind: c.failure_kind,
                 started_at: iso(c.started_at),
             }),
         },
@@ -402,6 +412,7 @@ mod tests {
                 opened_at: 1_795_238_700_123,
                 resolved_at: None,
                 cause: Some("status 503 not in [200]".into()),
+                failure_kind: Some(FailureKind::Status),
                 reminder: None,
             }),
             check: Some(CheckInfo {
@@ -409,6 +420,7 @@ mod tests {
                 http_status: Some(503),
                 latency_ms: Some(120),
                 failure_type: Some("status 503 not in [200]".into()),
+                failure_kind: Some(FailureKind::Status),
                 started_at: 1_795_238_700_000,
             }),
         }
@@ -588,12 +600,12 @@ mod tests {
         assert_eq!(
             d["incident"],
             serde_json::json!({"id": 42, "opened_at": "2026-11-21T05:25:00.123Z", "resolved_at": null,
-                               "cause": "status 503 not in [200]", "duration_seconds": null})
+                               "cause": "status 503 not in [200]", "failure_kind": "status", "duration_seconds": null})
         );
         assert_eq!(
             d["check"],
             serde_json::json!({"status": "DOWN", "http_status": 503, "latency_ms": 120,
-                               "failure_type": "status 503 not in [200]", "started_at": "2026-11-21T05:25:00.000Z"})
+                               "failure_type": "status 503 not in [200]", "failure_kind": "status", "started_at": "2026-11-21T05:25:00.000Z"})
         );
         // Minified, with the keys in envelope order.
         assert!(body.starts_with(r#"{"type":"incident.opened","timestamp":"#), "{body}");
@@ -608,6 +620,7 @@ mod tests {
             http_status: Some(200),
             latency_ms: Some(85),
             failure_type: None,
+            failure_kind: None,
             started_at: inc.opened_at + 12 * 60_000,
         });
         let v: serde_json::Value = serde_json::from_str(&payload(&resolved, 0)).unwrap();
@@ -615,7 +628,8 @@ mod tests {
         assert_eq!(v["data"]["incident"]["resolved_at"], "2026-11-21T05:37:01.122Z");
         assert_eq!(v["data"]["incident"]["duration_seconds"], 720);
         assert_eq!(v["data"]["check"]["status"], "UP");
-        assert!(v["data"]["check"]["failure_type"].is_null());
+        assert!(v["data"]["check"]["failure_type"].is_null() && v["data"]["check"]["failure_kind"].is_null());
+        assert_eq!(v["data"]["incident"]["failure_kind"], "status", "a resolved event still says what opened it");
 
         let test = EventInfo { kind: EventKind::Test, monitor: None, incident: None, check: None, ..opened_event() };
         let v: serde_json::Value = serde_json::from_str(&payload(&test, 0)).unwrap();

@@ -20,6 +20,7 @@ pub struct EventContext {
     pub opened_at: String,
     pub resolved_at: Option<String>,
     pub cause: String,
+    pub incident_failure_kind: Option<String>,
     pub monitor_id: i64,
     pub monitor_name: String,
     pub monitor_url: String,
@@ -30,6 +31,7 @@ pub struct EventContext {
     pub http_status: Option<i64>,
     pub latency_ms: Option<i64>,
     pub failure_type: Option<String>,
+    pub check_failure_kind: Option<String>,
     pub check_started_at: Option<String>,
     pub in_maintenance: Option<i64>,
     pub opened_held: Option<i64>,
@@ -39,9 +41,10 @@ pub struct EventContext {
 /// alert's content is the same however late it is built; the maintenance and "opened alert
 /// held" flags decide whether the event is held.
 const EVENT_CONTEXT: &str = "SELECT e.incident_id, e.event, e.created_at AS event_at, e.released_at, \
-     i.opened_at, i.resolved_at, i.cause, m.id AS monitor_id, m.name AS monitor_name, m.url AS monitor_url, \
+     i.opened_at, i.resolved_at, i.cause, i.failure_kind AS incident_failure_kind, m.id AS monitor_id, m.name AS monitor_name, m.url AS monitor_url, \
      p.id AS project_id, p.slug AS project_slug, p.name AS project_name, \
-     c.status AS check_status, c.http_status, c.latency_ms, c.failure_type, c.started_at AS check_started_at, \
+     c.status AS check_status, c.http_status, c.latency_ms, c.failure_type, c.failure_kind AS check_failure_kind, \
+     c.started_at AS check_started_at, \
      (SELECT 1 FROM maintenance_windows w WHERE w.project_id = p.id AND (w.monitor_id IS NULL OR w.monitor_id = m.id) \
         AND w.starts_at <= ?3 AND w.ends_at > ?3 LIMIT 1) AS in_maintenance, \
      (SELECT 1 FROM incident_events o WHERE o.incident_id = e.incident_id AND o.event = 'incident.opened' \
@@ -110,6 +113,7 @@ pub struct DueReminder {
     pub incident_id: i64,
     pub opened_at: String,
     pub cause: String,
+    pub incident_failure_kind: Option<String>,
     pub monitor_id: i64,
     pub monitor_name: String,
     pub monitor_url: String,
@@ -124,6 +128,7 @@ pub struct DueReminder {
     pub http_status: Option<i64>,
     pub latency_ms: Option<i64>,
     pub failure_type: Option<String>,
+    pub check_failure_kind: Option<String>,
     pub check_started_at: Option<String>,
 }
 
@@ -138,13 +143,14 @@ pub struct DueReminder {
 /// with milliseconds, rounded back from julianday).
 /// ?1 now (ms), ?2 the reminder unit (ms), ?3 now (ISO), ?4 limit.
 const DUE_REMINDERS: &str = "WITH open AS ( \
-       SELECT i.id, i.monitor_id, i.opened_at, i.cause, \
+       SELECT i.id, i.monitor_id, i.opened_at, i.cause, i.failure_kind, \
               CAST(ROUND((julianday(i.opened_at) - 2440587.5) * 86400000.0) AS INTEGER) AS opened_ms \
        FROM incidents i WHERE i.resolved_at IS NULL) \
-     SELECT i.id AS incident_id, i.opened_at, i.cause, m.id AS monitor_id, m.name AS monitor_name, m.url AS monitor_url, \
+     SELECT i.id AS incident_id, i.opened_at, i.cause, i.failure_kind AS incident_failure_kind, m.id AS monitor_id, m.name AS monitor_name, m.url AS monitor_url, \
        p.id AS project_id, p.slug AS project_slug, p.name AS project_name, \
        e.id AS endpoint_id, e.kind AS endpoint_kind, o.recipient, e.reminder_minutes, \
-       c.status AS check_status, c.http_status, c.latency_ms, c.failure_type, c.started_at AS check_started_at \
+       c.status AS check_status, c.http_status, c.latency_ms, c.failure_type, c.failure_kind AS check_failure_kind, \
+       c.started_at AS check_started_at \
      FROM open i JOIN monitors m ON m.id = i.monitor_id JOIN projects p ON p.id = m.project_id \
      JOIN notification_endpoints e ON e.project_id = p.id AND e.is_active = 1 AND e.reminder_minutes > 0 \
        AND EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = 'incident.opened') \

@@ -130,6 +130,12 @@ test('an outage and its recovery reach a webhook once per event, signed, and eac
   assert.equal(opened.data.incident.resolved_at, null);
   assert.equal(resolved.data.check.status, 'UP');
   assert.ok(resolved.data.incident.resolved_at);
+  // The stable failure code rides along: on the failing check, and on the incident (so the
+  // resolved event still says what opened it).
+  assert.equal(opened.data.check.failure_kind, 'status');
+  assert.equal(opened.data.incident.failure_kind, 'status');
+  assert.equal(resolved.data.check.failure_kind, null);
+  assert.equal(resolved.data.incident.failure_kind, 'status');
   assert.notEqual(hooks[0].headers['webhook-id'], hooks[1].headers['webhook-id']);
 
   const mails = rx.requests('/mail/api/send');

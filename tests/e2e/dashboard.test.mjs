@@ -203,7 +203,7 @@ async function journey(js, username) {
   await page.getByRole('link', { name: 'Add endpoint' }).click();
   await axe(b, 'new endpoint');
   await page.getByLabel('Name', { exact: true }).fill('Ops hook');
-  await page.getByLabel('Webhook URL').fill(receivers.url(hook));
+  await page.getByLabel('URL', { exact: true }).fill(receivers.url(hook));
   await page.getByRole('button', { name: 'Add endpoint' }).click();
   const secret = (await page.locator('#secret').textContent()).trim();
   assert.match(secret, /^whsec_/);
@@ -220,6 +220,41 @@ async function journey(js, username) {
   await nav(page, 'Alerts');
   await page.getByRole('cell', { name: 'Ops hook', exact: true }).waitFor();
   await axe(b, 'endpoints');
+
+  // An ntfy endpoint from the same form: its own fields (with script, only the chosen kind's
+  // are shown), its token kept through an edit that leaves the box empty, and a test that
+  // reaches the loopback server as ntfy's JSON publish with the token.
+  const ntfy = `/ntfy-${username}/`;
+  await page.getByRole('link', { name: 'Add endpoint' }).click();
+  await page.getByLabel('Kind').selectOption('ntfy');
+  if (js) {
+    assert.equal(await page.getByLabel('Bot token').isVisible(), false, 'the telegram group is hidden for ntfy');
+    assert.equal(await page.getByLabel('Email recipients').isVisible(), false, 'the email group is hidden for ntfy');
+    await axe(b, 'new endpoint, ntfy chosen');
+  }
+  await page.getByLabel('Name', { exact: true }).fill('Phones');
+  await page.getByLabel('URL', { exact: true }).fill(receivers.url(ntfy));
+  await page.getByLabel('Topic', { exact: true }).fill(`ops-${username}`);
+  await page.getByLabel('Access token').fill('tk_e2etoken1');
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await page.waitForURL(/\/app\/endpoints\/\d+\?done=created$/);
+  const ntfyId = Number(new URL(page.url()).pathname.split('/').pop());
+  let ep = (await api('GET', `/api/notification-endpoints/${ntfyId}`)).body;
+  assert.deepEqual([ep.kind, ep.topic, ep.has_secret], ['ntfy', `ops-${username}`, true]);
+  assert.ok(!(await page.content()).includes('tk_e2etoken1'), 'the token is never shown');
+  await page.getByLabel('Topic', { exact: true }).fill(`oncall-${username}`);
+  await page.getByRole('button', { name: 'Save endpoint' }).click();
+  await page.waitForURL(/done=saved$/);
+  ep = (await api('GET', `/api/notification-endpoints/${ntfyId}`)).body;
+  assert.deepEqual([ep.topic, ep.has_secret], [`oncall-${username}`, true], 'an empty token box keeps the token');
+  await page.getByRole('button', { name: 'Send test' }).click();
+  await page.waitForURL(/done=test$/);
+  await vigil.waitFor(async () => receivers.requests(ntfy).length > 0, { what: 'the ntfy test publish' });
+  const publish = receivers.requests(ntfy)[0];
+  assert.equal(publish.headers.authorization, 'Bearer tk_e2etoken1');
+  assert.equal(JSON.parse(publish.body).topic, `oncall-${username}`);
+  await nav(page, 'Alerts');
+  await page.getByRole('cell', { name: `${receivers.url(ntfy)} (topic oncall-${username})` }).waitFor();
 
   // A maintenance window.
   await nav(page, 'Maintenance');
@@ -259,7 +294,7 @@ async function journey(js, username) {
   assert.equal(doc.projects[0].monitors[0].name, 'Homepage');
   await page.locator('#f-file').setInputFiles({ name: 'vigil-export.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
   await page.getByRole('button', { name: 'Import' }).click();
-  await page.getByText(/Imported: 0 projects created, 1 updated; 0 monitors created, 1 updated; 0 notification endpoints created, 1 updated/).waitFor();
+  await page.getByText(/Imported: 0 projects created, 1 updated; 0 monitors created, 1 updated; 0 notification endpoints created, 2 updated/).waitFor();
   await axe(b, 'import report');
   // A file that is not an export: the API's error, nothing imported.
   await page.locator('#f-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"projects": 3}') });

@@ -6,6 +6,8 @@ use serde_json::{Map, Value};
 use super::form::{def, FieldDef, Form, FormState, Kind};
 use super::html::{button_form, csrf, error_summary, field, notice, page, select, Chrome, Field, Html, Input, Section};
 use crate::core::email::Provider;
+use crate::core::endpoint::Kind as EndpointKind;
+use crate::core::notify::Channel;
 
 pub const PROJECT_FIELDS: &[FieldDef] = &[def("name", Kind::Text), def("slug", Kind::Text), def("public", Kind::Bool)];
 
@@ -68,7 +70,9 @@ pub fn project_page(c: &Chrome, id: i64, name: &str, state: &FormState) -> Strin
     })
 }
 
-/// Endpoint fields of a creation (`project` and `kind` cannot change later).
+/// Endpoint fields of a creation (`project` and `kind` cannot change later). Credentials
+/// (`bot_token`, `routing_key`, `token`, `app_token`) are plain text: empty is left out, so an
+/// edit that leaves them empty keeps the stored one.
 pub const ENDPOINT_FIELDS: &[FieldDef] = &[
     def("project", Kind::Num),
     def("name", Kind::Text),
@@ -76,30 +80,72 @@ pub const ENDPOINT_FIELDS: &[FieldDef] = &[
     def("url", Kind::Text),
     def("recipients", Kind::Words),
     def("provider", Kind::OptText),
+    def("bot_token", Kind::Text),
+    def("chat_id", Kind::Text),
+    def("message_thread_id", Kind::OptNum),
+    def("routing_key", Kind::Text),
+    def("topic", Kind::Text),
+    def("token", Kind::Text),
+    def("app_token", Kind::Text),
+    def("user_key", Kind::Text),
     def("events", Kind::Words),
     def("reminder_minutes", Kind::OptNum),
     def("is_active", Kind::Bool),
 ];
-const ENDPOINT_NAMES: &[&str] = &["project", "name", "kind", "url", "recipients", "provider", "events", "reminder_minutes", "is_active"];
+const ENDPOINT_NAMES: &[&str] = &[
+    "project", "name", "kind", "url", "recipients", "provider", "bot_token", "chat_id", "message_thread_id", "routing_key", "topic", "token",
+    "app_token", "user_key", "events", "reminder_minutes", "is_active",
+];
+/// Fields every kind has.
+const COMMON_FIELDS: &[&str] = &["project", "name", "kind", "events", "reminder_minutes", "is_active"];
+
+/// The fields of one endpoint kind, from the API's own description of it (`core::endpoint`),
+/// so the form and the API cannot disagree on what a kind takes.
+fn kind_fields(kind: EndpointKind) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = COMMON_FIELDS.to_vec();
+    if kind.has_url() {
+        names.push("url");
+    }
+    if kind == EndpointKind::Email {
+        names.extend(["recipients", "provider"]);
+    }
+    names.extend(kind.credential_field());
+    names.extend(kind.config_fields());
+    names
+}
 
 /// The API body of an endpoint form: only the fields its kind has (a webhook form's empty
-/// recipients box is not "recipients: []").
+/// recipients box is not "recipients: []", a Slack form's empty bot token is not sent). An
+/// unknown kind keeps the common fields, and the API names `kind` in its refusal.
 pub fn endpoint_json(form: &Form, kind: &str, creating: bool) -> Map<String, Value> {
     let mut map = super::form::to_json(form, ENDPOINT_FIELDS);
-    match kind {
-        "email" => {
-            map.remove("url");
-        }
-        _ => {
-            map.remove("recipients");
-            map.remove("provider");
-        }
-    }
+    let keep = EndpointKind::parse(kind).map(kind_fields).unwrap_or_else(|| COMMON_FIELDS.to_vec());
+    map.retain(|name, _| keep.contains(&name.as_str()));
     if !creating {
         map.remove("project");
         map.remove("kind");
     }
     map
+}
+
+/// The kinds the form offers, in the order a user looks for them, with their labels.
+pub fn endpoint_kinds() -> Vec<(String, String)> {
+    let mut kinds = vec![("webhook".to_string(), "Webhook (signed JSON POST)".to_string()), ("email".to_string(), "Email".to_string())];
+    kinds.extend(Channel::ALL.iter().map(|c| (c.as_str().to_string(), channel_label(*c).to_string())));
+    kinds
+}
+
+fn channel_label(c: Channel) -> &'static str {
+    match c {
+        Channel::Slack => "Slack",
+        Channel::Discord => "Discord",
+        Channel::Telegram => "Telegram",
+        Channel::Teams => "Microsoft Teams",
+        Channel::PagerDuty => "PagerDuty",
+        Channel::Ntfy => "ntfy",
+        Channel::Pushover => "Pushover",
+        Channel::GoogleChat => "Google Chat",
+    }
 }
 
 pub struct EndpointLine<'a> {
@@ -133,7 +179,10 @@ pub fn endpoints_page(c: &Chrome, list: &[EndpointLine], note: Option<&'static s
     })
 }
 
-/// The endpoint form: new (`id` None) or edit.
+/// The endpoint form: new (`id` None) or edit. Fields that only some kinds have come in
+/// groups marked with their kinds (`data-kinds`): a new endpoint's form shows every group with
+/// its legend, so it works without script (app.js hides the groups of other kinds); an
+/// existing endpoint's form shows only its own kind's.
 pub fn endpoint_form(h: &mut Html, token: &str, id: Option<i64>, state: &FormState, projects: &[(i64, String)]) {
     error_summary(h, state, ENDPOINT_NAMES);
     h.r("<form method=post class=\"card form\" action=\"");
@@ -149,22 +198,57 @@ pub fn endpoint_form(h: &mut Html, token: &str, id: Option<i64>, state: &FormSta
             options.insert(0, (String::new(), "Choose a project".into()));
         }
         select(h, state, "project", "Project", &options);
-        select(h, state, "kind", "Kind", &[("webhook".into(), "Webhook (signed JSON POST)".into()), ("email".into(), "Email".into())]);
+        select(h, state, "kind", "Kind", &endpoint_kinds());
     } else {
         h.r("<input type=hidden name=kind value=\"").t(state.value("kind")).r("\">");
     }
     field(h, state, Field::new("name", "Name", Input::Text).required());
-    // A new endpoint shows both kinds' fields (no script needed to switch); an existing one
-    // only its own kind's.
-    let kind = state.value("kind");
-    if id.is_none() || kind == "webhook" {
-        field(h, state, Field::new("url", "Webhook URL", Input::Url).hint("Webhooks only: where the signed POST goes"));
+    let editing = id.is_some();
+    let kind = EndpointKind::parse(state.value("kind"));
+    let shown = |of: &dyn Fn(EndpointKind) -> bool| !editing || kind.is_some_and(of);
+    // Kept credentials are never shown again; an empty box on an edit keeps them.
+    let keep = |new: &'static str| if editing { "Leave empty to keep the one stored (it is never shown again)" } else { new };
+    if shown(&|k| k.has_url()) {
+        group(h, "webhook slack discord teams google_chat ntfy", "Webhook, Slack, Discord, Teams, Google Chat, ntfy", editing, |h| {
+            let hint = match kind {
+                Some(k) if editing && k.secret_url() => "The incoming-webhook URL holds a credential, so it is not shown: leave empty to keep it",
+                Some(EndpointKind::Chat(Channel::Ntfy)) if editing => "The ntfy server. Empty: keep the current one",
+                _ => "Webhook: where the signed POST goes. Slack, Discord, Teams, Google Chat: the incoming-webhook URL the app gives you. ntfy: your server (default https://ntfy.sh)",
+            };
+            field(h, state, Field::new("url", "URL", Input::Url).hint(hint));
+        });
     }
-    if id.is_none() || kind == "email" {
-        field(h, state, Field::new("recipients", "Email recipients", Input::Textarea).hint("Email only: addresses separated by commas or lines"));
-        let mut providers = vec![(String::new(), "The configured default (EMAIL_PROVIDER)".to_string())];
-        providers.extend(Provider::ALL.iter().map(|p| (p.as_str().to_string(), p.as_str().to_string())));
-        select(h, state, "provider", "Email provider", &providers);
+    if shown(&|k| k == EndpointKind::Email) {
+        group(h, "email", "Email", editing, |h| {
+            field(h, state, Field::new("recipients", "Email recipients", Input::Textarea).hint("Addresses separated by commas or lines"));
+            let mut providers = vec![(String::new(), "The configured default (EMAIL_PROVIDER)".to_string())];
+            providers.extend(Provider::ALL.iter().map(|p| (p.as_str().to_string(), p.as_str().to_string())));
+            select(h, state, "provider", "Email provider", &providers);
+        });
+    }
+    if shown(&|k| k == EndpointKind::Chat(Channel::Telegram)) {
+        group(h, "telegram", "Telegram", editing, |h| {
+            field(h, state, Field::new("bot_token", "Bot token", Input::Password).hint(keep("From @BotFather: 123456:ABC-...")));
+            field(h, state, Field::new("chat_id", "Chat", Input::Text).hint("A chat id like -1001234567890, or @channelname of a public channel"));
+            field(h, state, Field::new("message_thread_id", "Forum topic id", Input::Number).hint("Optional: post in this topic of a forum group"));
+        });
+    }
+    if shown(&|k| k == EndpointKind::Chat(Channel::PagerDuty)) {
+        group(h, "pagerduty", "PagerDuty", editing, |h| {
+            field(h, state, Field::new("routing_key", "Integration (routing) key", Input::Password).hint(keep("The 32-character key of an Events API v2 integration")));
+        });
+    }
+    if shown(&|k| k == EndpointKind::Chat(Channel::Ntfy)) {
+        group(h, "ntfy", "ntfy", editing, |h| {
+            field(h, state, Field::new("topic", "Topic", Input::Text).hint("The topic your phones subscribe to"));
+            field(h, state, Field::new("token", "Access token", Input::Password).hint(keep("Optional: tk_... for a protected topic")));
+        });
+    }
+    if shown(&|k| k == EndpointKind::Chat(Channel::Pushover)) {
+        group(h, "pushover", "Pushover", editing, |h| {
+            field(h, state, Field::new("app_token", "Application API token", Input::Password).hint(keep("The 30-character token of your Pushover application")));
+            field(h, state, Field::new("user_key", "User or group key", Input::Text).hint("The 30-character key from the Pushover dashboard"));
+        });
     }
     h.r("<fieldset class=f><legend>Events</legend><input type=hidden name=events value=\"\">");
     let chosen = state.value("events");
@@ -179,9 +263,24 @@ pub fn endpoint_form(h: &mut Html, token: &str, id: Option<i64>, state: &FormSta
         h.r("<p class=err id=e-events>").t(e).r("</p>");
     }
     h.r("</fieldset>");
-    field(h, state, Field::new("reminder_minutes", "Remind every (minutes)", Input::Number).hint("While an incident stays open, 5 to 1440. Default: no reminders"));
+    // PagerDuty escalates by itself, and the API refuses reminders for it.
+    if kind != Some(EndpointKind::Chat(Channel::PagerDuty)) || !editing {
+        field(h, state, Field::new("reminder_minutes", "Remind every (minutes)", Input::Number).hint("While an incident stays open, 5 to 1440 (not for PagerDuty). Default: no reminders"));
+    }
     field(h, state, Field::new("is_active", "Active", Input::Checkbox).hint("Default: on"));
-    h.r("<button class=\"btn primary\">").r(if id.is_some() { "Save endpoint" } else { "Add endpoint" }).r("</button></form>");
+    h.r("<button class=\"btn primary\">").r(if editing { "Save endpoint" } else { "Add endpoint" }).r("</button></form>");
+}
+
+/// A group of kind-specific fields. On a new endpoint's form it is a fieldset labelled with
+/// the kinds it is for; on an edit (one kind only) the fields stand as they are.
+fn group(h: &mut Html, kinds: &'static str, legend: &'static str, editing: bool, fields: impl FnOnce(&mut Html)) {
+    if editing {
+        fields(h);
+        return;
+    }
+    h.r("<fieldset class=\"f kind\" data-kinds=\"").r(kinds).r("\"><legend>").r(legend).r("</legend>");
+    fields(h);
+    h.r("</fieldset>");
 }
 
 pub fn new_endpoint_page(c: &Chrome, state: &FormState, projects: &[(i64, String)]) -> String {
@@ -452,6 +551,68 @@ mod tests {
         let form = Form::parse_urlencoded(b"kind=email&name=m&url=&recipients=a%40x.example%2C+b%40x.example&provider=resend&events=");
         let m = Value::Object(endpoint_json(&form, "email", false));
         assert_eq!(m, serde_json::json!({"name": "m", "recipients": ["a@x.example", "b@x.example"], "provider": "resend", "events": []}));
+    }
+
+    /// Every box of every kind filled in: each kind's body keeps only what the API takes for
+    /// it, so no kind is refused for a field of another kind's group.
+    #[test]
+    fn every_kind_sends_only_its_own_fields() {
+        let all = b"project=1&name=n&url=https%3A%2F%2Fx.example%2Fh&recipients=a%40x.example&provider=resend&bot_token=1%3Aabc\
+&chat_id=-100123&message_thread_id=7&routing_key=rk&topic=alerts&token=tk_1&app_token=at&user_key=uk&events=incident.opened&reminder_minutes=&is_active=true";
+        let cases: &[(&str, &[&str])] = &[
+            ("webhook", &["url"]),
+            ("email", &["recipients", "provider"]),
+            ("slack", &["url"]),
+            ("discord", &["url"]),
+            ("teams", &["url"]),
+            ("google_chat", &["url"]),
+            ("telegram", &["bot_token", "chat_id", "message_thread_id"]),
+            ("pagerduty", &["routing_key"]),
+            ("ntfy", &["url", "topic", "token"]),
+            ("pushover", &["app_token", "user_key"]),
+            ("carrier_pigeon", &[]),
+        ];
+        for (kind, own) in cases {
+            let form = Form::parse_urlencoded(&[&all[..], b"&kind=", kind.as_bytes()].concat());
+            let body = endpoint_json(&form, kind, true);
+            let mut keys: Vec<&str> = body.keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            let mut want: Vec<&str> = COMMON_FIELDS.iter().chain(own.iter()).copied().collect();
+            want.sort_unstable();
+            assert_eq!(keys, want, "{kind}");
+            // An edit leaves project and kind alone, and an empty credential box keeps the stored one.
+            let form = Form::parse_urlencoded(format!("name=n&bot_token=&routing_key=&token=&app_token=&url=&kind={kind}").as_bytes());
+            let body = endpoint_json(&form, kind, false);
+            assert!(["project", "kind", "bot_token", "routing_key", "token", "app_token", "url"].iter().all(|k| !body.contains_key(*k)), "{kind}: {body:?}");
+        }
+        let form = Form::parse_urlencoded(b"kind=telegram&name=t&bot_token=1%3Aabc&chat_id=%40ops&message_thread_id=");
+        assert_eq!(Value::Object(endpoint_json(&form, "telegram", true)), serde_json::json!({"kind": "telegram", "name": "t", "bot_token": "1:abc", "chat_id": "@ops", "message_thread_id": null}));
+    }
+
+    /// The new form offers every kind and every kind's group, labelled, without script; an
+    /// edit shows only its kind's boxes, never a credential, and PagerDuty no reminders.
+    #[test]
+    fn endpoint_form_shows_each_kinds_fields() {
+        let state = FormState::from_pairs(&[("kind", "webhook")]);
+        let new = new_endpoint_page(&chrome(), &state, &[(1, "p".into())]);
+        for k in ["webhook", "email", "slack", "discord", "telegram", "teams", "pagerduty", "ntfy", "pushover", "google_chat"] {
+            assert!(new.contains(&format!("<option value=\"{k}\"")), "{k} not offered");
+        }
+        for name in ["url", "recipients", "bot_token", "chat_id", "message_thread_id", "routing_key", "topic", "token", "app_token", "user_key"] {
+            assert!(new.contains(&format!(" name={name} ")) || new.contains(&format!(" name={name}>")), "new form lacks {name}");
+        }
+        assert_eq!(new.matches("data-kinds=").count(), 6);
+        let edit = |kind: &str| {
+            let state = FormState::from_pairs(&[("kind", kind), ("name", "n"), ("chat_id", "@ops")]);
+            endpoint_page(&chrome(), &EndpointDetail { id: 3, name: "n", kind, state: &state, secret: None, deliveries: &[], notice: None })
+        };
+        let telegram = edit("telegram");
+        assert!(telegram.contains("name=bot_token") && telegram.contains("value=\"@ops\"") && !telegram.contains("name=url") && !telegram.contains("data-kinds"));
+        assert!(telegram.contains("Leave empty to keep"));
+        let pd = edit("pagerduty");
+        assert!(pd.contains("name=routing_key") && !pd.contains("name=reminder_minutes") && !pd.contains("name=chat_id"));
+        let slack = edit("slack");
+        assert!(slack.contains("name=url") && slack.contains("not shown: leave empty to keep it") && !slack.contains("name=recipients"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Events and targets shared by the channel tests.
 use super::{Channel, Target};
+use crate::core::failure::FailureKind;
 use crate::core::reminder::ReminderInfo;
 use crate::core::status::CheckStatus;
 use crate::core::time::EpochMs;
@@ -19,12 +20,13 @@ pub fn opened(name: &str) -> EventInfo {
         kind: EventKind::IncidentOpened,
         project: ProjectInfo { id: 1, slug: "acme".into(), name: "Acme".into() },
         monitor: Some(MonitorInfo { id: 7, name: name.into(), url: "https://api.example.com/health".into() }),
-        incident: Some(IncidentInfo { id: 42, opened_at: OPENED_AT, resolved_at: None, cause: Some("status 503 not in [200]".into()), reminder: None }),
+        incident: Some(IncidentInfo { id: 42, opened_at: OPENED_AT, resolved_at: None, cause: Some("status 503 not in [200]".into()), failure_kind: Some(FailureKind::Status), reminder: None }),
         check: Some(CheckInfo {
             status: CheckStatus::Down,
             http_status: Some(503),
             latency_ms: Some(120),
             failure_type: Some("status 503 not in [200]".into()),
+            failure_kind: Some(FailureKind::Status),
             started_at: OPENED_AT - 123,
         }),
     }
@@ -34,7 +36,7 @@ pub fn resolved(name: &str) -> EventInfo {
     let mut e = opened(name);
     e.kind = EventKind::IncidentResolved;
     e.incident.as_mut().unwrap().resolved_at = Some(OPENED_AT + 720_000);
-    e.check = Some(CheckInfo { status: CheckStatus::Up, http_status: Some(200), latency_ms: Some(85), failure_type: None, started_at: OPENED_AT + 720_000 });
+    e.check = Some(CheckInfo { status: CheckStatus::Up, http_status: Some(200), latency_ms: Some(85), failure_type: None, failure_kind: None, started_at: OPENED_AT + 720_000 });
     e
 }
 

@@ -81,13 +81,33 @@ pub async fn endpoints_list(ctx: Ctx) -> Result<Response, AppError> {
             id: v.id,
             name: &v.name,
             kind: &v.kind,
-            target: v.url.clone().unwrap_or_else(|| v.recipients.clone().unwrap_or_default().join(", ")),
+            target: endpoint_target(v),
             project: names.iter().find(|(id, _)| *id == v.project).map(|(_, n)| n.as_str()).unwrap_or(""),
             is_active: v.is_active,
             disabled_reason: v.disabled_reason.as_deref(),
         })
         .collect();
     html(200, view::endpoints_page(&browser.chrome(Section::Endpoints), &lines, notice(&query(&ctx))))
+}
+
+/// What the endpoints list shows an endpoint posts to: its URL (redacted where it holds a
+/// credential), its recipients, or its chat, topic or key holder.
+fn endpoint_target(v: &crate::store::endpoints::EndpointView) -> String {
+    let c = &v.config;
+    let place = match (&c.chat_id, &c.topic, &c.user_key) {
+        (Some(chat), _, _) => Some(format!("chat {chat}")),
+        (_, Some(topic), _) => Some(format!("topic {topic}")),
+        (_, _, Some(user)) => Some(format!("user {}…", user.chars().take(6).collect::<String>())),
+        _ => None,
+    };
+    match (&v.url, &v.recipients, place) {
+        (Some(url), _, Some(place)) => format!("{url} ({place})"),
+        (Some(url), _, None) => url.clone(),
+        (None, Some(r), _) => r.join(", "),
+        (None, None, Some(place)) => place,
+        (None, None, None) if v.kind == "pagerduty" => "Events API v2".to_string(),
+        (None, None, None) => String::new(),
+    }
 }
 
 pub async fn endpoint_new(ctx: Ctx) -> Result<Response, AppError> {
@@ -104,9 +124,16 @@ fn endpoint_state(v: &crate::store::endpoints::EndpointView) -> FormState {
     let mut s = FormState::default();
     s.set("name", v.name.clone());
     s.set("kind", v.kind.clone());
-    s.set("url", v.url.clone().unwrap_or_default());
+    // A URL that holds a credential comes back redacted: the form leaves it empty (kept)
+    // rather than offering the redacted text for saving over the real one.
+    let secret_url = crate::core::endpoint::Kind::parse(&v.kind).is_some_and(|k| k.secret_url());
+    s.set("url", if secret_url { String::new() } else { v.url.clone().unwrap_or_default() });
     s.set("recipients", v.recipients.clone().unwrap_or_default().join(", "));
     s.set("provider", v.provider.clone().unwrap_or_default());
+    s.set("chat_id", v.config.chat_id.clone().unwrap_or_default());
+    s.set("message_thread_id", v.config.message_thread_id.map(|n| n.to_string()).unwrap_or_default());
+    s.set("topic", v.config.topic.clone().unwrap_or_default());
+    s.set("user_key", v.config.user_key.clone().unwrap_or_default());
     s.set("events", v.events.join(","));
     s.set("reminder_minutes", v.reminder_minutes.map(|m| m.to_string()).unwrap_or_default());
     s.set("is_active", v.is_active.to_string());
