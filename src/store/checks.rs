@@ -382,6 +382,7 @@ mod tests {
         super::blocks::merge(&entries, full)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn row(monitor_id: i64, slot: i64, kind: &str, started_at: &str, status: &str, slow: i64, http: Option<i64>, latency: Option<i64>, failure: Option<(&str, FailureKind)>, attempts: i64) -> CheckRow {
         CheckRow {
             monitor_id,
@@ -487,7 +488,8 @@ mod tests {
         use CheckStatus::*;
         use JobKind::*;
         // (kind, status, slow, http, latency, attempts, steady: one statement, one row changed)
-        let mut seq: Vec<(JobKind, CheckStatus, bool, Option<u16>, Option<u32>, u32, bool)> = Vec::new();
+        type Planned = (JobKind, CheckStatus, bool, Option<u16>, Option<u32>, u32, bool);
+        let mut seq: Vec<Planned> = Vec::new();
         for i in 0..12 {
             seq.push((Scheduled, Up, false, Some(200), Some(40), 1, i >= 10)); // streak saturates at 10
         }
