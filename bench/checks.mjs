@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startVigil, freePort, ROOT } from '../tests/e2e/harness.mjs';
+import { startVigil, freePort, ROOT, usageLines } from '../tests/e2e/harness.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -94,9 +94,7 @@ try {
 
   const latencies = (await query(db, "SELECT latency_ms FROM checks WHERE status = 'UP'")).map(([l]) => l - DELAY_MS).sort((a, b) => a - b);
   if (process.env.VIGIL_BENCH_DUMP) console.log(JSON.stringify(await query(db, "SELECT started_at, latency_ms FROM checks ORDER BY started_at")));
-  const runs = vigil.logs().slice(logStart).split('\n')
-    .filter((l) => l.includes('vigil-consumer '))
-    .map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+  const runs = usageLines(vigil.logs().slice(logStart)).filter((l) => l.event === 'consumer');
   const statements = runs.reduce((s, r) => s + r.d1_statements, 0);
   const result = {
     machine: `${os.cpus().length} x ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()}`,

@@ -16,12 +16,14 @@ use crate::core::classify::classify;
 use crate::core::incident::{self, Effect, Thresholds};
 use crate::core::monitor::MonitorSpec;
 use crate::core::schedule::{recheck_lost_after, CheckJob, JobKind};
+use crate::core::usage::{Invocation, UsageLine};
 use crate::error::{AppError, Context};
+use crate::meter;
 use crate::pool::Slots;
 use crate::probe;
 use crate::store::checks::{self, CheckResult, Recheck, Recorded};
 use crate::store::monitors::{self, MonitorRow};
-use crate::store::{self, incidents, settings};
+use crate::store::{incidents, settings};
 
 /// Attempts to record against a monitor whose state keeps moving under us (another check of
 /// the same monitor recording at the same moment) before handing the message back to the queue.
@@ -35,8 +37,7 @@ struct Job<'a> {
 }
 
 pub async fn consume(messages: Vec<Message<CheckJob>>, env: &Env) -> Result<(), AppError> {
-    let started = clock::now_ms();
-    let statements_before = store::statements_prepared();
+    let (started, before) = (clock::now_ms(), meter::now());
     let config = Config::from_env(env);
     let db = env.d1(DB).context("D1 binding")?;
     let ids: Vec<i64> = messages.iter().map(|m| m.body().monitor_id).collect();
@@ -53,27 +54,32 @@ pub async fn consume(messages: Vec<Message<CheckJob>>, env: &Env) -> Result<(), 
     };
     let slots = Slots::new(concurrency(&db, &config).await);
     let ctx = Job { env, db: &db, config: &config, slots: &slots };
+    let retried = std::cell::Cell::new(0u64);
     let runs = messages.iter().map(|message| {
-        let (ctx, rows) = (&ctx, rows.clone());
+        let (ctx, rows, retried) = (&ctx, rows.clone(), &retried);
         async move {
             match run_job(ctx, message.body().clone(), rows).await {
                 Ok(()) => message.ack(),
                 Err(e) => {
                     worker::console_error!("check {} failed, will retry: {e:?}", message.body().check_id());
                     message.retry();
+                    retried.set(retried.get() + 1);
                 }
             }
         }
     });
     join_all(runs).await;
-    // One line per invocation: what the benchmark reads as peak connections and D1 statements.
-    worker::console_log!(
-        "vigil-consumer {{\"checks\":{},\"ms\":{},\"peak_connections\":{},\"d1_statements\":{}}}",
-        messages.len(),
-        clock::now_ms() - started,
-        slots.peak(),
-        store::statements_prepared() - statements_before
-    );
+    // One line per invocation (DESIGN.md §12): what it cost, and the peak connections the
+    // benchmark reads.
+    let n = messages.len() as u64;
+    meter::log(&UsageLine {
+        checks: n,
+        messages: n,
+        retried: retried.get(),
+        ms: clock::now_ms() - started,
+        peak_connections: slots.peak() as u64,
+        ..UsageLine::new(Invocation::Consumer, meter::now() - before)
+    });
     Ok(())
 }
 
@@ -159,5 +165,5 @@ async fn send_recheck(ctx: &Job<'_>, job: &CheckJob, slot: i64) -> Result<(), Ap
     let delay = ctx.config.recheck_delay_seconds;
     let recheck = CheckJob { monitor_id: job.monitor_id, slot, kind: JobKind::Recheck, spec: job.spec.clone() };
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
-    queue.send(MessageBuilder::new(recheck).delay_seconds(delay).build()).await.context("sending recheck")
+    meter::send(&queue, MessageBuilder::new(recheck).delay_seconds(delay).build()).await.context("sending recheck")
 }

@@ -42,8 +42,9 @@ pub async fn within<T, Fut: Future<Output = T>>(timeout_ms: u64, work: impl FnOn
     }
 }
 
-/// One fetch, abortable by the deadline's signal.
+/// One fetch, abortable by the deadline's signal, counted as a subrequest (`meter`).
 pub async fn fetch(request: Request, signal: &AbortSignal) -> worker::Result<Response> {
+    crate::meter::subrequest();
     Fetch::Request(request).send_with_signal(signal).await
 }
 

@@ -21,6 +21,7 @@
 //! - [`alerts`]: incident events to the alerts queue and its consumer.
 //! - [`history`]: the cron's rollups (hourly, daily) and retention pruning.
 //! - [`pool`]: the connection-slot semaphore. [`clock`]: the only clock. [`bindings`]: names and config.
+//! - [`meter`]: counts what is billed (D1 rows, queue messages, subrequests) for the per-invocation log line.
 // A failure in the worker is an `AppError` answered as problem+json or logged, never a panic
 // (a panic poisons the wasm instance for every request it serves). Tests may unwrap.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
@@ -33,6 +34,7 @@ pub mod entropy;
 pub mod error;
 pub mod history;
 pub mod http;
+pub mod meter;
 pub mod pool;
 pub mod probe;
 pub mod routes;
@@ -42,6 +44,7 @@ pub mod store;
 use worker::{event, Context, Env, Message, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent};
 
 use crate::core::schedule::CheckJob;
+use crate::core::usage::{Invocation, UsageLine};
 
 #[event(start)]
 fn start() {
@@ -55,10 +58,17 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    match scheduler::tick(&env, clock::now_ms()).await {
-        Ok(r) => worker::console_log!("tick {}: {} checks dispatched, {} events resent, {} monitors rolled up", r.slot, r.dispatched, r.events_resent, r.rolled_up),
-        Err(e) => worker::console_error!("tick failed: {e:?}"),
-    }
+    let (before, started) = (meter::now(), clock::now_ms());
+    let dispatched = match scheduler::tick(&env, started).await {
+        Ok(r) => r.dispatched,
+        Err(e) => {
+            worker::console_error!("tick failed: {e:?}");
+            0
+        }
+    };
+    // The tick's bill, one JSON line (DESIGN.md §12): `checks` is the checks it dispatched.
+    let line = UsageLine { checks: dispatched as u64, ms: clock::now_ms() - started, ..UsageLine::new(Invocation::Tick, meter::now() - before) };
+    meter::log(&line);
 }
 
 #[event(queue)]

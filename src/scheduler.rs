@@ -61,7 +61,7 @@ async fn resend_lost_rechecks(env: &Env, db: &D1Database, now: EpochMs, grace_s:
     worker::console_log!("resending {} lost re-checks", lost.len());
     let queue = env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     let messages: Vec<_> = lost.iter().map(|&(monitor_id, slot)| MessageBuilder::new(CheckJob { monitor_id, slot, kind: JobKind::Recheck, spec: None }).build()).collect();
-    queue.send_batch(messages).await.context("resending lost rechecks")?;
+    crate::meter::send_batch(&queue, messages).await.context("resending lost rechecks")?;
     Ok(lost.len())
 }
 
@@ -72,7 +72,7 @@ async fn dispatch(env: &Env, db: &D1Database, jobs: Vec<CheckJob>, slot: i64) ->
     let queue = env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     for (n, chunk) in jobs.chunks(SEND_BATCH_MAX).enumerate() {
         let messages: Vec<_> = chunk.iter().map(|job| MessageBuilder::new(job.clone()).build()).collect();
-        if let Err(e) = queue.send_batch(messages).await {
+        if let Err(e) = crate::meter::send_batch(&queue, messages).await {
             let undispatched: Vec<i64> = jobs[n * SEND_BATCH_MAX..].iter().map(|j| j.monitor_id).collect();
             monitors::make_due(db, &undispatched, slot).await?;
             return Err(AppError::Internal(format!("sending checks: {e}")));

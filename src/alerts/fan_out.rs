@@ -13,7 +13,7 @@ use crate::core::status::CheckStatus;
 use crate::core::time::{parse_iso, EpochMs};
 use crate::core::webhook::{self, CheckInfo, EventInfo, EventKind, IncidentInfo, MonitorInfo, ProjectInfo};
 use crate::entropy;
-use crate::error::{AppError, Context};
+use crate::error::AppError;
 use crate::store::alerts::{self as store, EventContext};
 use crate::store::checks::{EventRef, IncidentEvent};
 use crate::store::deliveries::{self, Attempt, NewSend, SendRef};
@@ -172,7 +172,7 @@ async fn hold(db: &D1Database, ctx: &EventContext, message_id: &str, sends: &[Ne
         let attempt = Attempt { send: &send, incident_id: s.incident_id, event: &s.event, attempt: 0, outcome: Outcome::Suppressed, http_status: None, error: Some(reason.into()), latency_ms: None };
         batch.push(deliveries::log(db, &attempt, now)?);
     }
-    db.batch(batch).await.context("logging suppressed alerts")?;
+    crate::store::batch(db, batch, "logging suppressed alerts").await?;
     Ok(())
 }
 

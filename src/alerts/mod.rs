@@ -28,6 +28,7 @@ use crate::bindings::{Config, ALERTS_QUEUE, DB};
 use crate::clock;
 use crate::core::schedule::SEND_BATCH_MAX;
 use crate::core::time::EpochMs;
+use crate::core::usage::{Invocation, UsageLine};
 use crate::error::{AppError, Context};
 use crate::store::checks::EventRef;
 use crate::store::deliveries::SendRef;
@@ -67,7 +68,7 @@ pub async fn enqueue(env: &Env, db: &D1Database, events: &[EventRef], now: Epoch
     let queue = env.queue(ALERTS_QUEUE).context("alerts queue binding")?;
     for chunk in events.chunks(SEND_BATCH_MAX) {
         let messages: Vec<_> = chunk.iter().map(|e| MessageBuilder::new(*e).build()).collect();
-        queue.send_batch(messages).await.context("sending incident events")?;
+        crate::meter::send_batch(&queue, messages).await.context("sending incident events")?;
     }
     incidents::mark_enqueued(db, events, now).await
 }
@@ -82,7 +83,7 @@ pub async fn resend_unreceived(env: &Env, db: &D1Database, now: EpochMs, grace_m
     worker::console_log!("resending {} incident events not yet received", events.len());
     let queue = env.queue(ALERTS_QUEUE).context("alerts queue binding")?;
     let messages: Vec<_> = events.iter().map(|e| MessageBuilder::new(*e).build()).collect();
-    queue.send_batch(messages).await.context("resending incident events")?;
+    crate::meter::send_batch(&queue, messages).await.context("resending incident events")?;
     Ok(events.len())
 }
 
@@ -94,7 +95,7 @@ pub async fn enqueue_sends(env: &Env, sends: Vec<SendRef>) -> Result<(), AppErro
     let queue = env.queue(ALERTS_QUEUE).context("alerts queue binding")?;
     for chunk in sends.chunks(SEND_BATCH_MAX) {
         let messages: Vec<_> = chunk.iter().cloned().map(|s| MessageBuilder::new(AlertMessage::Send(s)).build()).collect();
-        queue.send_batch(messages).await.context("sending alert deliveries")?;
+        crate::meter::send_batch(&queue, messages).await.context("sending alert deliveries")?;
     }
     Ok(())
 }
@@ -108,11 +109,13 @@ pub enum Next {
 /// Alerts-queue consumer: fans events out and delivers sends, each message acked or retried
 /// on its own, up to `SEND_CONCURRENCY` at a time so one slow receiver holds one slot only.
 pub async fn consume(messages: Vec<Message<AlertMessage>>, env: &Env) -> Result<(), AppError> {
+    let (started, before) = (clock::now_ms(), crate::meter::now());
     let db = env.d1(DB).context("D1 binding")?;
     let config = Config::from_env(env);
+    let (n, retried) = (messages.len() as u64, std::cell::Cell::new(0u64));
     futures::stream::iter(messages)
         .for_each_concurrent(SEND_CONCURRENCY, |message| {
-            let (db, config) = (&db, &config);
+            let (db, config, retried) = (&db, &config, &retried);
             async move {
                 let now = clock::now_ms();
                 let result = match message.body() {
@@ -121,14 +124,21 @@ pub async fn consume(messages: Vec<Message<AlertMessage>>, env: &Env) -> Result<
                 };
                 match result {
                     Ok(Next::Ack) => message.ack(),
-                    Ok(Next::RetryAfter(s)) => message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(s).build()),
+                    Ok(Next::RetryAfter(s)) => {
+                        message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(s).build());
+                        retried.set(retried.get() + 1);
+                    }
                     Err(e) => {
                         worker::console_error!("alert message {:?}: {e:?}", message.body());
                         message.retry();
+                        retried.set(retried.get() + 1);
                     }
                 }
             }
         })
         .await;
+    // The invocation's bill, one JSON line (DESIGN.md §12); `subrequests` are the deliveries.
+    let usage = crate::meter::now() - before;
+    crate::meter::log(&UsageLine { messages: n, retried: retried.get(), ms: clock::now_ms() - started, ..UsageLine::new(Invocation::Alerts, usage) });
     Ok(())
 }

@@ -15,7 +15,7 @@ use crate::core::reminder;
 use crate::core::ssrf;
 use crate::core::time::EpochMs;
 use crate::core::webhook::{self, WebhookSecret};
-use crate::error::{AppError, Context};
+use crate::error::AppError;
 use crate::http;
 use crate::store::alerts as store;
 use crate::store::deliveries::{self, Attempt, ClaimedSend, SendRef};
@@ -49,7 +49,7 @@ pub async fn deliver(db: &D1Database, config: &Config, s: &SendRef, now: EpochMs
     if claimed.event == reminder::EVENT && !incident_open(db, claimed.incident_id).await? {
         // Resolved since the reminder was created (or deleted): "still down" would be wrong.
         let log = Attempt { send: s, incident_id: claimed.incident_id, event: &claimed.event, attempt, outcome: Outcome::Skipped, http_status: None, error: Some("not sent: the incident resolved".into()), latency_ms: None };
-        db.batch(vec![deliveries::log(db, &log, now)?, deliveries::settle(db, s, attempt, SendState::Failed, now, now)?]).await.context("recording skipped reminder")?;
+        crate::store::batch(db, vec![deliveries::log(db, &log, now)?, deliveries::settle(db, s, attempt, SendState::Failed, now, now)?], "recording skipped reminder").await?;
         return Ok((Next::Ack, Some(Outcome::Skipped)));
     }
     let endpoint = endpoints::get(db, s.endpoint_id).await?;
@@ -95,7 +95,7 @@ pub async fn deliver(db: &D1Database, config: &Config, s: &SendRef, now: EpochMs
     if settlement == Settlement::Disable {
         batch.push(endpoints::disable(db, s.endpoint_id, &disabled_reason, now)?);
     }
-    db.batch(batch).await.context("recording delivery attempt")?;
+    crate::store::batch(db, batch, "recording delivery attempt").await?;
     worker::console_log!("alert {} -> endpoint {} attempt {attempt}: {} ({http_status:?})", s.message_id, s.endpoint_id, outcome.as_str());
     let next = match settlement {
         Settlement::Retry { after_s } => Next::RetryAfter(after_s),

@@ -67,7 +67,7 @@ pub async fn sweep(env: &Env, db: &D1Database, now: EpochMs) -> Result<(usize, u
     if !released.is_empty() {
         let queue = env.queue(ALERTS_QUEUE).context("alerts queue binding")?;
         let messages: Vec<_> = released.iter().map(|e| MessageBuilder::new(*e).build()).collect();
-        queue.send_batch(messages).await.context("releasing held incident events")?;
+        crate::meter::send_batch(&queue, messages).await.context("releasing held incident events")?;
     }
     let stuck = deliveries::stuck(db, now, i64::from(config.handoff_grace_seconds) * 1000).await?;
     let resent = stuck.len();

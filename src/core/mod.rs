@@ -31,4 +31,5 @@ pub mod summary; // a monitor's recent hourly and daily rollups reduced to one r
 pub mod text; // text for people: escaping writer, durations, dates (status page, emails, dashboard)
 pub mod time; // epoch milliseconds <-> ISO 8601 text
 pub mod uptime; // mergeable rollups, uptime and latency percentiles
+pub mod usage; // the per-invocation cost line: D1 rows, queue messages, subrequests, checks
 pub mod webhook; // signed webhooks: payload, Standard Webhooks signatures

@@ -130,7 +130,7 @@ pub async fn run_monitor(ctx: Ctx) -> Result<Response, AppError> {
     let job = CheckJob { monitor_id: id, slot: slot_of(ctx.now), kind: JobKind::Manual, spec: Some(row.spec_json()?) };
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     let accepted = Accepted { check_id: job.check_id(), monitor_id: id, kind: job.kind, checks_url: format!("/api/checks?monitor={id}") };
-    queue.send(MessageBuilder::new(job).build()).await.context("queueing a manual check")?;
+    crate::meter::send(&queue, MessageBuilder::new(job).build()).await.context("queueing a manual check")?;
     json(202, &accepted)
 }
 
@@ -242,7 +242,7 @@ pub async fn enqueue_raw_jobs(mut ctx: Ctx) -> Result<Response, AppError> {
     }
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     let count = jobs.len();
-    queue.send_batch(jobs.into_iter().map(|j| MessageBuilder::new(j).build()).collect::<Vec<_>>()).await.context("sending test jobs")?;
+    crate::meter::send_batch(&queue, jobs.into_iter().map(|j| MessageBuilder::new(j).build()).collect::<Vec<_>>()).await.context("sending test jobs")?;
     json(202, &serde_json::json!({ "queued": count }))
 }
 

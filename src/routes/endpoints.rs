@@ -176,6 +176,6 @@ pub async fn enqueue_raw_events(mut ctx: Ctx) -> Result<Response, AppError> {
     }
     let queue = ctx.env.queue(ALERTS_QUEUE).context("alerts queue binding")?;
     let count = messages.len();
-    queue.send_batch(messages.into_iter().map(|m| MessageBuilder::new(m).build()).collect::<Vec<_>>()).await.context("sending test messages")?;
+    crate::meter::send_batch(&queue, messages.into_iter().map(|m| MessageBuilder::new(m).build()).collect::<Vec<_>>()).await.context("sending test messages")?;
     json(202, &json!({ "queued": count }))
 }

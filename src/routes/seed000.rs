@@ -13,7 +13,7 @@ use crate::core::engine::{self, QueueRefusal, QUEUE_SIZE_DEFAULT};
 use crate::core::input::{self, FieldError};
 use crate::core::monitor::MonitorSpec;
 use crate::core::project::ProjectSpec;
-use crate::error::{AppError, Context};
+use crate::error::AppError;
 use crate::core::time::iso;
 use crate::store::settings::{self, EngineSettings};
 use crate::store::{monitors, projects};
@@ -64,7 +64,7 @@ pub async fn create_targets(mut ctx: Ctx) -> Result<Response, AppError> {
     for spec in &specs {
         batch.extend(monitors::upsert_by_name(&db, user, &project.slug, spec, ctx.now)?);
     }
-    db.batch(batch).await.context("creating targets")?;
+    crate::store::batch(&db, batch, "creating targets").await?;
     let rows = monitors::list(&db, user, Some(project_id), 0, 1000).await?;
     let created: Vec<Value> = rows
         .iter()

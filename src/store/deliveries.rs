@@ -140,7 +140,7 @@ pub async fn create(db: &D1Database, sends: &[NewSend], now: EpochMs, also: Opti
         })
         .collect::<Result<Vec<_>, _>>()?;
     statements.extend(also);
-    let results = db.batch(statements).await.context("creating alert sends")?;
+    let results = super::run_batch(db, statements, "creating alert sends").await?;
     let mut created = Vec::new();
     for r in results {
         created.extend(r.results::<SendRef>().context("reading created sends")?);

@@ -21,6 +21,7 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result};
 
 use crate::error::{AppError, Context};
+use crate::meter;
 
 /// A bound SQL parameter. Integers go to JS as f64: D1 rejects BigInt, and every integer we
 /// store (ids, epoch seconds/ms, counts) is far below 2^53.
@@ -90,28 +91,31 @@ macro_rules! args {
     ($($x:expr),* $(,)?) => { [$($crate::store::Arg::from($x)),*] };
 }
 
-thread_local! {
-    static PREPARED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-    static ROWS_READ: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-
-/// Rows D1 reported reading for queries run through [`all`] in this isolate so far: page
-/// handlers report the difference per build (the benchmark's "D1 rows read per page view").
+/// Rows D1 reported reading for every statement run in this isolate so far: page handlers
+/// report the difference per build (the benchmark's "D1 rows read per page view").
 pub fn rows_read() -> u64 {
-    ROWS_READ.with(|c| c.get())
+    meter::now().d1_rows_read
 }
 
-/// Statements prepared by this isolate so far: the consumer logs the difference per
-/// invocation, which the benchmark reports as D1 statements per check.
+/// Statements prepared by this isolate so far (the consumer's line reports the difference).
 pub fn statements_prepared() -> u64 {
-    PREPARED.with(|c| c.get())
+    meter::now().d1_statements
 }
 
 /// Prepares `sql` with numbered `?N` placeholders bound to `args`.
 pub fn stmt(db: &D1Database, sql: &str, args: &[Arg]) -> Result<D1PreparedStatement, AppError> {
-    PREPARED.with(|c| c.set(c.get() + 1));
+    meter::statement();
     let values: Vec<JsValue> = args.iter().map(JsValue::from).collect();
     db.prepare(sql).bind(&values).context("binding SQL parameters")
+}
+
+/// Adds a result's billed rows (D1's own `meta.rows_read` / `rows_written`) to the isolate's
+/// count. Every statement the store runs passes through here: [`all`], [`run`] and
+/// [`run_batch`] (a batch returns one result per statement).
+fn metered(result: &D1Result) {
+    if let Ok(Some(meta)) = result.meta() {
+        meter::d1_rows(meta.rows_read.unwrap_or(0), meta.rows_written.unwrap_or(0));
+    }
 }
 
 /// A row that is just an id (`RETURNING id`, `SELECT id`).
@@ -123,9 +127,7 @@ pub struct Id {
 /// Runs a query and deserializes every row.
 pub async fn all<T: serde::de::DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg]) -> Result<Vec<T>, AppError> {
     let result = stmt(db, sql, args)?.all().await.map_err(|e| db_error(first_line(sql), e))?;
-    if let Ok(Some(meta)) = result.meta() {
-        ROWS_READ.with(|c| c.set(c.get() + meta.rows_read.unwrap_or(0) as u64));
-    }
+    metered(&result);
     result.results::<T>().context("decoding rows")
 }
 
@@ -136,7 +138,8 @@ pub async fn first<T: serde::de::DeserializeOwned>(db: &D1Database, sql: &str, a
 
 /// Runs a statement for its effect.
 pub async fn run(db: &D1Database, sql: &str, args: &[Arg]) -> Result<(), AppError> {
-    stmt(db, sql, args)?.run().await.map_err(|e| db_error(first_line(sql), e))?;
+    let result = stmt(db, sql, args)?.run().await.map_err(|e| db_error(first_line(sql), e))?;
+    metered(&result);
     Ok(())
 }
 
@@ -165,7 +168,7 @@ impl<K: Copy + PartialEq> Batch<K> {
     /// Runs every statement in one transaction. A constraint that refuses it comes back as
     /// [`AppError::Refused`], like any other statement's.
     pub async fn run(self, db: &D1Database, what: &str) -> Result<BatchResults<K>, AppError> {
-        let results = db.batch(self.statements).await.map_err(|e| db_error(what, e))?;
+        let results = run_batch(db, self.statements, what).await?;
         Ok(BatchResults { keys: self.keys, results })
     }
 }
@@ -195,9 +198,17 @@ impl<K: Copy + PartialEq> BatchResults<K> {
 /// Runs statements that need no results as one batch (one transaction).
 pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>, what: &str) -> Result<(), AppError> {
     if !statements.is_empty() {
-        db.batch(statements).await.map_err(|e| db_error(what, e))?;
+        run_batch(db, statements, what).await?;
     }
     Ok(())
+}
+
+/// Runs statements as one batch (one transaction) and returns one result per statement, in
+/// order. Every batch goes through here, so its rows are counted ([`metered`]).
+pub async fn run_batch(db: &D1Database, statements: Vec<D1PreparedStatement>, what: &str) -> Result<Vec<D1Result>, AppError> {
+    let results = db.batch(statements).await.map_err(|e| db_error(what, e))?;
+    results.iter().for_each(metered);
+    Ok(results)
 }
 
 /// Why D1 refused a write.

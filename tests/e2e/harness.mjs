@@ -341,6 +341,8 @@ function makeHandle({ launch, proc, removeDir }) {
     token: DEFAULT_TOKEN,
     persistDir: dir,
     logs: () => earlierLogs + (proc ? proc.output() : ''),
+    /** The running wrangler dev's process group id (its workerd processes are in it), for benchmarks. */
+    pid: () => proc?.child.pid,
     stop,
     kill,
     restart,
@@ -350,6 +352,19 @@ function makeHandle({ launch, proc, removeDir }) {
     waitFor,
   };
   return handle;
+}
+
+/**
+ * The per-invocation cost lines (DESIGN.md §12) in a piece of wrangler dev's output: each is a
+ * JSON object alone on its line, `{"event": "tick"|"consumer"|"alerts", "checks": N, ...}`.
+ * Needs `startVigil({ logLevel: 'log' })` (console.log is hidden at the default 'warn').
+ */
+export function usageLines(output) {
+  return output.split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{"event":'))
+    .map((l) => { try { return JSON.parse(l); } catch { return null; } })
+    .filter((l) => l && ['tick', 'consumer', 'alerts'].includes(l.event));
 }
 
 async function readBody(res) {
