@@ -1,10 +1,11 @@
 // Compact check storage end to end (DESIGN.md §1, §4, §5): checks recorded through the real
 // queue consumer as hour blocks plus full rows read back the same through the API (pages,
 // filters, cursor, CSV), the monitor's state, the status page's timeline and uptime; a
-// redelivered check records once; and a steady UP check writes only its block entry.
+// redelivered check records once; and a steady UP check writes only its block entry: one D1 row
+// (D1's own `meta.rows_written`, summed by the consumer's cost line, DESIGN.md §12).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startVigil, startTarget } from './harness.mjs';
+import { startVigil, startTarget, usageLines } from './harness.mjs';
 
 let vigil;
 let target;
@@ -13,8 +14,8 @@ const MINUTE = 60_000;
 before(async () => {
   target = await startTarget();
   // Test hooks: jobs with chosen slots go straight to the queue (one slot per job, so many
-  // checks of one monitor fit in a few seconds).
-  vigil = await startVigil({ vars: { VIGIL_TEST_HOOKS: 'true', RECHECK_DELAY_SECONDS: '3600' } });
+  // checks of one monitor fit in a few seconds). Logs at `log` level carry the cost lines.
+  vigil = await startVigil({ vars: { VIGIL_TEST_HOOKS: 'true', RECHECK_DELAY_SECONDS: '3600' }, logLevel: 'log' });
 });
 
 after(async () => {
@@ -182,6 +183,7 @@ test('a steady UP check writes only its block entry', async () => {
       (SELECT count(*) FROM check_blocks WHERE monitor_id = ${m.id}) AS blocks,
       (SELECT sum(length(data)) FROM check_blocks WHERE monitor_id = ${m.id}) AS bytes FROM monitors WHERE id = ${m.id}`, { json: true }))[0].results[0];
   const before = await stored();
+  const mark = vigil.logs().length;
   // Ten steady checks at once (one consumer batch, recorded concurrently: they write no state,
   // so they never race on its version).
   const steady = Array.from({ length: 10 }, (_, i) => ({ monitor_id: m.id, slot: base + (11 + i) * 60, kind: 'scheduled' }));
@@ -200,4 +202,13 @@ test('a steady UP check writes only its block entry', async () => {
   assert.equal(state.consecutive_successes, 10);
   const checks = await checksOf(m.id);
   assert.equal(state.last_checked_at, checks.map((c) => c.started_at).sort().at(-1), 'last check time read from the blocks');
+  // D1's own count: the consumer invocations that ran them wrote one row per check.
+  const lines = await vigil.waitFor(() => {
+    const found = usageLines(vigil.logs().slice(mark)).filter((l) => l.event === 'consumer');
+    return found.reduce((s, l) => s + l.checks, 0) >= 10 && found;
+  }, { what: 'the cost lines of the steady checks' });
+  const ran = lines.reduce((s, l) => s + l.checks, 0);
+  const written = lines.reduce((s, l) => s + l.d1_rows_written, 0);
+  assert.equal(ran, 10);
+  assert.equal(written, ran, `${written} D1 rows written for ${ran} steady checks`);
 });
