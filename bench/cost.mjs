@@ -14,11 +14,10 @@
 // isolate's own CPU). The first tick of new monitors also pays one-off work, so figures are given
 // for it ("first") and for the later ticks ("steady").
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startVigil, freePort, ROOT, usageLines } from '../tests/e2e/harness.mjs';
+import { startVigil, freePort, ROOT, usageLines, workerdCpuMs } from '../tests/e2e/harness.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,22 +28,6 @@ const TICKS = Math.max(2, arg('ticks', 4));
 const FAILING_PCT = arg('failing', 0);
 const INTERVAL = arg('interval', 60);
 const DELAY_MS = 20;
-const CLK_TCK = 100; // Linux USER_HZ
-
-// workerd's CPU (user + system), summed over the workerd processes of wrangler dev's group.
-function workerdCpuMs(pgid) {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
-      if (comm === 'workerd' && Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
-    } catch { /* exited meanwhile */ }
-  }
-  return (ticks * 1000) / CLK_TCK;
-}
-
 const targetPort = await freePort();
 const targetProc = spawn('node', [path.join(ROOT, 'tests/fixtures/target.mjs'), '--port', String(targetPort)], { stdio: 'ignore' });
 const targetBase = `http://127.0.0.1:${targetPort}`;
@@ -70,14 +53,13 @@ try {
       if (r.status !== 201) throw new Error(`create: ${r.status} ${JSON.stringify(r.body)}`);
     }));
   }
-  const pgid = vigil.pid();
   const perTick = [];
   for (let t = 0; t < TICKS; t++) {
     // Each tick in its own minute (a slot is a minute), 1 s after the boundary.
     const wait = 61_000 - (Date.now() % 60_000);
     if (t > 0 || wait < 50_000) await sleep(wait);
     const from = vigil.logs().length;
-    const cpu0 = workerdCpuMs(pgid);
+    const cpu0 = workerdCpuMs(vigil.pid());
     await vigil.tick();
     // Drained: a consumer line came and then nothing for 8 s (longer than the re-check delay).
     let seen = -1;
@@ -89,7 +71,7 @@ try {
       if (n > 1 && Date.now() - quietSince > 8_000) break;
       await sleep(250);
     }
-    const cpuMs = workerdCpuMs(pgid) - cpu0;
+    const cpuMs = workerdCpuMs(vigil.pid()) - cpu0;
     const lines = usageLines(vigil.logs().slice(from));
     perTick.push({ lines, cpuMs });
     const c = lines.filter((l) => l.event === 'consumer').reduce((s, l) => s + l.checks, 0);

@@ -21,6 +21,7 @@
 //! - [`alerts`]: incident events to the alerts queue and its consumer.
 //! - [`history`]: the cron's rollups (hourly, daily) and retention pruning.
 //! - [`pool`]: the connection-slot semaphore. [`clock`]: the only clock. [`bindings`]: names and config.
+//! - [`password`]: PBKDF2 through WebCrypto (native) for logins.
 //! - [`meter`]: counts what is billed (D1 rows, queue messages, subrequests) for the per-invocation log line.
 // A failure in the worker is an `AppError` answered as problem+json or logged, never a panic
 // (a panic poisons the wasm instance for every request it serves). Tests may unwrap.
@@ -35,6 +36,7 @@ pub mod error;
 pub mod history;
 pub mod http;
 pub mod meter;
+pub mod password;
 pub mod pool;
 pub mod probe;
 pub mod routes;

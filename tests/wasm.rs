@@ -57,3 +57,28 @@ fn js_sys_date_now() -> i64 {
     let f = js_sys::Function::new_no_args("return Date.now()");
     f.call0(&JsValue::UNDEFINED).ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as i64
 }
+
+/// The login path's PBKDF2 through WebCrypto (`crypto.subtle`, Node's here, workerd's in the
+/// worker) gives exactly the pure derivation's bytes, so hashes written by either verify with
+/// the other, and a stored hash from before WebCrypto still logs in.
+#[wasm_bindgen_test]
+async fn webcrypto_pbkdf2_matches_the_pure_derivation() {
+    use vigil::core::auth::{derive_bytes, hash_password, DUMMY_HASH, PASSWORD_ITERATIONS};
+    // RFC 7914 section 11: PBKDF2-HMAC-SHA256, P="passwd", S="salt", c=1 starts 55ac046e.
+    let key = vigil::password::native(b"passwd", b"salt", 1).await.unwrap();
+    assert_eq!(&key[..4], &[0x55, 0xac, 0x04, 0x6e]);
+    for (password, salt, iterations) in [(&b"correct horse"[..], &[7u8; 16][..], 1000), (b"", b"salt", 10), (b"pw", &[1u8; 16], 4096)] {
+        assert_eq!(vigil::password::native(password, salt, iterations).await.unwrap(), derive_bytes(password, salt, iterations));
+    }
+    // An existing hash (pure Rust, 100k iterations) verifies through WebCrypto and needs no rehash.
+    let stored = hash_password("correct horse", &[7u8; 16], PASSWORD_ITERATIONS);
+    let ok = vigil::password::verify("correct horse", &stored).await.unwrap();
+    assert!(ok.ok && !ok.rehash);
+    assert!(!vigil::password::verify("correct horsf", &stored).await.unwrap().ok);
+    assert!(!vigil::password::verify("password", DUMMY_HASH).await.unwrap().ok);
+    // A new hash round-trips; one above WebCrypto's cap verifies (in wasm) and asks for a rehash.
+    let fresh = vigil::password::hash("another secret").await.unwrap();
+    assert!(fresh.starts_with("pbkdf2-sha256$100000$") && vigil::password::verify("another secret", &fresh).await.unwrap().ok);
+    let heavy = hash_password("old secret", &[2u8; 16], 100_001);
+    assert_eq!(vigil::password::verify("old secret", &heavy).await.unwrap(), vigil::password::Verified { ok: true, rehash: true });
+}

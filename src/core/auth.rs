@@ -11,10 +11,13 @@ use super::input::FieldError;
 /// PBKDF2-HMAC-SHA256 iterations for new hashes (DESIGN.md §11: at least 100k). Stored with the hash,
 /// so raising it later keeps old hashes verifiable.
 pub const PASSWORD_ITERATIONS: u32 = 100_000;
+/// The most iterations Workers' WebCrypto PBKDF2 accepts: up to this a hash is derived natively;
+/// above it only the (slow) wasm derivation can verify it.
+pub const NATIVE_MAX_ITERATIONS: u32 = 100_000;
 /// Hashes claiming more than this are refused rather than computed: a tampered row must not
 /// be able to burn a Worker's CPU budget.
 const MAX_ITERATIONS: u32 = 1_000_000;
-const KEY_BYTES: usize = 32;
+pub const KEY_BYTES: usize = 32;
 pub const SALT_BYTES: usize = 16;
 
 pub const USERNAME_MAX: usize = 64;
@@ -24,7 +27,7 @@ pub const PASSWORD_MAX: usize = 256;
 
 /// A well-formed hash no password matches, verified when a login names an unknown user (or one
 /// without a password), so that costs the same PBKDF2 work and timing does not reveal which
-/// usernames exist.
+/// usernames exist. Its iteration count is [`PASSWORD_ITERATIONS`], like every hash written now.
 pub const DUMMY_HASH: &str = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
 /// Token secrets look like `vgl_<43 base64url chars>` (32 random bytes).
@@ -32,32 +35,85 @@ pub const TOKEN_PREFIX: &str = "vgl_";
 /// How much of a secret is kept in clear, so a user can tell tokens apart.
 const VISIBLE_CHARS: usize = 12;
 
-/// `pbkdf2-sha256$<iterations>$<salt b64>$<key b64>`.
+/// `pbkdf2-sha256$<iterations>$<salt b64>$<key b64>`: what the worker stores (`crate::password`
+/// derives the key with WebCrypto; this pure derivation gives the same bytes).
 pub fn hash_password(password: &str, salt: &[u8; SALT_BYTES], iterations: u32) -> String {
-    let key = derive(password, salt, iterations);
+    format_hash(salt, iterations, &derive(password, salt, iterations))
+}
+
+pub fn format_hash(salt: &[u8], iterations: u32, key: &[u8]) -> String {
     format!("pbkdf2-sha256${iterations}${}${}", STANDARD.encode(salt), STANDARD.encode(key))
 }
 
-fn derive(password: &str, salt: &[u8], iterations: u32) -> [u8; KEY_BYTES] {
+/// PBKDF2-HMAC-SHA256 in Rust (in the worker: wasm). The reference for the WebCrypto path and
+/// the derivation for hashes above [`NATIVE_MAX_ITERATIONS`].
+pub fn derive(password: &str, salt: &[u8], iterations: u32) -> [u8; KEY_BYTES] {
+    derive_bytes(password.as_bytes(), salt, iterations)
+}
+
+pub fn derive_bytes(password: &[u8], salt: &[u8], iterations: u32) -> [u8; KEY_BYTES] {
     let mut key = [0u8; KEY_BYTES];
-    pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), salt, iterations, &mut key);
+    pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, iterations, &mut key);
     key
 }
 
-/// True when `password` matches `stored`. Malformed hashes never match. The final comparison
-/// is constant-time, so timing says nothing about how close a guess was.
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    let mut parts = stored.split('$');
-    let (Some("pbkdf2-sha256"), Some(iterations), Some(salt), Some(key), None) = (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return false;
-    };
-    let Some(iterations) = iterations.parse::<u32>().ok().filter(|n| (1..=MAX_ITERATIONS).contains(n)) else { return false };
-    let (Ok(salt), Ok(key)) = (STANDARD.decode(salt), STANDARD.decode(key)) else { return false };
-    if key.len() != KEY_BYTES || password.len() > PASSWORD_MAX {
-        return false;
+/// Where a hash's key is derived again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Derivation {
+    /// WebCrypto: native code, a few ms.
+    Native,
+    /// Rust in wasm: ~130 ms of CPU per 100,000 iterations; only for counts WebCrypto refuses.
+    Wasm,
+}
+
+impl Derivation {
+    pub fn of(iterations: u32) -> Self {
+        if iterations <= NATIVE_MAX_ITERATIONS {
+            Self::Native
+        } else {
+            Self::Wasm
+        }
     }
-    derive(password, &salt, iterations).ct_eq(&key[..]).into()
+}
+
+/// A stored hash, parsed and checked: the iteration count within bounds, a 32-byte key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredHash {
+    pub iterations: u32,
+    pub salt: Vec<u8>,
+    key: Vec<u8>,
+}
+
+impl StoredHash {
+    /// `None` for anything but `pbkdf2-sha256$<1..=1,000,000>$<b64>$<b64 of 32 bytes>`.
+    pub fn parse(stored: &str) -> Option<Self> {
+        let mut parts = stored.split('$');
+        let (Some("pbkdf2-sha256"), Some(iterations), Some(salt), Some(key), None) = (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let iterations = iterations.parse::<u32>().ok().filter(|n| (1..=MAX_ITERATIONS).contains(n))?;
+        let (Ok(salt), Ok(key)) = (STANDARD.decode(salt), STANDARD.decode(key)) else { return None };
+        (key.len() == KEY_BYTES).then_some(Self { iterations, salt, key })
+    }
+
+    /// Constant-time, so timing says nothing about how close a guess was.
+    pub fn matches(&self, derived: &[u8]) -> bool {
+        derived.ct_eq(&self.key[..]).into()
+    }
+
+    /// Stored with another iteration count than new hashes get: after a successful login the
+    /// password is hashed again, so a hash above the WebCrypto cap costs the wasm derivation once.
+    pub fn needs_rehash(&self) -> bool {
+        self.iterations != PASSWORD_ITERATIONS
+    }
+}
+
+/// True when `password` matches `stored`, derived in Rust (the worker verifies through
+/// `crate::password`, which derives natively when it can). Malformed hashes never match.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    let Some(hash) = StoredHash::parse(stored) else { return false };
+    password.len() <= PASSWORD_MAX && hash.matches(&derive(password, &hash.salt, hash.iterations))
 }
 
 /// Constant-time equality for secrets given in requests (the ADMIN_TOKEN comparison).
@@ -228,6 +284,41 @@ mod tests {
         assert_eq!(STANDARD.decode(parts.next().unwrap()).unwrap().len(), SALT_BYTES);
         assert_eq!(STANDARD.decode(parts.next().unwrap()).unwrap().len(), KEY_BYTES);
         assert!(!verify_password("", DUMMY_HASH) && !verify_password("password", DUMMY_HASH));
+    }
+
+    #[test]
+    fn parsed_hashes_say_where_they_are_derived_and_whether_to_rehash() {
+        let salt = [3u8; SALT_BYTES];
+        let cases = [
+            (1_000, Derivation::Native, true),
+            (PASSWORD_ITERATIONS, Derivation::Native, false),
+            (NATIVE_MAX_ITERATIONS + 1, Derivation::Wasm, true),
+            (MAX_ITERATIONS, Derivation::Wasm, true),
+        ];
+        for (iterations, derivation, rehash) in cases {
+            let stored = format_hash(&salt, iterations, &[9u8; KEY_BYTES]);
+            let hash = StoredHash::parse(&stored).unwrap();
+            assert_eq!((hash.iterations, hash.salt.as_slice()), (iterations, &salt[..]));
+            assert_eq!(Derivation::of(hash.iterations), derivation, "{iterations}");
+            assert_eq!(hash.needs_rehash(), rehash, "{iterations}");
+            assert!(hash.matches(&[9u8; KEY_BYTES]) && !hash.matches(&[8u8; KEY_BYTES]) && !hash.matches(&[9u8; 31]));
+        }
+        // Unknown users are checked against DUMMY_HASH: the same derivation as a known user's.
+        let dummy = StoredHash::parse(DUMMY_HASH).unwrap();
+        assert_eq!((Derivation::of(dummy.iterations), dummy.needs_rehash()), (Derivation::Native, false));
+        for bad in ["", "md5$1$AA==$AA==", "pbkdf2-sha256$0$AA==$AA==", "pbkdf2-sha256$100$AA==$AA=="] {
+            assert_eq!(StoredHash::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn hashes_keep_their_stored_format() {
+        // A hash as the worker wrote them before WebCrypto (pure Rust, 100k iterations): the
+        // format and the bytes must not change, or existing users could not log in.
+        let stored = hash_password("correct horse", &[7u8; SALT_BYTES], PASSWORD_ITERATIONS);
+        assert_eq!(stored, format_hash(&[7u8; SALT_BYTES], PASSWORD_ITERATIONS, &derive("correct horse", &[7u8; SALT_BYTES], PASSWORD_ITERATIONS)));
+        assert!(stored.starts_with("pbkdf2-sha256$100000$BwcHBwcHBwcHBwcHBwcHBw==$"), "{stored}");
+        assert!(verify_password("correct horse", &stored) && !verify_password("correct horsf", &stored));
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub mod failure; // why a check failed, as data: FailureKind codes and their pub
 pub mod incident; // streaks and the open/resolve state machine
 pub mod input; // JSON request bodies -> typed values, with the offending field named
 pub mod lcg; // deterministic pseudo-random numbers for sample data and property tests
+pub mod markup; // the small safe Markdown subset of incident updates, rendered with escaping
 pub mod monitor; // the monitor model, defaults and validation
+pub mod notice; // incident updates and notices: statuses and validated request bodies
 pub mod notify; // chat and pager channels: Slack, Discord, Telegram, Teams, PagerDuty, ntfy, Pushover, Google Chat
 pub mod project; // projects and maintenance windows: validated request bodies
 pub mod reminder; // reminders while an incident stays open: due number, due time, message id

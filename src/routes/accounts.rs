@@ -4,10 +4,11 @@ use serde_json::Value;
 use worker::Response;
 
 use super::{json, next_cursor, Ctx, Page};
-use crate::core::auth::{self, Scope, Scopes, DUMMY_HASH, PASSWORD_ITERATIONS};
+use crate::core::auth::{self, Scope, Scopes, DUMMY_HASH};
 use crate::core::input::{self, BodyType, FieldError};
 use crate::entropy;
 use crate::error::{AppError, Context};
+use crate::password;
 use crate::store::accounts::{self, NewTokenRow, TokenView, UserView};
 
 const NAME_MAX: usize = 100;
@@ -106,13 +107,20 @@ pub(super) async fn check_password(ctx: &Ctx, username: &str, password: &str) ->
     }
     let user = accounts::user_by_name(&db, username).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    // Always run the KDF once, whether or not the user exists or has a password.
-    let ok = auth::verify_password(password, stored.as_deref().unwrap_or(DUMMY_HASH)) && stored.is_some();
+    // Always run the KDF once, whether or not the user exists or has a password (the dummy
+    // hash has the iteration count of every hash written now: the same native derivation).
+    let verified = password::verify(password, stored.as_deref().unwrap_or(DUMMY_HASH)).await?;
+    let ok = verified.ok && stored.is_some();
     let Some(user) = user.filter(|_| ok) else {
         accounts::record_login_failure(&db, &throttle_key, ctx.now, auth::LOGIN_WINDOW_MS).await?;
         worker::console_warn!("login failed for a username of {} characters", username.chars().count());
         return Err(AppError::Unauthorized);
     };
+    if verified.rehash {
+        // An old iteration count (above WebCrypto's cap, this login paid the wasm derivation):
+        // stored again at today's count, so the next login is native.
+        accounts::set_password(&db, user.id, &password::hash(password).await?).await?;
+    }
     accounts::clear_login_failures(&db, &throttle_key).await?;
     Ok(user)
 }
@@ -174,11 +182,11 @@ pub async fn patch_me(mut ctx: Ctx) -> Result<Response, AppError> {
     let user = accounts::user(&db, ctx.user_id()?).await?.ok_or(AppError::Unauthorized)?;
     if let Some(stored) = &user.password_hash {
         let current = change.current_password.ok_or_else(|| FieldError::new("current_password", "is required to change a password"))?;
-        if !auth::verify_password(&current, stored) {
+        if !password::verify(&current, stored).await?.ok {
             return Err(FieldError::new("current_password", "does not match").into());
         }
     }
-    let hash = auth::hash_password(&password, &entropy::bytes()?, PASSWORD_ITERATIONS);
+    let hash = password::hash(&password).await?;
     accounts::set_password(&db, user.id, &hash).await?;
     json(200, &UserView::from(user))
 }
@@ -206,7 +214,7 @@ pub async fn create_user(mut ctx: Ctx) -> Result<Response, AppError> {
     auth::validate_username(&username)?;
     let password = new.password.ok_or_else(|| FieldError::new("password", "is required"))?;
     auth::validate_password(&password)?;
-    let hash = auth::hash_password(&password, &entropy::bytes()?, PASSWORD_ITERATIONS);
+    let hash = password::hash(&password).await?;
     let row = accounts::insert_user(&ctx.db()?, &username, &hash, new.is_admin, ctx.now).await?;
     let mut response = json(201, &UserView::from(row))?;
     let _ = response.headers_mut().set("location", "/api/users");

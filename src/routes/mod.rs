@@ -3,8 +3,10 @@
 mod accounts;
 mod api;
 pub mod dashboard;
+mod domains;
 mod endpoints;
 mod meta;
+mod notices;
 mod projects;
 mod seed000;
 mod status_page;
@@ -85,6 +87,18 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/api/monitors/:id/run" Write => api::run_monitor),
     route!(Get "/api/checks" Read => api::list_checks),
     route!(Get "/api/incidents" Read => api::list_incidents),
+    // What operators say on the status page (DESIGN.md §9).
+    route!(Get "/api/incidents/:id/updates" Read => notices::incident_updates),
+    route!(Post "/api/incidents/:id/updates" Write => notices::post_incident_update),
+    route!(Patch "/api/incident-updates/:id" Write => notices::patch_update),
+    route!(Delete "/api/incident-updates/:id" Write => notices::delete_update),
+    route!(Get "/api/projects/:id/notices" Read => notices::list_notices),
+    route!(Post "/api/projects/:id/notices" Write => notices::create_notice),
+    route!(Get "/api/notices/:id" Read => notices::get_notice),
+    route!(Patch "/api/notices/:id" Write => notices::patch_notice),
+    route!(Delete "/api/notices/:id" Write => notices::delete_notice),
+    route!(Get "/api/notices/:id/updates" Read => notices::notice_updates),
+    route!(Post "/api/notices/:id/updates" Write => notices::post_notice_update),
     route!(Get "/api/maintenance-windows" Read => projects::list_maintenance),
     route!(Post "/api/maintenance-windows" Write => projects::create_maintenance),
     route!(Delete "/api/maintenance-windows/:id" Write => projects::delete_maintenance),
@@ -112,6 +126,7 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/status/:slug/feed.atom" Public => status_page::feed),
     route!(Get "/status/:slug/:monitor" Public => status_page::monitor_page),
     route!(Get "/badge/:slug/:monitor" Public => status_page::badge),
+    route!(Get "/assets/local-time.js" Public => status_page::local_time_js),
     // The web dashboard (HTML for people; its forms run the API handlers above). Fixed paths
     // before parameters: `/app/monitors/new` before `/app/monitors/:id`.
     route!(Get "/app/static/:file" Public => dashboard::asset),
@@ -176,7 +191,11 @@ fn match_path(pattern: &'static str, path: &str) -> Option<Vec<(&'static str, St
 }
 
 pub async fn dispatch(mut req: Request, env: Env) -> Response {
-    let path = req.path();
+    // A project's custom domain serves its status page at `/` (DESIGN.md §9).
+    let path = match domains::routed_path(&req, &env, req.path(), clock::now_ms()).await {
+        Ok(path) => path,
+        Err(e) => return e.into_response(),
+    };
     // worker maps methods it does not know (QUERY, PROPFIND, ...) to GET; answer those 405
     // instead of serving them as reads.
     if !KNOWN_METHODS.contains(&req.inner().method().to_ascii_uppercase().as_str()) {
@@ -214,7 +233,7 @@ pub async fn dispatch(mut req: Request, env: Env) -> Response {
         };
         // Dashboard routes answer errors as pages; everything else as problem+json.
         let page_errors = route.path.starts_with("/app");
-        let ctx = Ctx { req, env, config, params, now, principal, browser };
+        let ctx = Ctx { req, env, config, params, now, principal, browser, path };
         return (route.handler)(ctx).await.unwrap_or_else(|e| if page_errors { dashboard::error_response(e) } else { e.into_response() });
     }
     if allowed.is_empty() {
@@ -278,6 +297,9 @@ pub struct Ctx {
     pub principal: Option<Principal>,
     /// A dashboard session (and its CSRF-checked form), on `Access::Session` routes only.
     pub browser: Option<dashboard::Browser>,
+    /// The path the route table matched: the request's, or on a custom domain the page's
+    /// (`/` -> `/status/{slug}`). The status page's cache key is built from it.
+    pub path: String,
 }
 
 impl Ctx {

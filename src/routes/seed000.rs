@@ -78,7 +78,7 @@ pub async fn create_targets(mut ctx: Ctx) -> Result<Response, AppError> {
 async fn first_project(ctx: &Ctx, db: &worker::D1Database, user: i64) -> Result<projects::ProjectRow, AppError> {
     for n in 1..=20 {
         let slug = if n == 1 { "monitors".to_string() } else { format!("monitors-{n}") };
-        let spec = ProjectSpec { name: "Monitors".into(), slug, public: false };
+        let spec = ProjectSpec { name: "Monitors".into(), slug, public: false, custom_domain: None };
         match projects::insert(db, user, &spec, ctx.now).await {
             Err(AppError::Conflict(_)) => continue,
             other => return other,

@@ -11,12 +11,13 @@ use super::Ctx;
 use crate::core::accept;
 use crate::core::buckets::CheckPoint;
 use crate::core::status::CheckStatus;
+use crate::core::status_page::{self as page, About, DetailInput, FeedUpdate, FeedWindow, IncidentInput, MaintenanceInput, MonitorInput, NoticeInput, PageInput, Said, UpdateInput};
 use crate::core::summary;
-use crate::core::status_page::{self as page, DetailInput, IncidentInput, MaintenanceInput, MonitorInput, PageInput};
 use crate::core::time::{parse_iso, EpochMs};
 use crate::core::uptime::{day_start, hour_start, merged, rollup_range, RawCheck, Rollup, DAY_MS, HOUR_MS};
 use crate::error::{AppError, Context};
 use crate::store::monitors::{self, MonitorRow};
+use crate::store::notices::{self as store_notices, NoticeRow, UpdateRow};
 use crate::store::pages::{self, PageIncident, PageMaintenance};
 use crate::store::projects::ProjectRow;
 use crate::store::rollups::{self, Period};
@@ -31,6 +32,9 @@ struct History {
     incidents: Vec<PageIncident>,
     maintenance: Vec<PageMaintenance>,
     now: EpochMs,
+    /// What the operators said (read by [`History::read_said`], only for pages that show it).
+    notices: Vec<NoticeRow>,
+    updates: Vec<UpdateRow>,
 }
 
 struct MonitorHistory {
@@ -111,7 +115,50 @@ async fn load(ctx: &Ctx, project: ProjectRow, only: Option<i64>) -> Result<Histo
         .collect();
     let incidents = pages::incidents(&db, project.id, now - 7 * DAY_MS, 25).await?;
     let maintenance = pages::maintenance(&db, project.id, now).await?;
-    Ok(History { project, monitors, incidents, maintenance, now })
+    Ok(History { project, monitors, incidents, maintenance, now, notices: Vec::new(), updates: Vec::new() })
+}
+
+/// Notices shown besides the open ones: those resolved in the last week.
+const RECENT_NOTICES_MS: i64 = 7 * DAY_MS;
+/// Updates read for one page: [`page::MAX_UPDATES_SHOWN`] for each incident and notice shown
+/// would be generous; this bounds the read whatever happened.
+const MAX_PAGE_UPDATES: u32 = 500;
+
+impl History {
+    /// Reads the notices (when `with_notices`) and the updates of the incidents and notices
+    /// this history shows: two queries however many there are (DESIGN.md §9, "Cost").
+    async fn read_said(&mut self, ctx: &Ctx, with_notices: bool, monitor: Option<i64>) -> Result<(), AppError> {
+        let db = ctx.db()?;
+        if with_notices {
+            self.notices = store_notices::page_notices(&db, self.project.id, self.now - RECENT_NOTICES_MS, 60).await?;
+        }
+        let incident_ids: Vec<i64> = self.incidents.iter().filter(|i| monitor.is_none_or(|m| m == i.monitor_id)).map(|i| i.id).collect();
+        let notice_ids: Vec<i64> = self.notices.iter().map(|n| n.id).collect();
+        self.updates = store_notices::page_updates(&db, &incident_ids, &notice_ids, MAX_PAGE_UPDATES).await?;
+        Ok(())
+    }
+
+    fn said(&self) -> Said<'_> {
+        Said {
+            notices: self
+                .notices
+                .iter()
+                .map(|n| NoticeInput { id: n.id, title: &n.title, created_ms: n.created_ms, status: n.status, resolved_ms: n.resolved_ms })
+                .collect(),
+            updates: self
+                .updates
+                .iter()
+                .filter_map(|u| {
+                    let about = match (u.incident_id, u.notice_id) {
+                        (Some(i), _) => About::Incident(i),
+                        (None, Some(n)) => About::Notice(n),
+                        (None, None) => return None,
+                    };
+                    Some(UpdateInput { id: u.id, about, status: u.status, message: &u.message, created_ms: u.created_ms, edited_ms: u.edited_ms })
+                })
+                .collect(),
+        }
+    }
 }
 
 impl History {
@@ -191,8 +238,9 @@ pub async fn project_page(ctx: Ctx) -> Result<Response, AppError> {
     };
     let ctx = &ctx;
     let mut response = cached(ctx, &slug, if json { JSON } else { HTML }, move |project| async move {
-        let history = load(ctx, project, None).await?;
-        let view = page::view(&history.page_input());
+        let mut history = load(ctx, project, None).await?;
+        history.read_said(ctx, true, None).await?;
+        let view = page::view_with(&history.page_input(), &history.said());
         Ok(if json { page::render_json_string(&view) } else { page::render_html(&view) })
     })
     .await?;
@@ -208,16 +256,21 @@ pub async fn monitor_page(ctx: Ctx) -> Result<Response, AppError> {
     let monitor = ctx.id("monitor")?;
     let ctx = &ctx;
     cached(ctx, &slug, HTML, move |project| async move {
-        let history = load(ctx, project, Some(monitor)).await?;
+        let mut history = load(ctx, project, Some(monitor)).await?;
+        if history.monitors.is_empty() {
+            return Err(AppError::NotFound(format!("monitor {monitor}")));
+        }
+        history.read_said(ctx, false, Some(monitor)).await?;
         let m = history.monitors.first().ok_or_else(|| AppError::NotFound(format!("monitor {monitor}")))?;
-        Ok(page::render_detail_html(&DetailInput {
+        let input = DetailInput {
             project_name: &history.project.name,
             project_slug: &history.project.slug,
             now_ms: history.now,
             monitor: History::monitor_input(m),
             incidents: history.incidents(Some(monitor)),
             maintenance: history.maintenance(Some(monitor)),
-        }))
+        };
+        Ok(page::render_detail_view(&page::detail_view_with(&input, &history.said())))
     })
     .await
 }
@@ -229,9 +282,32 @@ pub async fn feed(ctx: Ctx) -> Result<Response, AppError> {
     let ctx = &ctx;
     cached(ctx, &slug, ATOM, move |project| async move {
         let db = ctx.db()?;
-        let incidents = pages::incidents(&db, project.id, ctx.now - 90 * DAY_MS, 50).await?;
-        let history = History { project, monitors: Vec::new(), incidents, maintenance: Vec::new(), now: ctx.now };
-        Ok(page::atom_feed(&history.project.name, &history.project.slug, &base, &history.incidents(None), ctx.now))
+        let since = ctx.now - 90 * DAY_MS;
+        let incidents = pages::incidents(&db, project.id, since, 50).await?;
+        let updates = store_notices::feed_updates(&db, project.id, since, page::MAX_FEED_ENTRIES as u32).await?;
+        let maintenance = pages::maintenance(&db, project.id, ctx.now).await?;
+        let history = History { project, monitors: Vec::new(), incidents, maintenance, now: ctx.now, notices: Vec::new(), updates: Vec::new() };
+        let updates: Vec<FeedUpdate> = updates
+            .iter()
+            .filter_map(|u| {
+                let about = match (u.incident_id, u.notice_id) {
+                    (Some(i), _) => About::Incident(i),
+                    (None, Some(n)) => About::Notice(n),
+                    (None, None) => return None,
+                };
+                let subject = u.subject.as_deref().unwrap_or("Update");
+                Some(FeedUpdate { id: u.id, about, subject, status: u.status, message: &u.message, created_ms: u.created_ms, edited_ms: u.edited_ms })
+            })
+            .collect();
+        // Only windows for the whole project or any monitor: the feed is the project's.
+        let windows: Vec<FeedWindow> = history
+            .maintenance
+            .iter()
+            .filter_map(|w| {
+                Some(FeedWindow { id: w.id, title: &w.title, starts_ms: parse_iso(&w.starts_at)?, ends_ms: parse_iso(&w.ends_at)?, created_ms: parse_iso(&w.created_at)? })
+            })
+            .collect();
+        Ok(page::atom_feed_with(&history.project.name, &history.project.slug, &base, &history.incidents(None), &updates, &windows, ctx.now))
     })
     .await
 }
@@ -357,7 +433,8 @@ fn headers(pairs: &[(&str, &str)]) -> worker::Headers {
 /// `Vary` but for encodings).
 fn cache_key(ctx: &Ctx, content_type: &str) -> Result<String, AppError> {
     let url = ctx.req.url().context("request URL")?;
-    let path = url.path().trim_end_matches('/');
+    // The routed path: on a custom domain `/` is keyed as `/status/{slug}` (of that origin).
+    let path = ctx.path.trim_end_matches('/');
     let json_path = if content_type == JSON && !path.ends_with(".json") && path.starts_with("/status/") { ".json" } else { "" };
     let mut key = format!("{}{path}{json_path}", url.origin().ascii_serialization());
     for name in ["metric", "window"] {
@@ -369,16 +446,34 @@ fn cache_key(ctx: &Ctx, content_type: &str) -> Result<String, AppError> {
     Ok(key)
 }
 
+/// The HTML pages' CSP: the inline stylesheet and `style=` widths, the data: favicon, and
+/// scripts from this origin only (the optional local-time script); forms post here only.
+const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'self'; base-uri 'none'; form-action 'self'";
+
+/// `GET /assets/local-time.js`: the status page's optional script (its URL carries a
+/// fingerprint of the content, so it is cached for a year).
+pub async fn local_time_js(_ctx: Ctx) -> Result<Response, AppError> {
+    Ok(Response::ok(page::LOCAL_TIME_JS).context("asset")?.with_headers(headers(&[
+        ("content-type", "text/javascript; charset=utf-8"),
+        ("cache-control", "public, max-age=31536000, immutable"),
+        ("x-content-type-options", "nosniff"),
+    ])))
+}
+
 fn respond(ctx: &Ctx, body: ResponseBody, content_type: &str, tag: &str, cache_state: &str) -> Result<Response, AppError> {
     // Representations of one URL need their own validators (Vary: Accept on /status/{slug}).
     let etag = if content_type == JSON { format!("W/\"{tag}-json\"") } else { format!("W/\"{tag}\"") };
     let matches = ctx.req.headers().get("if-none-match").ok().flatten().is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
     let response = if matches { Response::empty().context("304")?.with_status(304) } else { Response::from_body(body).context("page")? };
-    Ok(response.with_headers(headers(&[
+    let mut response = response.with_headers(headers(&[
         ("content-type", content_type),
         ("cache-control", "public, max-age=30"),
         ("etag", &etag),
         ("x-vigil-cache", cache_state),
         ("x-content-type-options", "nosniff"),
-    ])))
+    ]));
+    if content_type == HTML {
+        let _ = response.headers_mut().set("content-security-policy", PAGE_CSP);
+    }
+    Ok(response)
 }

@@ -8,6 +8,7 @@ pub mod deliveries;
 pub mod endpoints;
 pub mod incidents;
 pub mod monitors;
+pub mod notices;
 pub mod overview;
 pub mod pages;
 pub mod projects;

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use worker::D1Database;
 
-use super::projects::{ProjectRow, BY_SLUG};
+use super::projects::{ProjectRow, BY_DOMAIN, BY_SLUG};
 use super::{all, first};
 use crate::args;
 use crate::core::failure::FailureKind;
@@ -13,6 +13,11 @@ use crate::error::AppError;
 /// A project by its public slug (the page decides whether it may be shown).
 pub async fn project_by_slug(db: &D1Database, slug: &str) -> Result<Option<ProjectRow>, AppError> {
     first(db, BY_SLUG, &args![slug]).await
+}
+
+/// The project whose custom domain is `host` (lower case), if any.
+pub async fn project_by_domain(db: &D1Database, host: &str) -> Result<Option<ProjectRow>, AppError> {
+    first(db, BY_DOMAIN, &args![host]).await
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -39,6 +44,11 @@ pub async fn incidents(db: &D1Database, project_id: i64, since: EpochMs, limit: 
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct PageMaintenance {
+    /// The feed's entry id (`#maintenance-{id}`) and its date.
+    #[serde(default)]
+    pub id: i64,
+    #[serde(default)]
+    pub created_at: String,
     pub title: String,
     pub monitor_id: Option<i64>,
     pub starts_at: String,
@@ -48,7 +58,7 @@ pub struct PageMaintenance {
 /// Maintenance windows not over yet.
 pub async fn maintenance(db: &D1Database, project_id: i64, now: EpochMs) -> Result<Vec<PageMaintenance>, AppError> {
     const MAINTENANCE: &str =
-        "SELECT title, monitor_id, starts_at, ends_at FROM maintenance_windows WHERE project_id = ?1 AND ends_at >= ?2 ORDER BY starts_at LIMIT 20";
+        "SELECT id, created_at, title, monitor_id, starts_at, ends_at FROM maintenance_windows WHERE project_id = ?1 AND ends_at >= ?2 ORDER BY starts_at LIMIT 20";
     all(db, MAINTENANCE, &args![project_id, iso(now)]).await
 }
 
@@ -62,7 +72,9 @@ pub struct DataVersion {
     pub windows: i64,
     #[serde(default)]
     pub window_changed: Option<String>,
-    /// A renamed project must not be revalidated with its old name.
+    /// A renamed project must not be revalidated with its old name, nor a page whose notices
+    /// or updates changed: the name and `projects.notices_version`, read as one value from the
+    /// project's row (one row read).
     #[serde(default)]
     pub project_name: Option<String>,
 }
@@ -95,7 +107,7 @@ pub async fn data_version(db: &D1Database, project_id: i64) -> Result<DataVersio
          count(*) AS monitors, max(updated_at) AS changed, \
          (SELECT count(*) FROM maintenance_windows WHERE project_id = ?1) AS windows, \
          (SELECT max(created_at) FROM maintenance_windows WHERE project_id = ?1) AS window_changed, \
-         (SELECT name FROM projects WHERE id = ?1) AS project_name \
+         (SELECT notices_version || ':' || name FROM projects WHERE id = ?1) AS project_name \
          FROM monitors WHERE project_id = ?1";
     Ok(first(db, DATA_VERSION, &args![project_id])
     .await?

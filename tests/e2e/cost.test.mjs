@@ -3,6 +3,7 @@
 // checks, every key in every line, read here from wrangler dev's output as a user reads Workers Logs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { pbkdf2Sync } from 'node:crypto';
 import { startVigil, startTarget, usageLines } from './harness.mjs';
 
 const KEYS = ['event', 'checks', 'messages', 'retried', 'ms', 'peak_connections', 'd1_statements',
@@ -58,4 +59,25 @@ test('a tick and the checks it dispatched each log one cost line with plausible 
   // Steady UP checks ask for no re-check and open no incident: nothing more is queued.
   assert.equal(sum(consumers, 'queue_messages'), 0);
   for (const c of consumers) assert.ok(c.peak_connections >= 1 && c.peak_connections <= 6, JSON.stringify(c));
+});
+
+test('a password hash above WebCrypto\'s 100,000 iterations still logs in, and is stored again at 100,000', async () => {
+  const created = await vigil.api('POST', '/api/users', { username: 'legacy', password: 'placeholder-1' });
+  assert.equal(created.status, 201);
+  // As if written by an older vigil with a higher count: only the wasm derivation can check it.
+  const salt = Buffer.alloc(16, 5);
+  const key = pbkdf2Sync('old-password-1', salt, 200_000, 32, 'sha256');
+  const heavy = `pbkdf2-sha256$200000$${salt.toString('base64')}$${key.toString('base64')}`;
+  await vigil.d1(`UPDATE users SET password_hash = '${heavy}' WHERE username = 'legacy'`);
+  const wrong = await vigil.api('POST', '/api/auth/token', { username: 'legacy', password: 'old-password-2' }, { token: null });
+  assert.equal(wrong.status, 401);
+  const hashOf = async () => (await vigil.d1("SELECT password_hash AS h FROM users WHERE username = 'legacy'")).match(/pbkdf2-sha256\$\d+\$[^"\s]+/)?.[0];
+  assert.equal(await hashOf(), heavy, 'a wrong password rewrites nothing');
+  const ok = await vigil.api('POST', '/api/auth/token', { username: 'legacy', password: 'old-password-1' }, { token: null });
+  assert.equal(ok.status, 201, JSON.stringify(ok.body));
+  const rehashed = await hashOf();
+  assert.match(rehashed, /^pbkdf2-sha256\$100000\$/);
+  assert.notEqual(rehashed, heavy);
+  const again = await vigil.api('POST', '/api/auth/token', { username: 'legacy', password: 'old-password-1' }, { token: null });
+  assert.equal(again.status, 201, 'the rehashed password logs in (natively now)');
 });

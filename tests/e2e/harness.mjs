@@ -20,7 +20,7 @@
 // if it still runs).
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -365,6 +365,24 @@ export function usageLines(output) {
     .filter((l) => l.startsWith('{"event":'))
     .map((l) => { try { return JSON.parse(l); } catch { return null; } })
     .filter((l) => l && ['tick', 'consumer', 'alerts'].includes(l.event));
+}
+
+/**
+ * CPU time (user + system, ms) used so far by the workerd processes of wrangler dev's process
+ * group `pgid` (`vigil.pid()`): the worker plus local D1 and queues. Linux only (/proc); for
+ * benchmarks. Resolution 10 ms (USER_HZ 100): sum over many requests.
+ */
+export function workerdCpuMs(pgid) {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+      if (comm === 'workerd' && Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
+    } catch { /* exited meanwhile */ }
+  }
+  return ticks * 10;
 }
 
 async function readBody(res) {

@@ -87,7 +87,12 @@ test('seeded history and real checks show up in timeline, uptime, JSON, feed and
   assert.match(html.headers.get('content-type'), /text\/html/);
   assert.ok(!html.body.includes('<script>alert(1)</script>'), 'monitor name escaped');
   assert.ok(html.body.includes('&lt;script&gt;'), 'escaped form present');
-  assert.ok(!html.body.includes('<script'), 'no script at all: the page needs no JavaScript');
+  // The page needs no JavaScript: its one script is the optional local-time one, from its own
+  // origin (its CSP allows no other), and nothing else can run.
+  const scripts = html.body.match(/<script[^>]*>/g) ?? [];
+  assert.deepEqual(scripts.map((s) => s.replace(/\?v=\d+/, '')), ['<script src="/assets/local-time.js" defer>'], 'one optional script only');
+  assert.ok(!/<script>|javascript:|\son[a-z]+=/i.test(html.body), 'no inline script or handler');
+  assert.match(html.headers.get('content-security-policy'), /script-src 'self'/);
   for (const leak of [target.base, '127.0.0.1', 'status 503 not in']) assert.ok(!html.body.includes(leak), `no ${leak}`);
   assert.ok(html.body.includes(api.uptime.find((u) => u.window === '24h').text), 'uptime text on the page');
 

@@ -2,9 +2,11 @@
 //! through `core::text::Html`'s escaping `t`; raw markup is literals only.
 use std::fmt::Write as _;
 
+use super::said::{status_class, NoticeView, Said, UpdateView};
 use super::view::{DayState, DayView, DetailView, IncidentView, LatencyView, MaintenanceView, MonitorView, PageView, StateCounts};
-use super::view::{detail_view, uptime_text};
+use super::view::{detail_view_with, uptime_text};
 use super::DetailInput;
+use crate::core::markup;
 use crate::core::buckets::{BucketState, SiteStatus, BUCKET_MS};
 use crate::core::monitor::Role;
 use crate::core::text::{day_range, duration_ms, hm, path_segment, Html};
@@ -21,6 +23,11 @@ use crate::core::time::EpochMs;
 /// without their line breaks; lines that start with `/*` are comments for the reader and
 /// are left out. So the page carries the same bytes the old one-line stylesheet had.
 pub(super) const CSS: &str = include_str!("style.css");
+
+/// The optional script that shows times in the visitor's zone, served at
+/// `/assets/local-time.js?v=<fingerprint>` (DESIGN.md §9).
+pub const LOCAL_TIME_JS: &str = include_str!("local-time.js");
+const LOCAL_TIME_VERSION: u64 = crate::core::dashboard::html::fingerprint(LOCAL_TIME_JS);
 
 /// The stylesheet as served: `style.css` without its line breaks and comment lines.
 pub(super) fn stylesheet(h: &mut Html) {
@@ -63,14 +70,16 @@ pub(super) fn head(h: &mut Html, title: &str, slug: &str, status: SiteStatus) {
         .t(&path_segment(slug))
         .r("/feed.atom\"><style>");
     stylesheet(h);
-    h.r("</style></head><body><div class=pg>");
+    // The one script: optional (times stay UTC without it), from this origin (the CSP allows
+    // nothing else), deferred so it never holds up the page.
+    h.r("</style><script src=\"/assets/local-time.js?v=").t(&LOCAL_TIME_VERSION.to_string()).r("\" defer></script></head><body><div class=pg>");
 }
 
 pub(super) fn foot(h: &mut Html, slug: &str, updated: EpochMs) {
     let base = format!("/status/{}", path_segment(slug));
     h.r("<footer class=ft><span>Updated ")
         .time(updated)
-        .r(" · times in UTC</span><nav><a href=\"")
+        .r(" · <span class=tz>times in UTC</span></span><nav><a href=\"")
         .t(&base)
         .r(".json\">JSON</a><a href=\"")
         .t(&base)
@@ -122,15 +131,73 @@ pub(super) fn incidents_html(h: &mut Html, title: &'static str, list: &[&Inciden
     }
     h.r("<ul class=inc>");
     for i in list {
-        h.r("<li id=incident-").n(i.id).r("><b>").t(&i.monitor).r("</b>");
-        if i.ongoing {
-            h.r("<span class=\"pill d\">Ongoing</span><div class=mut>").t(i.cause).r(" · since ").time(i.opened_at);
-            h.r(" · ").t(&i.duration_text).r(" so far</div>");
-        } else {
-            h.r("<span class=\"pill u\">Resolved</span><div class=mut>").t(i.cause).r(" · ").time(i.opened_at);
-            h.r(" · lasted ").t(&i.duration_text).r("</div>");
+        incident_item(h, i);
+    }
+    h.r("</ul></section>");
+}
+
+fn incident_item(h: &mut Html, i: &IncidentView) {
+    h.r("<li id=incident-").n(i.id).r("><b>").t(&i.monitor).r("</b>");
+    if i.ongoing {
+        h.r("<span class=\"pill d\">Ongoing</span><div class=mut>").t(i.cause).r(" · since ").time(i.opened_at);
+        h.r(" · ").t(&i.duration_text).r(" so far</div>");
+    } else {
+        h.r("<span class=\"pill u\">Resolved</span><div class=mut>").t(i.cause).r(" · ").time(i.opened_at);
+        h.r(" · lasted ").t(&i.duration_text).r("</div>");
+    }
+    updates_html(h, &i.updates);
+    h.r("</li>");
+}
+
+fn notice_item(h: &mut Html, n: &NoticeView) {
+    h.r("<li id=notice-").n(n.id).r("><b>").t(&n.title).r("</b>");
+    match n.resolved_at {
+        None => {
+            h.r("<span class=\"pill w\">Notice</span><div class=mut>Posted ").time(n.created_at).r("</div>");
         }
-        h.r("</li>");
+        Some(at) => {
+            h.r("<span class=\"pill u\">Resolved</span><div class=mut>Posted ").time(n.created_at).r(" · resolved ").time(at).r("</div>");
+        }
+    }
+    updates_html(h, &n.updates);
+    h.r("</li>");
+}
+
+/// An update timeline, newest first: status, time, and the message rendered from the
+/// Markdown subset with escaping (`core::markup`).
+fn updates_html(h: &mut Html, updates: &[UpdateView]) {
+    if updates.is_empty() {
+        return;
+    }
+    h.r("<ol class=ups>");
+    for u in updates {
+        h.r("<li id=update-").n(u.id).r("><p class=uh><span class=\"pill ").r(status_class(u.status)).r("\">").r(u.status_text).r("</span>");
+        h.time(u.created_at);
+        if let Some(at) = u.edited_at {
+            h.r(" <span class=ed>(edited ").time(at).r(")</span>");
+        }
+        h.r("</p><div class=um>");
+        markup::write(h, &u.message);
+        h.r("</div></li>");
+    }
+    h.r("</ol>");
+}
+
+/// The open (or past) notices and incidents in one card: notices first, as the operators'
+/// own words lead.
+fn threads_html(h: &mut Html, title: &'static str, notices: &[&NoticeView], incidents: &[&IncidentView], empty: &'static str) {
+    if notices.is_empty() && incidents.is_empty() {
+        if !empty.is_empty() {
+            h.r("<section class=card><h2>").r(title).r("</h2><p class=mut style=margin:0>").r(empty).r("</p></section>");
+        }
+        return;
+    }
+    h.r("<section class=card><h2>").r(title).r("</h2><ul class=inc>");
+    for n in notices {
+        notice_item(h, n);
+    }
+    for i in incidents {
+        incident_item(h, i);
     }
     h.r("</ul></section>");
 }
@@ -325,9 +392,10 @@ pub fn render_html(v: &PageView) -> String {
     h.r("<header class=hd><h1>").t(&v.project.name).r("</h1><a href=\"/status/").t(&path_segment(&v.project.slug));
     h.r("/feed.atom\">Subscribe (Atom feed)</a></header><main>");
     banner(&mut h, v.status, v.status_text, v.updated_at);
-    maintenance_html(&mut h, &v.maintenance);
     let open: Vec<&IncidentView> = v.incidents.iter().filter(|i| i.ongoing).collect();
-    incidents_html(&mut h, "Active incidents", &open, "");
+    let open_notices: Vec<&NoticeView> = v.notices.iter().filter(|n| n.open).collect();
+    threads_html(&mut h, "Active incidents", &open_notices, &open, "");
+    maintenance_html(&mut h, &v.maintenance);
     h.r("<section class=\"card ms\" aria-label=Monitors>");
     if v.monitors.is_empty() {
         h.r("<p class=mut style=\"margin:16px 0\">No monitors yet.</p>");
@@ -349,7 +417,8 @@ pub fn render_html(v: &PageView) -> String {
     }
     h.r("</section>");
     let past: Vec<&IncidentView> = v.incidents.iter().filter(|i| !i.ongoing).collect();
-    incidents_html(&mut h, "Past incidents", &past, "No recent incidents.");
+    let past_notices: Vec<&NoticeView> = v.notices.iter().filter(|n| !n.open).collect();
+    threads_html(&mut h, "Past incidents", &past_notices, &past, "No recent incidents.");
     h.r("</main>");
     foot(&mut h, &v.project.slug, v.updated_at);
     h.finish()
@@ -362,7 +431,7 @@ pub(super) fn opt_ms(v: Option<u32>) -> String {
 
 /// Renders one monitor's detail page.
 pub fn render_detail_html(input: &DetailInput) -> String {
-    render_detail_view(&detail_view(input))
+    render_detail_view(&detail_view_with(input, &Said::default()))
 }
 
 /// Renders a prepared [`DetailView`].

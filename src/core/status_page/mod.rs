@@ -38,7 +38,8 @@
 //! * `html`: the page and detail page, written with `core::text::Html`; the
 //!   stylesheet is `style.css`, inlined;
 //! * `badge`: shields-style SVG badges and the shields endpoint JSON;
-//! * `feed`: the Atom feed of incidents;
+//! * `said`: what the operators said: incident updates and notices (inputs and views);
+//! * `feed`: the Atom feed of incidents, updates and upcoming maintenance;
 //! * `sample`: realistic sample data for tests and `benches/render.rs` (built only
 //!   for tests and with the `bench` feature, never into the worker).
 
@@ -52,18 +53,20 @@ use super::uptime::Rollup;
 mod badge;
 mod feed;
 mod html;
+mod said;
 #[cfg(any(test, feature = "bench"))]
 mod sample;
 mod timeline;
 mod view;
 
 pub use badge::{badge_svg, shields_endpoint, status_badge, uptime_badge};
-pub use feed::atom_feed;
-pub use html::{render_detail_html, render_detail_view, render_html};
+pub use feed::{atom_feed, atom_feed_with, FeedUpdate, FeedWindow};
+pub use html::{render_detail_html, render_detail_view, render_html, LOCAL_TIME_JS};
+pub use said::{About, NoticeInput, NoticeView, Said, UpdateInput, UpdateView, MAX_UPDATES_SHOWN};
 #[cfg(any(test, feature = "bench"))]
 pub use sample::{sample_data, SampleData};
 pub use view::{
-    detail_view, fresh_status, public_cause, render_json, render_json_string, state_text, uptime_text, view, DayState,
+    detail_view, detail_view_with, fresh_status, public_cause, render_json, render_json_string, state_text, uptime_text, view, view_with, DayState,
     DayView, DetailView, IncidentView, LatencyStats, LatencyView, MaintenanceView, MonitorView, PageView, ProjectView,
     StateCounts, TimelineRun, UptimeView,
 };

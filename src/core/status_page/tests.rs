@@ -343,6 +343,16 @@ fn public_cause_categories() {
     }
 }
 
+/// The page's one script is the optional local-time one, from its own origin (DESIGN.md §9).
+/// Strips exactly that tag (it must be there), so any other `<script` left is a failure.
+fn strip_local_time_script(html: &str) -> String {
+    let start = html.find("<script src=\"/assets/local-time.js?v=").expect("the local-time script tag");
+    let end = start + html[start..].find("</script>").expect("closed") + "</script>".len();
+    let tag = &html[start..end];
+    assert!(tag.ends_with("\" defer></script>") && tag[1..].find('<') == Some(tag.len() - 10), "{tag}");
+    format!("{}{}", &html[..start], &html[end..])
+}
+
 const NASTY: [&str; 3] = ["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "a'b&c"];
 
 #[test]
@@ -353,15 +363,15 @@ fn user_text_is_escaped_everywhere() {
         p.project_name = nasty;
         p.incidents = vec![IncidentInput { id: 1, monitor_name: nasty, opened_ms: NOW - MIN, resolved_ms: None, kind: None, http_status: None }];
         p.maintenance = vec![MaintenanceInput { title: nasty, starts_ms: NOW - MIN, ends_ms: NOW + MIN }];
-        let html = render_html(&view(&p));
-        let detail = render_detail_html(&DetailInput {
+        let html = strip_local_time_script(&render_html(&view(&p)));
+        let detail = strip_local_time_script(&render_detail_html(&DetailInput {
             project_name: nasty,
             project_slug: "acme",
             now_ms: NOW,
             monitor: mon(nasty, Role::Core, Some(CheckStatus::Up), &checks),
             incidents: p.incidents.clone(),
             maintenance: p.maintenance.clone(),
-        });
+        }));
         let badge = badge_svg(nasty, nasty, nasty);
         let feed = atom_feed(nasty, "acme", "https://status.example.com/", &p.incidents, NOW);
         for (what, out) in [("page", &html), ("detail", &detail), ("badge", &badge), ("feed", &feed)] {
@@ -372,8 +382,8 @@ fn user_text_is_escaped_everywhere() {
             assert!(!out.contains("<script") && !out.contains("<img"), "{what}: markup injected");
         }
     }
-    // The only way the page itself could run script.
-    let html = render_html(&view(&sample_data(5, NOW).input()));
+    // The only way the page itself could run script: its one optional script aside.
+    let html = strip_local_time_script(&render_html(&view(&sample_data(5, NOW).input())));
     assert!(!html.to_ascii_lowercase().contains("<script"));
     assert!(!html.contains(" on") || !html.contains("onerror"));
 }
@@ -466,7 +476,7 @@ fn detail_page_has_percentiles_and_incidents() {
     assert!(html.contains("<h1>Website</h1>"), "monitor name is the page title");
     assert!(html.contains("<a href=\"/status/acme\">← Acme Cloud</a>"));
     assert!(html.contains("id=incident-42"));
-    assert!(!html.contains("<script"));
+    assert!(!strip_local_time_script(&html).contains("<script"));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
+use super::said::{notice_views, updates_of, About, NoticeView, Said, UpdateView};
 use super::timeline::{monitor_view, window_start};
 use super::{DetailInput, IncidentInput, MaintenanceInput, MonitorInput, PageInput, DETAIL_SPARK_BINS, MAX_MAINTENANCE, MAX_OPEN_INCIDENTS, MAX_RESOLVED_INCIDENTS, SPARK_BINS};
 use super::{DAY_DOWN_BELOW, DAY_SLOW_SHARE};
@@ -77,6 +78,8 @@ pub struct PageView {
     /// Open incidents (newest first), then resolved ones (newest first).
     pub incidents: Vec<IncidentView>,
     pub maintenance: Vec<MaintenanceView>,
+    /// The operators' notices: open ones (newest first), then resolved ones.
+    pub notices: Vec<NoticeView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -267,6 +270,8 @@ pub struct IncidentView {
     pub duration_seconds: i64,
     /// "2h 5m".
     pub duration_text: String,
+    /// What the operators said about it, newest first.
+    pub updates: Vec<UpdateView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -304,6 +309,11 @@ pub struct LatencyStats {
 
 /// Builds the page's view model (shared by the HTML and the JSON).
 pub fn view(input: &PageInput) -> PageView {
+    view_with(input, &Said::default())
+}
+
+/// [`view`] with what the operators said: incident updates and notices.
+pub fn view_with(input: &PageInput, said: &Said) -> PageView {
     let now = input.now_ms;
     let monitors: Vec<MonitorView> = input.monitors.iter().map(|m| monitor_view(m, now, SPARK_BINS)).collect();
     let nows: Vec<MonitorNow> = monitors
@@ -318,13 +328,19 @@ pub fn view(input: &PageInput) -> PageView {
         status_text: banner_text(status, &monitors, ever_checked),
         updated_at: now,
         monitors,
-        incidents: incident_views(&input.incidents, now),
+        incidents: incident_views(&input.incidents, said, now),
         maintenance: maintenance_views(&input.maintenance, now),
+        notices: notice_views(said),
     }
 }
 
 /// Builds the detail page's view model.
 pub fn detail_view(input: &DetailInput) -> DetailView {
+    detail_view_with(input, &Said::default())
+}
+
+/// [`detail_view`] with the updates of the monitor's incidents.
+pub fn detail_view_with(input: &DetailInput, said: &Said) -> DetailView {
     let now = input.now_ms;
     let m = &input.monitor;
     let recent: Vec<u32> = m
@@ -358,7 +374,7 @@ pub fn detail_view(input: &DetailInput) -> DetailView {
         updated_at: now,
         monitor: monitor_view(m, now, DETAIL_SPARK_BINS),
         latency_stats: stats,
-        incidents: incident_views(&input.incidents, now),
+        incidents: incident_views(&input.incidents, said, now),
         maintenance: maintenance_views(&input.maintenance, now),
     }
 }
@@ -432,7 +448,7 @@ pub(super) fn banner_text(status: SiteStatus, monitors: &[MonitorView], ever_che
 }
 
 
-pub(super) fn incident_views(incidents: &[IncidentInput], now: EpochMs) -> Vec<IncidentView> {
+pub(super) fn incident_views(incidents: &[IncidentInput], said: &Said, now: EpochMs) -> Vec<IncidentView> {
     let mut open: Vec<&IncidentInput> = incidents.iter().filter(|i| i.resolved_ms.is_none()).collect();
     let mut resolved: Vec<&IncidentInput> = incidents.iter().filter(|i| i.resolved_ms.is_some()).collect();
     open.sort_by_key(|i| std::cmp::Reverse((i.opened_ms, i.id)));
@@ -453,6 +469,7 @@ pub(super) fn incident_views(incidents: &[IncidentInput], now: EpochMs) -> Vec<I
                 ongoing: i.resolved_ms.is_none(),
                 duration_seconds: dur / 1000,
                 duration_text: duration_ms(dur),
+                updates: updates_of(said, About::Incident(i.id)),
             }
         })
         .collect()

@@ -238,7 +238,8 @@ where
     }
     let origin = ctx.req.url().context("request URL")?.origin().ascii_serialization();
     let req = Request::new_with_init(&format!("{origin}{path}"), &init).context("building the API request")?;
-    let inner = Ctx { req, env: ctx.env.clone(), config: ctx.config.clone(), params, now: ctx.now, principal: ctx.principal, browser: None };
+    let api_path = path.split('?').next().unwrap_or(path).to_string();
+    let inner = Ctx { req, env: ctx.env.clone(), config: ctx.config.clone(), params, now: ctx.now, principal: ctx.principal, browser: None, path: api_path };
     handler(inner).await
 }
 
