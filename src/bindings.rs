@@ -12,12 +12,19 @@ pub const ALERTS_QUEUE: &str = "ALERTS";
 /// Queue names as they appear in a MessageBatch (wrangler.toml `queue =`).
 pub const CHECKS_QUEUE_NAME: &str = "vigil-checks";
 
+/// Cloudflare's public resolver, which answers `application/dns-json` (as Google's does at
+/// `https://dns.google/resolve`).
+pub const DNS_RESOLVER_DEFAULT: &str = "https://cloudflare-dns.com/dns-query";
+
 /// Vars and secrets, with the defaults documented in README.md "Configuration".
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Secret. Until accounts exist, the one API token.
     pub admin_token: Option<String>,
     pub target_policy: TargetPolicy,
+    /// `DNS_RESOLVER_URL`: the DNS-over-HTTPS JSON endpoint DNS monitors ask (a loopback
+    /// fake in tests). Default [`DNS_RESOLVER_DEFAULT`].
+    pub dns_resolver_url: String,
     /// Fetches one consumer invocation keeps open at once (Cloudflare allows 6).
     pub check_concurrency: usize,
     pub recheck_delay_seconds: u32,
@@ -104,6 +111,7 @@ impl Config {
         Self {
             admin_token: var("ADMIN_TOKEN").filter(|t| !t.is_empty()),
             target_policy: TargetPolicy { allow_private: var("ALLOW_PRIVATE_TARGETS").is_some_and(|v| v.trim() == "true") },
+            dns_resolver_url: var("DNS_RESOLVER_URL").map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).unwrap_or_else(|| DNS_RESOLVER_DEFAULT.to_string()),
             check_concurrency: number("CHECK_CONCURRENCY", 6, (1, 6)) as usize,
             recheck_delay_seconds: number("RECHECK_DELAY_SECONDS", 20, (0, 300)),
             handoff_grace_seconds: number("HANDOFF_GRACE_SECONDS", 120, (1, 3600)),

@@ -114,7 +114,7 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>) -> Result<(), App
             None => return Ok(()), // deleted since it was queued
         },
     };
-    let report = probe::run(&spec, ctx.config.target_policy, ctx.slots).await;
+    let report = probe::run(&spec, ctx.config, ctx.slots).await;
     let verdict = classify(&spec, &report.outcome);
     if ctx.config.check_log {
         worker::console_log!("{}", CheckLine::new(job.monitor_id, &job.check_id(), job.kind.as_str(), report.attempts, &verdict).render());

@@ -17,6 +17,8 @@ pub enum AppError {
     NotFound(String),
     /// 405, with the methods the path does take.
     MethodNotAllowed(Vec<&'static str>),
+    /// 422: well-formed, but a value the service does not accept (yet); names the field.
+    Unprocessable(FieldError),
     /// 409: the request is valid but clashes with what exists (a taken slug or username).
     Conflict(FieldError),
     /// 413: a body over the size limit.
@@ -35,7 +37,11 @@ pub enum AppError {
 
 impl From<FieldError> for AppError {
     fn from(e: FieldError) -> Self {
-        Self::Invalid(e)
+        if e.unprocessable {
+            Self::Unprocessable(e)
+        } else {
+            Self::Invalid(e)
+        }
     }
 }
 
@@ -57,6 +63,7 @@ impl AppError {
             Self::Unauthorized => 401,
             Self::Forbidden(_) => 403,
             Self::Conflict(_) => 409,
+            Self::Unprocessable(_) => 422,
             Self::TooLarge(_) => 413,
             Self::NotFound(_) => 404,
             Self::MethodNotAllowed(_) => 405,
@@ -72,6 +79,7 @@ impl AppError {
             Self::Unauthorized => "Unauthorized",
             Self::Forbidden(_) => "Forbidden",
             Self::Conflict(_) => "Conflict",
+            Self::Unprocessable(_) => "Unprocessable content",
             Self::TooLarge(_) => "Payload too large",
             Self::NotFound(_) => "Not found",
             Self::MethodNotAllowed(_) => "Method not allowed",
@@ -85,7 +93,7 @@ impl AppError {
         let status = self.status();
         let mut body = json!({ "type": "about:blank", "title": self.title(), "status": status });
         match &self {
-            Self::Invalid(e) | Self::Conflict(e) => {
+            Self::Invalid(e) | Self::Conflict(e) | Self::Unprocessable(e) => {
                 body["detail"] = json!(e.to_string());
                 if let Some(field) = &e.field {
                     body["field"] = json!(field);

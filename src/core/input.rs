@@ -16,15 +16,28 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct FieldError {
     pub field: Option<String>,
     pub message: String,
+    /// Well-formed but not accepted (yet): 422 rather than 400. E.g. a monitor type whose
+    /// part has not landed. Kept when the error is re-worded for another path ([`Self::at`]).
+    pub unprocessable: bool,
 }
 
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self { field: Some(field.to_string()), message: message.into() }
+        Self { field: Some(field.to_string()), message: message.into(), unprocessable: false }
     }
 
     pub fn body(message: impl Into<String>) -> Self {
-        Self { field: None, message: message.into() }
+        Self { field: None, message: message.into(), unprocessable: false }
+    }
+
+    /// A valid value the service does not accept (a 422 naming the field).
+    pub fn unprocessable(field: &str, message: impl Into<String>) -> Self {
+        Self { unprocessable: true, ..Self::new(field, message) }
+    }
+
+    /// The same error about another field (a path prefixed, an alias), the message replaced.
+    pub fn at(self, field: &str, message: impl Into<String>) -> Self {
+        Self { field: Some(field.to_string()), message: message.into(), unprocessable: self.unprocessable }
     }
 }
 

@@ -2,6 +2,7 @@
 //! Callers pass `now` and data in; the functions return decisions. All of it runs under
 //! host `cargo test`.
 pub mod accept; // content negotiation: which representation an Accept header prefers
+pub mod assertion; // response assertions of HTTP monitors (json path, header, status, body, latency)
 pub mod auth; // passwords, API token secrets and scopes
 pub mod blocks; // compact check storage: one text block per monitor-hour, an entry per check
 pub mod buckets; // timeline buckets (2 x interval forward fill) and site status
@@ -9,7 +10,9 @@ pub mod check_log; // the opt-in structured log line per check (CHECK_LOG=true)
 pub mod classify; // probe outcome -> UP / DOWN / TIMEOUT / BOT_DETECTED with a readable reason
 pub mod csv; // seed 002's check history as CSV
 pub mod dashboard; // the web dashboard: view models, forms, HTML
+pub mod dns; // DNS monitors: hostname and values, DNS-over-HTTPS JSON answers, the answer judge
 pub mod delivery; // one attempt's answer -> delivered / retry / disable / give up / exhausted, per channel policy
+pub mod edge; // Cloudflare's own error answers (52x, 1xxx) told apart from the site's
 pub mod email; // alert emails: rendering and provider send requests
 pub mod endpoint; // notification endpoints: model and validation
 pub mod engine; // run-time engine settings of seed 000's POST /status/queue

@@ -15,23 +15,32 @@ use crate::core::status::CheckStatus;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
 
-/// Config columns in the order `config_args` binds them (?1..?21).
+/// Config columns in the order `config_args` binds them (?1..?25).
 macro_rules! config_columns {
     () => {
         "project_id, name, monitor_type, role, method, url, headers, body, \
          expected_status_codes, body_contains, bot_protection_string, bot_counts_as_failure, \
          expected_response_time_ms, timeout_seconds, check_interval_seconds, failure_threshold, \
-         recovery_threshold, retries, backoff_factor, retry_status_codes, is_active"
+         recovery_threshold, retries, backoff_factor, retry_status_codes, is_active, \
+         hostname, record_type, expected_values, assertions"
     };
 }
 
-/// The same columns as assignments from ?1..?21, for UPDATE.
-macro_rules! config_assignments {
+/// The same columns as assignments from ?1..?25, for UPDATE (all but the project: ?2..?25).
+macro_rules! config_assignments_but_project {
     () => {
-        "project_id = ?1, name = ?2, monitor_type = ?3, role = ?4, method = ?5, url = ?6, headers = ?7, body = ?8, \
+        "name = ?2, monitor_type = ?3, role = ?4, method = ?5, url = ?6, headers = ?7, body = ?8, \
          expected_status_codes = ?9, body_contains = ?10, bot_protection_string = ?11, bot_counts_as_failure = ?12, \
          expected_response_time_ms = ?13, timeout_seconds = ?14, check_interval_seconds = ?15, failure_threshold = ?16, \
-         recovery_threshold = ?17, retries = ?18, backoff_factor = ?19, retry_status_codes = ?20, is_active = ?21"
+         recovery_threshold = ?17, retries = ?18, backoff_factor = ?19, retry_status_codes = ?20, is_active = ?21, \
+         hostname = ?22, record_type = ?23, expected_values = ?24, assertions = ?25"
+    };
+}
+
+/// The placeholders of the config columns, for INSERT ... VALUES / SELECT.
+macro_rules! config_values_but_project {
+    () => {
+        "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25"
     };
 }
 
@@ -98,6 +107,10 @@ pub struct MonitorRow {
     pub backoff_factor: f64,
     pub retry_status_codes: String,
     pub is_active: i64,
+    pub hostname: Option<String>,
+    pub record_type: Option<String>,
+    pub expected_values: String,
+    pub assertions: String,
     pub created_at: String,
     pub updated_at: String,
     pub status: Option<String>,
@@ -157,6 +170,10 @@ impl MonitorRow {
             "backoff_factor": self.backoff_factor,
             "retry_status_codes": json(&self.retry_status_codes, "retry_status_codes")?,
             "is_active": self.is_active != 0,
+            "hostname": self.hostname,
+            "record_type": self.record_type,
+            "expected_values": json(&self.expected_values, "expected_values")?,
+            "assertions": json(&self.assertions, "assertions")?,
         });
         crate::core::input::typed(value).map_err(|e: FieldError| AppError::Internal(format!("monitor {}: {e}", self.id)))
     }
@@ -206,7 +223,7 @@ fn config_args(spec: &MonitorSpec) -> Vec<Arg> {
     Vec::from(args![
         spec.project_id,
         spec.name.trim(),
-        "http",
+        spec.monitor_type.as_str(),
         text(&spec.role),
         spec.method.as_str(),
         spec.url.trim(),
@@ -225,6 +242,10 @@ fn config_args(spec: &MonitorSpec) -> Vec<Arg> {
         spec.backoff_factor,
         text(&spec.retry_status_codes),
         spec.is_active,
+        spec.hostname.clone(),
+        spec.record_type.map(|t| t.as_str()),
+        text(&spec.expected_values),
+        text(&spec.assertions),
     ])
 }
 
@@ -243,39 +264,42 @@ fn project_refusal(e: AppError) -> AppError {
 }
 
 /// A new monitor is due on the next tick (`next_check_ms = 0`) and has no incident yet.
+/// ?1..?25 the config (`config_args`), ?26 now.
 const INSERT: &str = concat!(
     "INSERT INTO monitors (",
     config_columns!(),
-    ", created_at, updated_at, next_check_ms) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, 0) \
-     RETURNING ",
+    ", created_at, updated_at, next_check_ms) VALUES (?1, ",
+    config_values_but_project!(),
+    ", ?26, ?26, 0) RETURNING ",
     row_columns!(),
     ", 0 AS incident_open"
 );
 
+/// ?1..?25 the config, ?26 now, ?27 the monitor's id.
 const UPDATE: &str = concat!(
-    "UPDATE monitors SET ",
-    config_assignments!(),
-    ", updated_at = ?22, next_check_ms = 0 WHERE id = ?23 RETURNING ",
+    "UPDATE monitors SET project_id = ?1, ",
+    config_assignments_but_project!(),
+    ", updated_at = ?26, next_check_ms = 0 WHERE id = ?27 RETURNING ",
     row_columns!(),
-    ", EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = ?23 AND i.resolved_at IS NULL) AS incident_open"
+    ", EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = ?27 AND i.resolved_at IS NULL) AS incident_open"
 );
 
-/// Import's upsert by name: the project is found by slug and owner (?23, ?24) inside SQL.
-const UPSERT_UPDATE: &str = "UPDATE monitors SET name = ?2, monitor_type = ?3, role = ?4, method = ?5, url = ?6, headers = ?7, body = ?8, \
-     expected_status_codes = ?9, body_contains = ?10, bot_protection_string = ?11, bot_counts_as_failure = ?12, \
-     expected_response_time_ms = ?13, timeout_seconds = ?14, check_interval_seconds = ?15, failure_threshold = ?16, \
-     recovery_threshold = ?17, retries = ?18, backoff_factor = ?19, retry_status_codes = ?20, is_active = ?21, \
-     updated_at = ?22, next_check_ms = 0 \
-     WHERE project_id = (SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24) AND name = ?2";
+/// Import's upsert by name: ?1..?25 the config, ?26 now; the project is found by slug and
+/// owner (?27, ?28) inside SQL.
+const UPSERT_UPDATE: &str = concat!(
+    "UPDATE monitors SET ",
+    config_assignments_but_project!(),
+    ", updated_at = ?26, next_check_ms = 0 \
+     WHERE project_id = (SELECT id FROM projects WHERE slug = ?27 AND owner_id = ?28) AND name = ?2"
+);
 
 const UPSERT_INSERT: &str = concat!(
     "INSERT INTO monitors (",
     config_columns!(),
-    ", created_at, updated_at, next_check_ms) \
-     SELECT (SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
-       ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22, 0 \
-     WHERE NOT EXISTS (SELECT 1 FROM monitors WHERE project_id = (SELECT id FROM projects WHERE slug = ?23 AND owner_id = ?24) AND name = ?2)"
+    ", created_at, updated_at, next_check_ms) SELECT (SELECT id FROM projects WHERE slug = ?27 AND owner_id = ?28), ",
+    config_values_but_project!(),
+    ", ?26, ?26, 0 \
+     WHERE NOT EXISTS (SELECT 1 FROM monitors WHERE project_id = (SELECT id FROM projects WHERE slug = ?27 AND owner_id = ?28) AND name = ?2)"
 );
 
 /// Inserts a monitor, due on the next tick.

@@ -153,6 +153,30 @@ const NOTICES_OF_PROJECT: &str = concat!("SELECT ", notice_columns!(), " FROM no
 const RENAME_NOTICE: &str = concat!("UPDATE notices SET title = ?2 WHERE id = ?1 RETURNING ", notice_columns!());
 const DELETE_NOTICE: &str = "DELETE FROM notices WHERE id = ?1";
 
+/// An incident of the owner's with what its dashboard page shows.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IncidentInfo {
+    pub id: i64,
+    pub monitor_id: i64,
+    pub monitor_name: String,
+    pub project_name: String,
+    pub project_slug: String,
+    pub project_public: i64,
+    pub opened_at: String,
+    pub resolved_at: Option<String>,
+    pub failure_kind: Option<crate::core::failure::FailureKind>,
+    pub cause_http_status: Option<i64>,
+}
+
+/// ?1 incident, ?2 owner.
+const INCIDENT_INFO: &str = "SELECT i.id, i.monitor_id, m.name AS monitor_name, p.name AS project_name, p.slug AS project_slug, \
+       p.public AS project_public, i.opened_at, i.resolved_at, i.failure_kind, i.cause_http_status \
+     FROM incidents i JOIN monitors m ON m.id = i.monitor_id JOIN projects p ON p.id = m.project_id WHERE i.id = ?1 AND p.owner_id = ?2";
+
+pub async fn incident_info(db: &D1Database, owner: i64, incident_id: i64) -> Result<Option<IncidentInfo>, AppError> {
+    first(db, INCIDENT_INFO, &args![incident_id, owner]).await
+}
+
 /// The project of an incident of the owner's, or `None` (another user's is not found).
 pub async fn incident_project(db: &D1Database, owner: i64, incident_id: i64) -> Result<Option<i64>, AppError> {
     Ok(first::<super::Id>(db, INCIDENT_PROJECT, &args![incident_id, owner]).await?.map(|r| r.id))

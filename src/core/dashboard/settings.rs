@@ -9,7 +9,7 @@ use crate::core::email::Provider;
 use crate::core::endpoint::Kind as EndpointKind;
 use crate::core::notify::Channel;
 
-pub const PROJECT_FIELDS: &[FieldDef] = &[def("name", Kind::Text), def("slug", Kind::Text), def("public", Kind::Bool)];
+pub const PROJECT_FIELDS: &[FieldDef] = &[def("name", Kind::Text), def("slug", Kind::Text), def("public", Kind::Bool), def("custom_domain", Kind::OptText)];
 
 pub struct ProjectLine<'a> {
     pub id: i64,
@@ -54,12 +54,13 @@ pub fn projects_page(c: &Chrome, list: &[ProjectLine], state: &FormState, note: 
 }
 
 fn project_form(h: &mut Html, token: &str, action: &str, state: &FormState, button: &'static str) {
-    error_summary(h, state, &["name", "slug", "public"]);
+    error_summary(h, state, &["name", "slug", "public", "custom_domain"]);
     h.r("<form method=post class=\"card form\" action=\"").t(action).r("\">");
     csrf(h, token);
     field(h, state, Field::new("name", "Name", Input::Text).required());
     field(h, state, Field::new("slug", "Slug", Input::Text).hint("The status page address /status/<slug>: a-z, 0-9 and -. Default: made from the name"));
     field(h, state, Field::new("public", "Public status page", Input::Checkbox).hint("Anyone with the link can see this project's status page. Default: on"));
+    field(h, state, Field::new("custom_domain", "Custom domain", Input::Text).hint("Optional: a hostname like status.example.com that serves this page at / (route it to the worker in wrangler.toml). Empty: none"));
     h.r("<button class=\"btn primary\">").r(button).r("</button></form>");
 }
 

@@ -10,10 +10,12 @@
 //!   inline next to the field it names.
 mod auth;
 mod monitors;
+mod notices;
 mod settings;
 
 pub use auth::{login, login_page, logout};
 pub use monitors::{create_monitor, delete_confirm, delete_monitor, detail, edit_monitor, new_monitor, overview, pause, resume, run_now, update_monitor};
+pub use notices::*;
 pub use settings::*;
 
 use std::future::Future;
@@ -184,7 +186,7 @@ pub fn error_response(e: AppError) -> Response {
     }
     let (title, text) = match &e {
         AppError::NotFound(_) => ("Not found", "There is nothing here, or it is not yours.".to_string()),
-        AppError::Invalid(f) | AppError::Conflict(f) => ("Not saved", f.to_string()),
+        AppError::Invalid(f) | AppError::Conflict(f) | AppError::Unprocessable(f) => ("Not saved", f.to_string()),
         AppError::Forbidden(why) => ("Not allowed", why.clone()),
         AppError::TooLarge(max) => ("Too large", format!("The form is larger than {max} bytes.")),
         AppError::Internal(_) => ("Something went wrong", "It has been logged. Try again in a moment.".to_string()),
@@ -211,6 +213,7 @@ pub fn notice(q: &[(String, String)]) -> Option<&'static str> {
         "created" => "Created.",
         "saved" => "Saved.",
         "deleted" => "Deleted.",
+        "posted" => "Posted: it is on the status page.",
         "paused" => "Paused: no scheduled checks until you resume it.",
         "resumed" => "Resumed: it is checked on the next tick.",
         "queued" => "A check is on its way; reload in a few seconds to see it.",
@@ -256,7 +259,7 @@ pub async fn body_of(mut r: Response) -> Result<Value, AppError> {
 /// error inline (400); anything else is passed on.
 pub fn refused(e: AppError, form: &Form) -> Result<FormState, AppError> {
     match e {
-        AppError::Invalid(f) | AppError::Conflict(f) => Ok(FormState::from_form(form, f)),
+        AppError::Invalid(f) | AppError::Conflict(f) | AppError::Unprocessable(f) => Ok(FormState::from_form(form, f)),
         other => Err(other),
     }
 }

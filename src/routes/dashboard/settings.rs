@@ -50,7 +50,12 @@ pub async fn project_edit(ctx: Ctx) -> Result<Response, AppError> {
     let browser = ctx.browser()?;
     let id = ctx.id("id")?;
     let p = projects::owned(&ctx.db()?, ctx.user_id()?, id).await?.ok_or_else(|| AppError::NotFound(format!("project {id}")))?;
-    let state = FormState::from_pairs(&[("name", &p.name), ("slug", &p.slug), ("public", if p.public != 0 { "true" } else { "false" })]);
+    let state = FormState::from_pairs(&[
+        ("name", &p.name),
+        ("slug", &p.slug),
+        ("public", if p.public != 0 { "true" } else { "false" }),
+        ("custom_domain", p.custom_domain.as_deref().unwrap_or("")),
+    ]);
     html(200, view::project_page(&browser.chrome(Section::Projects), id, &p.name, &state))
 }
 
@@ -355,7 +360,7 @@ pub async fn import(ctx: Ctx) -> Result<Response, AppError> {
             let report = [counts("projects"), counts("monitors"), counts("notification_endpoints")].join("; ").replace('_', " ");
             html(200, view::data_page(&chrome, None, Some(&report)))
         }
-        Err(AppError::Invalid(e) | AppError::Conflict(e)) => html(400, view::data_page(&chrome, Some(&e.to_string()), None)),
+        Err(AppError::Invalid(e) | AppError::Conflict(e) | AppError::Unprocessable(e)) => html(400, view::data_page(&chrome, Some(&e.to_string()), None)),
         Err(AppError::TooLarge(max)) => html(413, view::data_page(&chrome, Some(&format!("the file is larger than {max} bytes")), None)),
         Err(e) => Err(e),
     }
