@@ -2,6 +2,7 @@
 //! anything; it stores what the core decided.
 pub mod accounts;
 pub mod alerts;
+pub mod blocks;
 pub mod checks;
 pub mod deliveries;
 pub mod endpoints;
@@ -14,6 +15,8 @@ pub mod projects;
 pub mod rollups;
 pub mod sessions;
 pub mod settings;
+#[cfg(test)]
+pub mod sqlite;
 
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result};
