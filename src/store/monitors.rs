@@ -3,12 +3,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{all, first, refused_as, run, stmt, Arg, Refusal};
+use super::checks::CheckRow;
+use super::{all, blocks, first, refused_as, run, stmt, Arg, Refusal};
 use crate::args;
-use crate::core::incident::Streaks;
+use crate::core::incident::{Stored, Streaks};
 use crate::core::input::FieldError;
 use crate::core::monitor::{MonitorSpec, Role};
-use crate::core::schedule::{slot_at_or_after, slot_start_ms};
+use crate::core::blocks::BLOCK_SECONDS;
+use crate::core::schedule::{slot_at_or_after, slot_at_or_before, slot_start_ms};
 use crate::core::status::CheckStatus;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
@@ -42,14 +44,27 @@ macro_rules! config_values_but_project {
     };
 }
 
-/// The stored columns of a [`MonitorRow`], named (not `*`), for reads and `RETURNING`.
-macro_rules! row_columns {
+/// The stored columns of a [`MonitorRow`] but `last_checked_at`, named (not `*`).
+macro_rules! state_columns {
     () => {
         concat!(
             "id, ",
             config_columns!(),
             ", created_at, updated_at, status, slow, consecutive_failures, consecutive_successes, \
-             last_checked_at, next_check_ms, state_version, rolled_up_until_ms"
+             next_check_ms, state_version, rolled_up_until_ms, recheck_slot"
+        )
+    };
+}
+
+/// The columns of a [`MonitorRow`], for reads and `RETURNING`. A steady check does not rewrite
+/// the monitor's row (DESIGN.md §4), so the last check's time is its newest block's `last_at`
+/// (every check has an entry there), or the row's own for a monitor without blocks.
+macro_rules! row_columns {
+    () => {
+        concat!(
+            state_columns!(),
+            ", COALESCE((SELECT b.last_at FROM check_blocks b WHERE b.monitor_id = monitors.id ORDER BY b.start DESC LIMIT 1), \
+             monitors.last_checked_at) AS last_checked_at"
         )
     };
 }
@@ -108,6 +123,9 @@ pub struct MonitorRow {
     pub state_version: i64,
     /// Hours before this instant have final hourly rollups.
     pub rolled_up_until_ms: EpochMs,
+    /// A confirmation re-check still awaited (migration 0008).
+    #[serde(default)]
+    pub recheck_slot: Option<i64>,
     pub incident_open: i64,
 }
 
@@ -174,6 +192,16 @@ impl MonitorRow {
             consecutive_failures: self.consecutive_failures.max(0) as u32,
             consecutive_successes: self.consecutive_successes.max(0) as u32,
             incident_open: self.incident_open != 0,
+        }
+    }
+
+    /// What the row holds of its state, for `core::incident::changes_state`.
+    pub fn stored(&self) -> Stored {
+        Stored {
+            status: self.status.as_deref().and_then(CheckStatus::parse),
+            slow: self.slow != 0,
+            streaks: self.streaks(),
+            recheck_slot: self.recheck_slot,
         }
     }
 
@@ -301,7 +329,7 @@ pub fn upsert_by_name(db: &D1Database, user_id: i64, slug: &str, spec: &MonitorS
     Ok(vec![stmt(db, UPSERT_UPDATE, &a)?, stmt(db, UPSERT_INSERT, &a)?])
 }
 
-const GET: &str = select_rows!("WHERE id = ?1");
+pub(super) const GET: &str = select_rows!("WHERE id = ?1");
 const GET_OWNED: &str = select_rows!("WHERE id = ?1 AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)");
 const GET_MANY: &str = select_rows!("WHERE id IN (SELECT value FROM json_each(?1))");
 const LIST: &str = select_rows!(
@@ -386,13 +414,40 @@ pub struct Latest {
     pub latency_ms: Option<i64>,
 }
 
-const LATEST_RESULTS: &str = "SELECT m.id, m.name, m.url, m.expected_status_codes, c.started_at, c.status, c.http_status, c.latency_ms \
-     FROM monitors m LEFT JOIN checks c ON c.monitor_id = m.id \
-       AND c.slot = (SELECT max(slot) FROM checks WHERE monitor_id = m.id) \
-     WHERE m.project_id IN (SELECT id FROM projects WHERE owner_id = ?1) ORDER BY m.id LIMIT ?2";
+const OWNED_LIST: &str = "SELECT id, name, url, expected_status_codes FROM monitors \
+     WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?1) ORDER BY id LIMIT ?2";
 
+#[derive(Debug, Clone, Deserialize)]
+struct Target {
+    id: i64,
+    name: String,
+    url: String,
+    expected_status_codes: String,
+}
+
+/// The user's monitors with each one's newest check: three queries (monitors, their newest
+/// blocks, the full rows among those checks).
 pub async fn latest_results(db: &D1Database, user_id: i64, limit: u32) -> Result<Vec<Latest>, AppError> {
-    all(db, LATEST_RESULTS, &args![user_id, limit]).await
+    let targets: Vec<Target> = all(db, OWNED_LIST, &args![user_id, limit]).await?;
+    let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
+    let newest: Vec<_> = blocks::newest_entries(db, &ids).await?.into_iter().collect();
+    let mut checks: std::collections::BTreeMap<i64, CheckRow> = blocks::rows_of(db, &newest).await?.into_iter().map(|c| (c.monitor_id, c)).collect();
+    Ok(targets
+        .into_iter()
+        .map(|t| {
+            let c = checks.remove(&t.id);
+            Latest {
+                id: t.id,
+                name: t.name,
+                url: t.url,
+                expected_status_codes: t.expected_status_codes,
+                started_at: c.as_ref().map(|c| c.started_at.clone()),
+                status: c.as_ref().map(|c| c.status.clone()),
+                http_status: c.as_ref().and_then(|c| c.http_status),
+                latency_ms: c.as_ref().and_then(|c| c.latency_ms),
+            }
+        })
+        .collect())
 }
 
 /// What the checks queue has to do for a user: monitors due now, checks in the last minute.
@@ -402,13 +457,18 @@ pub struct Waiting {
     pub checks_last_minute: i64,
 }
 
-const WAITING: &str = "SELECT (SELECT count(*) FROM monitors WHERE is_active = 1 AND next_check_ms <= ?1 \
-        AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)) AS due_now, \
-     (SELECT count(*) FROM checks WHERE slot >= ?3 \
-        AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?2))) AS checks_last_minute";
+const DUE_NOW: &str = "SELECT count(*) AS due_now, 0 AS checks_last_minute FROM monitors WHERE is_active = 1 AND next_check_ms <= ?1 \
+     AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)";
+const OWNED_ALL: &str = "SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?1)";
 
+/// Monitors due now, and checks of the last minute counted from the blocks of its hours.
 pub async fn waiting(db: &D1Database, user_id: i64, now: EpochMs) -> Result<Waiting, AppError> {
-    Ok(first(db, WAITING, &args![now, user_id, slot_at_or_after(now - 60_000)]).await?.unwrap_or_default())
+    let mut w: Waiting = first(db, DUE_NOW, &args![now, user_id]).await?.unwrap_or_default();
+    let ids: Vec<super::Id> = all(db, OWNED_ALL, &args![user_id]).await?;
+    let ids: Vec<i64> = ids.into_iter().map(|i| i.id).collect();
+    let from = slot_at_or_after(now - 60_000);
+    w.checks_last_minute = blocks::entries(db, &ids, from, slot_at_or_before(now) + BLOCK_SECONDS).await?.len() as i64;
+    Ok(w)
 }
 
 /// Used by health: the cheapest query that proves D1 answers.
