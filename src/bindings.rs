@@ -2,7 +2,8 @@
 use worker::Env;
 
 use crate::core::delivery::BACKOFF_BASE_S;
-use crate::core::email::Provider;
+use crate::core::email::{Mailbox, Provider};
+use crate::core::subscribers;
 use crate::core::notify::Channel;
 use crate::core::ssrf::TargetPolicy;
 
@@ -79,6 +80,27 @@ pub struct AlertConfig {
     /// `TELEGRAM_BASE_URL`, `PAGERDUTY_BASE_URL`, `PUSHOVER_BASE_URL`: the API origin of the
     /// chat and pager providers with a fixed host (a loopback fake in tests).
     channel_base_urls: Vec<(Channel, String)>,
+    /// `SUBSCRIBE_PER_PAGE_PER_HOUR` (30) and `SUBSCRIBE_PER_CLIENT_PER_HOUR` (5): the subscribe
+    /// form's rate limits (`core::subscribers::PER_PAGE`, `PER_CLIENT`).
+    pub subscribe_per_page: u32,
+    pub subscribe_per_client: u32,
+    /// Secret `SUBSCRIPTION_SECRET`: the HMAC key of subscribers' confirmation and unsubscribe
+    /// links (at least 16 bytes). Subscriptions are off without it.
+    subscription_secret: Option<Redacted>,
+}
+
+/// Status page subscriptions (README "Subscriptions"), when everything they need is configured:
+/// the system-wide email provider (`EMAIL_PROVIDER` and its API key), a valid `EMAIL_FROM`, a
+/// `PUBLIC_BASE_URL` for the links (https, or http on localhost) and `SUBSCRIPTION_SECRET`.
+/// Otherwise pages show no form and the subscribe route refuses.
+#[derive(Debug, Clone)]
+pub struct Subscriptions<'a> {
+    pub provider: Provider,
+    pub api_key: &'a str,
+    pub base_url: Option<&'a str>,
+    pub from: Mailbox,
+    pub public_base_url: &'a str,
+    pub secret: &'a [u8],
 }
 
 impl AlertConfig {
@@ -92,6 +114,21 @@ impl AlertConfig {
 
     pub fn email_base_url(&self, provider: Provider) -> Option<&str> {
         self.email_base_urls.iter().find(|(p, _)| *p == provider).map(|(_, u)| u.as_str())
+    }
+
+    /// `None` when subscriptions are not configured (see [`Subscriptions`]).
+    pub fn subscriptions(&self) -> Option<Subscriptions<'_>> {
+        let provider = self.email_provider?;
+        let secret = self.subscription_secret.as_ref().filter(|s| subscribers::secret_ok(&s.0))?;
+        let public_base_url = self.public_base_url.as_deref().filter(|u| subscribers::base_url_ok(u))?;
+        Some(Subscriptions {
+            provider,
+            api_key: self.email_key(provider)?,
+            base_url: self.email_base_url(provider),
+            from: self.email_from.as_deref().and_then(Mailbox::parse)?,
+            public_base_url,
+            secret: secret.0.trim().as_bytes(),
+        })
     }
 }
 
@@ -152,6 +189,9 @@ impl Config {
                     .filter(|c| c.default_base_url().is_some())
                     .filter_map(|c| var(&format!("{}_BASE_URL", c.as_str().to_ascii_uppercase())).filter(|u| !u.trim().is_empty()).map(|u| (c, u)))
                     .collect(),
+                subscription_secret: var("SUBSCRIPTION_SECRET").map(Redacted),
+                subscribe_per_page: number("SUBSCRIBE_PER_PAGE_PER_HOUR", subscribers::PER_PAGE.max, (1, 100_000)),
+                subscribe_per_client: number("SUBSCRIBE_PER_CLIENT_PER_HOUR", subscribers::PER_CLIENT.max, (1, 100_000)),
             },
         }
     }

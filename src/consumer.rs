@@ -184,7 +184,7 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>, healthy: Option<H
     for _ in 0..STALE_RETRIES {
         let step = incident::step(row.streaks(), effect, thresholds);
         let result = CheckResult { job: &job, started_at: report.started_at, attempts: report.attempts, verdict: &verdict, recheck: step.recheck.then_some(recheck) };
-        match checks::record(ctx.db, &result, &step, row.state_version).await? {
+        match checks::record(ctx.db, &result, &step, &row).await? {
             Recorded::New(events) => {
                 alerts::enqueue(ctx.env, ctx.db, &events, clock::now_ms()).await?;
                 if step.recheck {

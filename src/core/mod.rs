@@ -4,6 +4,7 @@
 pub mod accept; // content negotiation: which representation an Accept header prefers
 pub mod assertion; // response assertions of HTTP monitors (json path, header, status, body, latency)
 pub mod auth; // passwords, API token secrets and scopes
+pub mod blocks; // compact check storage: one text block per monitor-hour, an entry per check
 pub mod buckets; // timeline buckets (2 x interval forward fill) and site status
 pub mod check_log; // the opt-in structured log line per check (CHECK_LOG=true)
 pub mod classify; // probe outcome -> UP / DOWN / TIMEOUT / BOT_DETECTED with a readable reason
@@ -31,7 +32,9 @@ pub mod schedule; // tick slots, due-ness, check ids, queue job messages
 pub mod sites_yaml; // seed 002's sites YAML -> the import document, errors with YAML paths and lines
 pub mod ssrf; // which URLs may be fetched, and each redirect hop
 pub mod status; // CheckStatus
+pub mod subscribers; // status page subscriptions: signed links, rate limits, subscriber emails
 pub mod status_page; // the public status page: view model, HTML, JSON, feed, badges
+pub mod summary; // a monitor's recent hourly and daily rollups reduced to one row for page views
 pub mod text; // text for people: escaping writer, durations, dates (status page, emails, dashboard)
 pub mod time; // epoch milliseconds <-> ISO 8601 text
 pub mod uptime; // mergeable rollups, uptime and latency percentiles

@@ -10,6 +10,7 @@ mod notices;
 mod projects;
 mod seed000;
 mod status_page;
+pub(crate) mod subscribers;
 mod transfer;
 
 use futures::future::LocalBoxFuture;
@@ -102,6 +103,10 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/api/maintenance-windows" Read => projects::list_maintenance),
     route!(Post "/api/maintenance-windows" Write => projects::create_maintenance),
     route!(Delete "/api/maintenance-windows/:id" Write => projects::delete_maintenance),
+    // Status page subscribers (the public form and its links are below, with the pages)
+    route!(Get "/api/projects/:id/subscribers" Read => subscribers::list),
+    route!(Get "/api/projects/:id/subscriber-deliveries" Read => subscribers::deliveries),
+    route!(Delete "/api/subscribers/:id" Write => subscribers::remove),
     // Notification endpoints and alert delivery
     route!(Get "/api/notification-endpoints" Read => endpoints::list),
     route!(Post "/api/notification-endpoints" Write => endpoints::create),
@@ -125,6 +130,11 @@ pub static ROUTES: &[Route] = &[
     // Public pages. `feed.atom` is listed before `:monitor`: the first match wins.
     route!(Get "/status/:slug" Public => status_page::project_page),
     route!(Get "/status/:slug/feed.atom" Public => status_page::feed),
+    route!(Post "/status/:slug/subscribe" Public => subscribers::subscribe),
+    route!(Get "/status/:slug/confirm" Public => subscribers::confirm_page),
+    route!(Post "/status/:slug/confirm" Public => subscribers::confirm),
+    route!(Get "/status/:slug/unsubscribe" Public => subscribers::unsubscribe_page),
+    route!(Post "/status/:slug/unsubscribe" Public => subscribers::unsubscribe),
     route!(Get "/status/:slug/:monitor" Public => status_page::monitor_page),
     route!(Get "/badge/:slug/:monitor" Public => status_page::badge),
     route!(Get "/assets/local-time.js" Public => status_page::local_time_js),
@@ -149,6 +159,8 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/app/projects" Session => dashboard::project_create),
     route!(Get "/app/projects/:id" Session => dashboard::project_edit),
     route!(Post "/app/projects/:id" Session => dashboard::project_update),
+    route!(Get "/app/projects/:id/subscribers" Session => dashboard::subscribers_list),
+    route!(Post "/app/subscribers/:id/delete" Session => dashboard::subscriber_delete),
     route!(Get "/app/endpoints" Session => dashboard::endpoints_list),
     route!(Get "/app/endpoints/new" Session => dashboard::endpoint_new),
     route!(Post "/app/endpoints" Session => dashboard::endpoint_create),

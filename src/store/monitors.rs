@@ -4,12 +4,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{all, first, refused_as, run, stmt, Arg, Refusal};
+use super::checks::CheckRow;
+use super::{all, blocks, first, refused_as, run, stmt, Arg, Refusal};
 use crate::args;
-use crate::core::incident::Streaks;
+use crate::core::incident::{Stored, Streaks};
 use crate::core::input::FieldError;
 use crate::core::monitor::{MonitorSpec, Role};
-use crate::core::schedule::{minute_of, next_due_minute, period_ticks, phase_at, slot_at_or_after, slot_of, slot_of_minute, slot_start_ms};
+use crate::core::blocks::BLOCK_SECONDS;
+use crate::core::schedule::{minute_of, next_due_minute, period_ticks, phase_at, slot_at_or_after, slot_at_or_before, slot_of, slot_of_minute, slot_start_ms};
 use crate::core::status::CheckStatus;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
@@ -43,15 +45,37 @@ macro_rules! config_values_but_project {
     };
 }
 
-/// The stored columns of a [`MonitorRow`], named (not `*`), for reads and `RETURNING`.
-macro_rules! row_columns {
+/// The stored columns of a [`MonitorRow`] but `last_checked_at`, named (not `*`).
+macro_rules! state_columns {
     () => {
         concat!(
             "id, ",
             config_columns!(),
             ", created_at, updated_at, status, slow, consecutive_failures, consecutive_successes, \
-             last_checked_at, state_version, rolled_up_until_ms, sched_period, sched_phase, sched_pending_ms"
+             state_version, rolled_up_until_ms, recheck_slot, sched_period, sched_phase, sched_pending_ms"
         )
+    };
+}
+
+/// The columns of a [`MonitorRow`], for reads and `RETURNING`. A steady check does not rewrite
+/// the monitor's row (DESIGN.md §4), so the last check's time is its newest block's `last_at`
+/// (every check has an entry there), or the row's own for a monitor without blocks.
+macro_rules! row_columns {
+    () => {
+        concat!(
+            state_columns!(),
+            ", COALESCE((SELECT b.last_at FROM check_blocks b WHERE b.monitor_id = monitors.id ORDER BY b.start DESC LIMIT 1), \
+             monitors.last_checked_at) AS last_checked_at"
+        )
+    };
+}
+
+/// The columns the tick reads of each due monitor: its config and schedule, without
+/// `row_columns`'s per-row block lookup (a job needs no last-check time; DESIGN.md §3), so a due
+/// monitor costs the tick one row read, not two.
+macro_rules! tick_columns {
+    () => {
+        concat!(state_columns!(), ", NULL AS last_checked_at, 0 AS incident_open")
     };
 }
 
@@ -107,6 +131,9 @@ pub struct MonitorRow {
     pub state_version: i64,
     /// Hours before this instant have final hourly rollups.
     pub rolled_up_until_ms: EpochMs,
+    /// A confirmation re-check still awaited (migration 0008).
+    #[serde(default)]
+    pub recheck_slot: Option<i64>,
     /// The schedule (DESIGN.md §3): due on the tick of minute m when
     /// (m - sched_phase) mod sched_period = 0.
     pub sched_period: i64,
@@ -179,6 +206,16 @@ impl MonitorRow {
             consecutive_failures: self.consecutive_failures.max(0) as u32,
             consecutive_successes: self.consecutive_successes.max(0) as u32,
             incident_open: self.incident_open != 0,
+        }
+    }
+
+    /// What the row holds of its state, for `core::incident::changes_state`.
+    pub fn stored(&self) -> Stored {
+        Stored {
+            status: self.status.as_deref().and_then(CheckStatus::parse),
+            slow: self.slow != 0,
+            streaks: self.streaks(),
+            recheck_slot: self.recheck_slot,
         }
     }
 
@@ -323,7 +360,7 @@ pub fn upsert_by_name(db: &D1Database, user_id: i64, slug: &str, spec: &MonitorS
     Ok(vec![stmt(db, UPSERT_UPDATE, &a)?, stmt(db, UPSERT_INSERT, &a)?])
 }
 
-const GET: &str = select_rows!("WHERE id = ?1");
+pub(super) const GET: &str = select_rows!("WHERE id = ?1");
 const GET_OWNED: &str = select_rows!("WHERE id = ?1 AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)");
 const GET_MANY: &str = select_rows!("WHERE id IN (SELECT value FROM json_each(?1))");
 const LIST: &str = select_rows!(
@@ -343,15 +380,15 @@ const DUE_PERIODS: &str = "WITH RECURSIVE p(period) AS ( \
 /// `TAKE_PENDING`. `0 AS incident_open`: the tick needs only the config.
 const DUE_AT_PHASE: &str = concat!(
     "SELECT ",
-    row_columns!(),
-    ", 0 AS incident_open FROM monitors WHERE is_active = 1 AND sched_period = ?1 AND sched_phase = ?2 AND id > ?3 \
+    tick_columns!(),
+    " FROM monitors WHERE is_active = 1 AND sched_period = ?1 AND sched_phase = ?2 AND id > ?3 \
      AND sched_pending_ms IS NULL ORDER BY id LIMIT ?4"
 );
 /// The same over a range of phases (a tick covering missed minutes), after (phase ?4, id ?5).
 const DUE_IN_PHASES: &str = concat!(
     "SELECT ",
-    row_columns!(),
-    ", 0 AS incident_open FROM monitors WHERE is_active = 1 AND sched_period = ?1 AND sched_phase >= ?2 AND sched_phase <= ?3 \
+    tick_columns!(),
+    " FROM monitors WHERE is_active = 1 AND sched_period = ?1 AND sched_phase >= ?2 AND sched_phase <= ?3 \
      AND (sched_phase > ?4 OR (sched_phase = ?4 AND id > ?5)) AND sched_pending_ms IS NULL ORDER BY sched_phase, id LIMIT ?6"
 );
 /// Takes up to ?2 monitors created or edited since the last tick (the `monitors_pending`
@@ -360,8 +397,7 @@ const DUE_IN_PHASES: &str = concat!(
 const TAKE_PENDING: &str = concat!(
     "UPDATE monitors SET sched_pending_ms = NULL, sched_phase = ?1 % sched_period \
      WHERE id IN (SELECT id FROM monitors WHERE sched_pending_ms IS NOT NULL AND is_active = 1 LIMIT ?2) RETURNING ",
-    row_columns!(),
-    ", 0 AS incident_open"
+    tick_columns!()
 );
 /// Gives back monitors taken by [`take_pending`] whose jobs could not be sent.
 const RESTORE_PENDING: &str =
@@ -472,13 +508,40 @@ pub struct Latest {
     pub latency_ms: Option<i64>,
 }
 
-const LATEST_RESULTS: &str = "SELECT m.id, m.name, m.url, m.expected_status_codes, c.started_at, c.status, c.http_status, c.latency_ms \
-     FROM monitors m LEFT JOIN checks c ON c.monitor_id = m.id \
-       AND c.slot = (SELECT max(slot) FROM checks WHERE monitor_id = m.id) \
-     WHERE m.project_id IN (SELECT id FROM projects WHERE owner_id = ?1) ORDER BY m.id LIMIT ?2";
+const OWNED_LIST: &str = "SELECT id, name, url, expected_status_codes FROM monitors \
+     WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?1) ORDER BY id LIMIT ?2";
 
+#[derive(Debug, Clone, Deserialize)]
+struct Target {
+    id: i64,
+    name: String,
+    url: String,
+    expected_status_codes: String,
+}
+
+/// The user's monitors with each one's newest check: three queries (monitors, their newest
+/// blocks, the full rows among those checks).
 pub async fn latest_results(db: &D1Database, user_id: i64, limit: u32) -> Result<Vec<Latest>, AppError> {
-    all(db, LATEST_RESULTS, &args![user_id, limit]).await
+    let targets: Vec<Target> = all(db, OWNED_LIST, &args![user_id, limit]).await?;
+    let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
+    let newest: Vec<_> = blocks::newest_entries(db, &ids).await?.into_iter().collect();
+    let mut checks: std::collections::BTreeMap<i64, CheckRow> = blocks::rows_of(db, &newest).await?.into_iter().map(|c| (c.monitor_id, c)).collect();
+    Ok(targets
+        .into_iter()
+        .map(|t| {
+            let c = checks.remove(&t.id);
+            Latest {
+                id: t.id,
+                name: t.name,
+                url: t.url,
+                expected_status_codes: t.expected_status_codes,
+                started_at: c.as_ref().map(|c| c.started_at.clone()),
+                status: c.as_ref().map(|c| c.status.clone()),
+                http_status: c.as_ref().and_then(|c| c.http_status),
+                latency_ms: c.as_ref().and_then(|c| c.latency_ms),
+            }
+        })
+        .collect())
 }
 
 /// What the checks queue has to do for a user: monitors due now (waiting for their first check,
@@ -489,16 +552,21 @@ pub struct Waiting {
     pub checks_last_minute: i64,
 }
 
-const WAITING: &str = "SELECT (SELECT count(*) FROM monitors WHERE is_active = 1 \
+const DUE_NOW: &str = "SELECT count(*) AS due_now, 0 AS checks_last_minute FROM monitors WHERE is_active = 1 \
         AND (sched_pending_ms IS NOT NULL OR ((?1 - sched_phase) % sched_period = 0 \
-          AND NOT EXISTS (SELECT 1 FROM tick_claims WHERE slot = ?4 AND done_ms IS NOT NULL))) \
-        AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)) AS due_now, \
-     (SELECT count(*) FROM checks WHERE slot >= ?3 \
-        AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?2))) AS checks_last_minute";
+          AND NOT EXISTS (SELECT 1 FROM tick_claims WHERE slot = ?3 AND done_ms IS NOT NULL))) \
+        AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)";
+const OWNED_ALL: &str = "SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?1)";
 
+/// Monitors due now, and checks of the last minute counted from the blocks of its hours.
 pub async fn waiting(db: &D1Database, user_id: i64, now: EpochMs) -> Result<Waiting, AppError> {
     let minute = minute_of(slot_of(now));
-    Ok(first(db, WAITING, &args![minute, user_id, slot_at_or_after(now - 60_000), slot_of_minute(minute)]).await?.unwrap_or_default())
+    let mut w: Waiting = first(db, DUE_NOW, &args![minute, user_id, slot_of_minute(minute)]).await?.unwrap_or_default();
+    let ids: Vec<super::Id> = all(db, OWNED_ALL, &args![user_id]).await?;
+    let ids: Vec<i64> = ids.into_iter().map(|i| i.id).collect();
+    let from = slot_at_or_after(now - 60_000);
+    w.checks_last_minute = blocks::entries(db, &ids, from, slot_at_or_before(now) + BLOCK_SECONDS).await?.len() as i64;
+    Ok(w)
 }
 
 /// Used by health: the cheapest query that proves D1 answers.

@@ -195,6 +195,7 @@ enum Key {
     Notice,
     Refresh,
     Version,
+    Subscribers,
 }
 
 /// Posts an update: the row, the notice's status, the project's version, in one batch.
@@ -209,9 +210,10 @@ pub async fn post_update(db: &D1Database, project_id: i64, target: Target, spec:
         batch.push(Key::Refresh, stmt(db, REFRESH_NOTICE, &args![n])?);
     }
     batch.push(Key::Version, stmt(db, BUMP_VERSION, &args![project_id])?);
-    // SEAM(subscribers): "an update was posted". The subscribers work adds its outbox row
-    // here (a statement from its store, pushed into this same batch), so an update and the
-    // emails about it are written together or not at all.
+    // "An update was posted": the subscribers' outbox row, in this same batch, so an update
+    // and the emails about it are written together or not at all (the route enqueues it).
+    let posted = super::subscribers::UpdatePosted { project_id, incident_id: incident, notice_id: notice, title: None, status: spec.status.as_str(), message: &spec.message, update_ref: None };
+    batch.push(Key::Subscribers, super::subscribers::update_posted(db, &posted, now)?);
     let results = batch.run(db, "post an incident update").await?;
     one(results.rows(Key::Write)?)
 }
@@ -265,7 +267,9 @@ pub async fn open_notice(db: &D1Database, project_id: i64, spec: &NoticeSpec, no
     batch.push(Key::Notice, stmt(db, INSERT_NOTICE, &args![project_id, spec.title.as_str(), now, spec.first.status.as_str(), resolved])?);
     batch.push(Key::Write, stmt(db, INSERT_FIRST_UPDATE, &args![project_id, spec.first.status.as_str(), spec.first.message.as_str(), now])?);
     batch.push(Key::Version, stmt(db, BUMP_VERSION, &args![project_id])?);
-    // SEAM(subscribers): a notice's first update is "an update was posted" too.
+    // A notice's first update is "an update was posted" too (see `post_update`).
+    let posted = super::subscribers::UpdatePosted { project_id, incident_id: None, notice_id: None, title: Some(&spec.title), status: spec.first.status.as_str(), message: &spec.first.message, update_ref: None };
+    batch.push(Key::Subscribers, super::subscribers::update_posted(db, &posted, now)?);
     let results = batch.run(db, "open a notice").await?;
     Ok((one(results.rows(Key::Notice)?)?, one(results.rows(Key::Write)?)?))
 }

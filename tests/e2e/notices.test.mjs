@@ -100,12 +100,17 @@ test('three updates to a real incident show in order on the page, in JSON and in
   assert.ok(!html.body.includes('<script>alert') && !html.body.includes('href="javascript'), 'hostile input is inert');
   assert.ok(html.body.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
 
-  const json = await pageJson();
-  const inc = json.body.incidents.find((i) => i.id === incident.id);
+  const inc = await vigil.waitFor(async () => {
+    const i = (await pageJson()).body.incidents.find((x) => x.id === incident.id);
+    return i?.updates.length === 3 && i;
+  }, { what: 'three updates in the JSON' });
   assert.deepEqual(inc.updates.map((u) => u.id), ids);
   assert.deepEqual(inc.updates.map((u) => u.status_text), ['Monitoring', 'Identified', 'Investigating']);
 
-  const atom = await feed();
+  const atom = await vigil.waitFor(async () => {
+    const r = await feed();
+    return r.body.includes(`#update-${u3.body.id}`) && r;
+  }, { what: 'the updates in the feed' });
   const entries = entryIds(atom.body);
   for (const id of ids) assert.equal(entries.filter((e) => e.endsWith(`#update-${id}`)).length, 1, `one entry for update ${id}`);
   assert.ok(entries.indexOf(entries.find((e) => e.endsWith(`#update-${ids[0]}`))) < entries.indexOf(entries.find((e) => e.endsWith(`#update-${ids[2]}`))));
@@ -131,9 +136,13 @@ test('three updates to a real incident show in order on the page, in JSON and in
   const del = await vigil.api('DELETE', `/api/incident-updates/${u1.body.id}`);
   assert.equal(del.status, 204);
   await vigil.waitFor(async () => !(await page()).body.includes(`id=update-${u1.body.id}`), { what: 'the deleted update gone from the page' });
-  const json2 = await pageJson();
-  assert.deepEqual(json2.body.incidents.find((i) => i.id === incident.id).updates.map((u) => u.id), [u3.body.id, u2.body.id]);
-  assert.ok(!entryIds((await feed()).body).some((e) => e.endsWith(`#update-${u1.body.id}`)));
+  // Each representation has its own cache entry with its own 1 s fresh window, so each is awaited.
+  const left = await vigil.waitFor(async () => {
+    const u = (await pageJson()).body.incidents.find((i) => i.id === incident.id).updates;
+    return u.length === 2 && u;
+  }, { what: 'the deleted update gone from the JSON' });
+  assert.deepEqual(left.map((u) => u.id), [u3.body.id, u2.body.id]);
+  await vigil.waitFor(async () => !entryIds((await feed()).body).some((e) => e.endsWith(`#update-${u1.body.id}`)), { what: 'the deleted update gone from the feed' });
   assert.equal((await vigil.api('PATCH', `/api/incident-updates/${u1.body.id}`, { message: 'x' })).status, 404);
 
   // The monitor's own page shows its incident's timeline too.
@@ -169,11 +178,10 @@ test('a notice without an incident shows at the top, then below once resolved', 
     return i > r.body.indexOf('Past incidents') && r.body.indexOf('Past incidents') > 0 && r;
   }, { what: 'the resolved notice below' });
   assert.ok(below.body.includes('The provider has recovered.'));
-  const json = await pageJson();
-  assert.equal(json.body.notices.find((x) => x.id === n.body.id).open, false);
+  await vigil.waitFor(async () => (await pageJson()).body.notices.find((x) => x.id === n.body.id)?.open === false, { what: 'the notice closed in the JSON' });
   const list = await vigil.api('GET', `/api/projects/${project.id}/notices`);
   assert.equal(list.body.items[0].id, n.body.id);
-  assert.ok(entryIds((await feed()).body).some((e) => e.endsWith(`#update-${resolved.body.id}`)));
+  await vigil.waitFor(async () => entryIds((await feed()).body).some((e) => e.endsWith(`#update-${resolved.body.id}`)), { what: 'the resolving update in the feed' });
 
   // Rename, then delete with its updates.
   assert.equal((await vigil.api('PATCH', `/api/notices/${n.body.id}`, { title: 'Card payments' })).body.title, 'Card payments');
@@ -196,7 +204,10 @@ test('a future maintenance window is announced on the page and in the feed befor
   const section = html.body.slice(html.body.indexOf('Scheduled maintenance'));
   assert.ok(section.includes('Upcoming'));
   assert.ok(section.includes(`<time datetime="${start.toISOString()}">`) && section.includes(`<time datetime="${end.toISOString()}">`), 'its time range');
-  const atom = await feed();
+  const atom = await vigil.waitFor(async () => {
+    const r = await feed();
+    return r.body.includes(`#maintenance-${w.body.id}`) && r;
+  }, { what: 'the window in the feed' });
   assert.ok(entryIds(atom.body).some((e) => e.endsWith(`#maintenance-${w.body.id}`)));
   assert.match(atom.body, /<title>Scheduled maintenance: Database upgrade<\/title>/);
 });

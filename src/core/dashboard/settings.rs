@@ -67,7 +67,39 @@ fn project_form(h: &mut Html, token: &str, action: &str, state: &FormState, butt
 pub fn project_page(c: &Chrome, id: i64, name: &str, state: &FormState) -> String {
     page(&Chrome { section: Section::Projects, ..*c }, name, |h| {
         project_form(h, c.csrf, &format!("/app/projects/{id}"), state, "Save project");
-        h.r("<p><a href=/app/projects>All projects</a></p>");
+        h.r("<p><a href=\"/app/projects/").n(id).r("/subscribers\">Status page subscribers</a> · <a href=/app/projects>All projects</a></p>");
+    })
+}
+
+/// A status page subscriber as its owner sees it.
+pub struct SubscriberLine<'a> {
+    pub id: i64,
+    pub email: &'a str,
+    pub confirmed: bool,
+    /// "all" or the monitors' names.
+    pub monitors: String,
+    pub created_at: &'a str,
+}
+
+/// A project's status page subscribers: how many, who, and a remove button each.
+pub fn subscribers_page(c: &Chrome, project_id: i64, name: &str, (confirmed, unconfirmed): (i64, i64), enabled: bool, list: &[SubscriberLine], note: Option<&'static str>) -> String {
+    page(&Chrome { section: Section::Projects, ..*c }, &format!("{name}: subscribers"), |h| {
+        notice(h, note);
+        h.r("<p><strong>").n(confirmed).r(" confirmed</strong>, ").n(unconfirmed).r(" waiting for confirmation. Confirmed subscribers get an email when an incident opens or resolves and when an update is posted.</p>");
+        if !enabled {
+            h.r("<p class=mut>Subscriptions are off for this instance or this page: the page shows no form (README \"Subscriptions\" says what they need).</p>");
+        }
+        if list.is_empty() {
+            h.r("<p class=empty>No subscribers yet.</p>");
+        } else {
+            head_row(h, &["Email", "State", "Monitors", "Since (UTC)", "Action"]);
+            for s in list {
+                h.r("<tr><td>").t(s.email).r("<td>").r(if s.confirmed { "confirmed" } else { "waiting" }).r("<td>").t(&s.monitors).r("<td>").t(&minute(s.created_at)).r("<td>");
+                button_form(h, c.csrf, &format!("/app/subscribers/{}/delete", s.id), "Remove", "link", Some("Remove this subscriber? They get no more email."));
+            }
+            h.r("</tbody></table></div>");
+        }
+        h.r("<p><a href=\"/app/projects/").n(project_id).r("\">Back to the project</a></p>");
     })
 }
 
