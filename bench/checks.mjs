@@ -1,11 +1,19 @@
 // Check-engine benchmark (not a test): N monitors against loopback targets that answer in
-// 50 ms, one cron tick, and how long until every check is recorded.
+// 50 ms, and how long from a cron tick until every check is recorded.
 //
-//   node bench/checks.mjs --n 1000 [--hang 0.1] [--timeout 10]
+//   node bench/checks.mjs --n 1000 [--hanging 10] [--timeout 10] [--steady 0]
 //
-// Prints: seconds from tick to all recorded, checks/s, D1 statements per check, peak
-// connections open per consumer invocation (seen by the worker and by the target), and the
-// error of recorded latency against the target's known delay.
+// Round 1 is the first tick after the monitors are created (they are new, so the tick takes
+// them as pending). Unless `--steady 0`, round 2 waits for the next minute and ticks again: the
+// one-minute monitors are then due on the schedule (claim row, due-ness by period and phase),
+// and monitors whose round-1 check timed out are known as such, so the slot cap for them
+// applies (`--hanging P`: P% of the monitors point at a target that never answers).
+//
+// Prints per round: seconds from tick to all recorded (and to every healthy one recorded),
+// checks/s, the tick's dispatch and total time, consumer invocations, queue messages and
+// operations per check, D1 statements per check, peak connections open per consumer invocation
+// (seen by the worker and by the target), and the error of recorded latency against the
+// target's known delay.
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readdirSync } from 'node:fs';
@@ -18,8 +26,10 @@ const arg = (name, dflt) => {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const N = arg('n', 100);
-const HANG = arg('hang', 0);
+// --hanging 10 (percent); --hang 0.1 (a fraction) is the older spelling.
+const HANG = arg('hanging', arg('hang', 0) * 100) / 100;
 const TIMEOUT = arg('timeout', 10);
+const STEADY = arg('steady', 1) === 1;
 // --clustered 1: the hanging monitors are the first ones created, so they share queue batches
 // (worst case locally, where batches run one at a time); default: spread evenly over batches.
 const CLUSTERED = arg('clustered', 0) === 1;
@@ -63,7 +73,7 @@ try {
   const bodies = Array.from({ length: N }, (_, i) => ({
     name: `bench ${i}`,
     url: target.url(hangs(i) ? `/hang?i=${i}` : `/delay/${DELAY_MS}?i=${i}`),
-    check_interval_seconds: 3600,
+    check_interval_seconds: STEADY ? 60 : 3600,
     timeout_seconds: TIMEOUT,
     retries: 0,
   }));
@@ -74,45 +84,71 @@ try {
     }));
   }
   const db = sqliteFile(vigil.persistDir);
-  await target.resetStats();
-  const logStart = vigil.logs().length;
 
-  const t0 = performance.now();
-  await vigil.tick();
-  const tickMs = performance.now() - t0;
-  let healthyAt = null;
-  let allAt = null;
-  const deadline = t0 + (TIMEOUT * 1000 * (hanging + 1) + 120_000);
-  while (performance.now() < deadline) {
-    const [[total, up]] = await query(db, "SELECT count(*), sum(status = 'UP') FROM checks");
-    const now = performance.now();
-    if (healthyAt === null && (up ?? 0) >= N - hanging) healthyAt = now;
-    if (total >= N) { allAt = now; break; }
-    await new Promise((r) => setTimeout(r, 100));
+  // One round: a tick, then poll D1 until the round's N checks are in.
+  async function round(name, slotFilter) {
+    await target.resetStats();
+    const logStart = vigil.logs().length;
+    const t0 = performance.now();
+    await vigil.tick();
+    const tickMs = performance.now() - t0;
+    let healthyAt = null;
+    let allAt = null;
+    const deadline = t0 + (TIMEOUT * 1000 * (hanging + 1) + 120_000);
+    while (performance.now() < deadline) {
+      const [[total, up]] = await query(db, `SELECT count(*), sum(status = 'UP') FROM checks WHERE ${slotFilter}`);
+      const now = performance.now();
+      if (healthyAt === null && (up ?? 0) >= N - hanging) healthyAt = now;
+      if (total >= N) { allAt = now; break; }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (allAt === null) throw new Error(`${name}: not every check was recorded before the deadline`);
+    const latencies = (await query(db, `SELECT latency_ms FROM checks WHERE status = 'UP' AND ${slotFilter}`)).map(([l]) => l - DELAY_MS).sort((a, b) => a - b);
+    const lines = usageLines(vigil.logs().slice(logStart));
+    const runs = lines.filter((l) => l.event === 'consumer');
+    const [tick] = lines.filter((l) => l.event === 'tick');
+    const dispatch = vigil.logs().slice(logStart).match(/checks dispatched in \d+ messages in (\d+) ms \(D1 rows read (\d+), written (\d+)\)/);
+    const sum = (k) => runs.reduce((s, r) => s + r[k], 0);
+    const messages = (tick?.queue_messages ?? 0) + sum('queue_messages');
+    return {
+      round: name,
+      tick_ms: Math.round(tickMs),
+      tick_dispatch_ms: dispatch ? Number(dispatch[1]) : null,
+      tick_dispatch_d1_rows_read: dispatch ? Number(dispatch[2]) : null,
+      tick_dispatch_d1_rows_written: dispatch ? Number(dispatch[3]) : null,
+      tick_d1_rows_written: tick?.d1_rows_written ?? null,
+      tick_d1_rows_read: tick?.d1_rows_read ?? null,
+      seconds_to_all_recorded: +((allAt - t0) / 1000).toFixed(2),
+      seconds_to_healthy_recorded: +((healthyAt - t0) / 1000).toFixed(2),
+      checks_per_second: +(N / ((allAt - t0) / 1000)).toFixed(1),
+      consumer_invocations: runs.length,
+      consumer_ms_each: runs.map((r) => r.ms),
+      queue_messages: messages,
+      // A message costs 3 operations (write, read, delete) while under 64 KB.
+      queue_operations_per_check: +((3 * (messages + sum('retried'))) / N).toFixed(3),
+      d1_statements_per_check: +(sum('d1_statements') / N).toFixed(2),
+      consumer_d1_rows_written_per_check: +(sum('d1_rows_written') / N).toFixed(2),
+      peak_connections_per_invocation_worker: Math.max(...runs.map((r) => r.peak_connections)),
+      peak_connections_seen_by_target: (await target.stats()).peakInFlight,
+      latency_error_ms: { p50: pct(latencies, 50), p95: pct(latencies, 95), max: latencies.at(-1), min: latencies[0] },
+    };
   }
-  if (allAt === null) throw new Error('not every check was recorded before the deadline');
 
-  const latencies = (await query(db, "SELECT latency_ms FROM checks WHERE status = 'UP'")).map(([l]) => l - DELAY_MS).sort((a, b) => a - b);
-  if (process.env.VIGIL_BENCH_DUMP) console.log(JSON.stringify(await query(db, "SELECT started_at, latency_ms FROM checks ORDER BY started_at")));
-  const runs = usageLines(vigil.logs().slice(logStart)).filter((l) => l.event === 'consumer');
-  const statements = runs.reduce((s, r) => s + r.d1_statements, 0);
+  const rounds = [await round('first tick (new monitors)', '1 = 1')];
+  if (STEADY) {
+    // The next minute: every one-minute monitor is due on the schedule.
+    const minute = Math.floor(Date.now() / 60_000) + 1;
+    while (Math.floor(Date.now() / 60_000) < minute) await new Promise((r) => setTimeout(r, 100));
+    rounds.push(await round('steady tick (next minute)', `slot = ${minute * 60}`));
+  }
   const result = {
-    machine: `${os.cpus().length} x ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()}`,
+    machine: `${os.cpus().length} x ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     monitors: N,
     hanging,
     hanging_placement: CLUSTERED ? 'clustered' : 'spread',
     target_delay_ms: DELAY_MS,
     timeout_seconds: TIMEOUT,
-    tick_ms: Math.round(tickMs),
-    seconds_to_all_recorded: +((allAt - t0) / 1000).toFixed(2),
-    seconds_to_healthy_recorded: +((healthyAt - t0) / 1000).toFixed(2),
-    checks_per_second: +(N / ((allAt - t0) / 1000)).toFixed(1),
-    consumer_invocations: runs.length,
-    consumer_ms_each: runs.map((r) => r.ms),
-    d1_statements_per_check: +(statements / N).toFixed(2),
-    peak_connections_per_invocation_worker: Math.max(...runs.map((r) => r.peak_connections)),
-    peak_connections_seen_by_target: (await target.stats()).peakInFlight,
-    latency_error_ms: { p50: pct(latencies, 50), p95: pct(latencies, 95), max: latencies.at(-1), min: latencies[0] },
+    rounds,
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {

@@ -58,8 +58,10 @@ import json, sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1])
 now = int(time.time())
 print(json.dumps({
-  'checks_total': c.execute('SELECT count(*) FROM checks').fetchone()[0],
-  'checks_last_4h': c.execute('SELECT count(*) FROM checks WHERE slot >= ?', (now - 4 * 3600,)).fetchone()[0],
+  # Every check is an entry (';') of its hour block (migration 0014).
+  'checks_total': c.execute("SELECT coalesce(sum(length(data) - length(replace(data, ';', ''))), 0) FROM check_blocks").fetchone()[0],
+  'blocks_last_4h': c.execute('SELECT count(*) FROM check_blocks WHERE start >= ?', (now // 3600 * 3600 - 4 * 3600,)).fetchone()[0],
+  'full_rows': c.execute('SELECT count(*) FROM checks').fetchone()[0],
   'hour_rollups': c.execute("SELECT count(*) FROM rollups WHERE period = 'hour'").fetchone()[0],
   'day_rollups': c.execute("SELECT count(*) FROM rollups WHERE period = 'day'").fetchone()[0],
 }))`, db]);

@@ -35,6 +35,7 @@ import re
 import sqlite3
 import sys
 import time
+from pathlib import Path
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 
@@ -60,6 +61,23 @@ def hist_index(ms):
 def hist_to_text(hist):
     """core::uptime::hist_to_text: non-zero buckets as index:count, ascending, comma-separated."""
     return ",".join(f"{i}:{c}" for i, c in sorted(hist.items()) if c)
+
+
+def convert_statements():
+    """The statements between `-- convert:begin` and `-- convert:end` in migration 0014."""
+    path = Path(__file__).resolve().parent.parent / "migrations" / "0014_compact_checks.sql"
+    out, on, cur = [], False, []
+    for line in path.read_text().splitlines():
+        if line.startswith("-- convert:begin"):
+            on = True
+        elif line.startswith("-- convert:end"):
+            on = False
+        elif on and not line.startswith("--"):
+            cur.append(line)
+            if line.rstrip().endswith(";"):
+                out.append("\n".join(cur))
+                cur = []
+    return out
 
 
 def iso(ms):
@@ -371,7 +389,8 @@ def main():
         if existing and not a.reset:
             raise SystemExit(f"{a.db} already has {existing} monitors (pass --reset to replace them)")
         if a.reset:
-            for t in ("incident_events", "incidents", "checks", "rollups", "maintenance_windows", "monitors"):
+            for t in ("incident_events", "incidents", "checks", "check_blocks", "history_summaries", "rollups",
+                      "maintenance_windows", "monitors"):
                 db.execute(f"DELETE FROM {t}")
         db.execute("UPDATE projects SET public = 1, name = 'Acme Cloud' WHERE id = 1")
         mon_rows = []
@@ -405,12 +424,18 @@ def main():
         db.executemany(
             "INSERT INTO maintenance_windows (id, project_id, monitor_id, title, starts_at, ends_at, created_at) "
             "VALUES (?,?,?,?,?,?,?)", maintenance)
+        # The rows above are in the layout before migration 0014; its own statements convert them
+        # (checks into hour blocks and full rows, rollups into summaries), so the seeded data is
+        # exactly what the migration (and then the recorder and the cron) would hold.
+        for sql in convert_statements():
+            db.execute(sql)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
     counts = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("monitors", "checks", "incidents", "incident_events", "maintenance_windows")}
+              for t in ("monitors", "checks", "check_blocks", "history_summaries", "incidents", "incident_events",
+                        "maintenance_windows")}
     counts["rollups_hour"] = db.execute("SELECT count(*) FROM rollups WHERE period = 'hour'").fetchone()[0]
     counts["rollups_day"] = db.execute("SELECT count(*) FROM rollups WHERE period = 'day'").fetchone()[0]
     counts["open_incidents"] = db.execute("SELECT count(*) FROM incidents WHERE resolved_at IS NULL").fetchone()[0]

@@ -26,6 +26,8 @@ phase "host tests (cargo test)"
 cargo test --lib --quiet
 
 phase "wasm tests under Node (wasm-bindgen-test)"
+# The library links workers-rs's Socket, which imports `cloudflare:sockets`: Node gets a stub.
+NODE_OPTIONS="--require $ROOT/tests/wasm-shims/cloudflare-modules.cjs" \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown --test wasm  # no --quiet: the runner rejects it
 

@@ -2,7 +2,8 @@
 use worker::Env;
 
 use crate::core::delivery::BACKOFF_BASE_S;
-use crate::core::email::Provider;
+use crate::core::email::{Mailbox, Provider};
+use crate::core::subscribers;
 use crate::core::notify::Channel;
 use crate::core::ssrf::TargetPolicy;
 
@@ -12,15 +13,25 @@ pub const ALERTS_QUEUE: &str = "ALERTS";
 /// Queue names as they appear in a MessageBatch (wrangler.toml `queue =`).
 pub const CHECKS_QUEUE_NAME: &str = "vigil-checks";
 
+/// Cloudflare's public resolver, which answers `application/dns-json` (as Google's does at
+/// `https://dns.google/resolve`).
+pub const DNS_RESOLVER_DEFAULT: &str = "https://cloudflare-dns.com/dns-query";
+
 /// Vars and secrets, with the defaults documented in README.md "Configuration".
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Secret. Until accounts exist, the one API token.
     pub admin_token: Option<String>,
     pub target_policy: TargetPolicy,
+    /// `DNS_RESOLVER_URL`: the DNS-over-HTTPS JSON endpoint DNS monitors ask (a loopback
+    /// fake in tests). Default [`DNS_RESOLVER_DEFAULT`].
+    pub dns_resolver_url: String,
     /// Fetches one consumer invocation keeps open at once (Cloudflare allows 6).
     pub check_concurrency: usize,
     pub recheck_delay_seconds: u32,
+    /// `CHECK_JOBS_PER_MESSAGE`: check jobs a tick packs into one checks-queue message (1-100;
+    /// a message costs 3 queue operations whatever it carries).
+    pub check_jobs_per_message: usize,
     /// `HANDOFF_GRACE_SECONDS`: how long a hand-off through a queue (an incident event to the
     /// alerts consumer, a delivery message, a confirmation re-check) may take before the cron
     /// counts it lost and sends it again (DESIGN.md §6). Tests use a few seconds.
@@ -73,6 +84,27 @@ pub struct AlertConfig {
     /// `TELEGRAM_BASE_URL`, `PAGERDUTY_BASE_URL`, `PUSHOVER_BASE_URL`: the API origin of the
     /// chat and pager providers with a fixed host (a loopback fake in tests).
     channel_base_urls: Vec<(Channel, String)>,
+    /// `SUBSCRIBE_PER_PAGE_PER_HOUR` (30) and `SUBSCRIBE_PER_CLIENT_PER_HOUR` (5): the subscribe
+    /// form's rate limits (`core::subscribers::PER_PAGE`, `PER_CLIENT`).
+    pub subscribe_per_page: u32,
+    pub subscribe_per_client: u32,
+    /// Secret `SUBSCRIPTION_SECRET`: the HMAC key of subscribers' confirmation and unsubscribe
+    /// links (at least 16 bytes). Subscriptions are off without it.
+    subscription_secret: Option<Redacted>,
+}
+
+/// Status page subscriptions (README "Subscriptions"), when everything they need is configured:
+/// the system-wide email provider (`EMAIL_PROVIDER` and its API key), a valid `EMAIL_FROM`, a
+/// `PUBLIC_BASE_URL` for the links (https, or http on localhost) and `SUBSCRIPTION_SECRET`.
+/// Otherwise pages show no form and the subscribe route refuses.
+#[derive(Debug, Clone)]
+pub struct Subscriptions<'a> {
+    pub provider: Provider,
+    pub api_key: &'a str,
+    pub base_url: Option<&'a str>,
+    pub from: Mailbox,
+    pub public_base_url: &'a str,
+    pub secret: &'a [u8],
 }
 
 impl AlertConfig {
@@ -86,6 +118,21 @@ impl AlertConfig {
 
     pub fn email_base_url(&self, provider: Provider) -> Option<&str> {
         self.email_base_urls.iter().find(|(p, _)| *p == provider).map(|(_, u)| u.as_str())
+    }
+
+    /// `None` when subscriptions are not configured (see [`Subscriptions`]).
+    pub fn subscriptions(&self) -> Option<Subscriptions<'_>> {
+        let provider = self.email_provider?;
+        let secret = self.subscription_secret.as_ref().filter(|s| subscribers::secret_ok(&s.0))?;
+        let public_base_url = self.public_base_url.as_deref().filter(|u| subscribers::base_url_ok(u))?;
+        Some(Subscriptions {
+            provider,
+            api_key: self.email_key(provider)?,
+            base_url: self.email_base_url(provider),
+            from: self.email_from.as_deref().and_then(Mailbox::parse)?,
+            public_base_url,
+            secret: secret.0.trim().as_bytes(),
+        })
     }
 }
 
@@ -108,8 +155,10 @@ impl Config {
         Self {
             admin_token: var("ADMIN_TOKEN").filter(|t| !t.is_empty()),
             target_policy: TargetPolicy { allow_private: var("ALLOW_PRIVATE_TARGETS").is_some_and(|v| v.trim() == "true") },
+            dns_resolver_url: var("DNS_RESOLVER_URL").map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).unwrap_or_else(|| DNS_RESOLVER_DEFAULT.to_string()),
             check_concurrency: number("CHECK_CONCURRENCY", 6, (1, 6)) as usize,
             recheck_delay_seconds: number("RECHECK_DELAY_SECONDS", 20, (0, 300)),
+            check_jobs_per_message: number("CHECK_JOBS_PER_MESSAGE", crate::core::dispatch::JOBS_PER_MESSAGE_DEFAULT, (1, 100)) as usize,
             handoff_grace_seconds: number("HANDOFF_GRACE_SECONDS", 120, (1, 3600)),
             test_hooks: var("VIGIL_TEST_HOOKS").is_some_and(|v| v.trim() == "true"),
             raw_retention_days: number("RAW_RETENTION_DAYS", 7, (1, 90)),
@@ -145,6 +194,9 @@ impl Config {
                     .filter(|c| c.default_base_url().is_some())
                     .filter_map(|c| var(&format!("{}_BASE_URL", c.as_str().to_ascii_uppercase())).filter(|u| !u.trim().is_empty()).map(|u| (c, u)))
                     .collect(),
+                subscription_secret: var("SUBSCRIPTION_SECRET").map(Redacted),
+                subscribe_per_page: number("SUBSCRIBE_PER_PAGE_PER_HOUR", subscribers::PER_PAGE.max, (1, 100_000)),
+                subscribe_per_client: number("SUBSCRIBE_PER_CLIENT_PER_HOUR", subscribers::PER_CLIENT.max, (1, 100_000)),
             },
         }
     }

@@ -1,6 +1,8 @@
-//! The checks-queue consumer: run a batch of checks concurrently (bounded by connection slots),
-//! classify, record, and hand incident transitions on. Each message is acked or retried on its
-//! own, so one bad check never replays the others.
+//! The checks-queue consumer: run a batch's check jobs concurrently (bounded by connection
+//! slots), classify, record, and hand incident transitions on. A message carries many jobs
+//! (DESIGN.md §3); a job that fails is sent again on its own and the message is acked, so one
+//! bad check never replays the others. Only if that send fails is the whole message retried,
+//! and then the (monitor, slot) key makes its recorded jobs no-ops.
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -15,11 +17,14 @@ use crate::core::check_log::CheckLine;
 use crate::core::classify::classify;
 use crate::core::incident::{self, Effect, Thresholds};
 use crate::core::monitor::MonitorSpec;
-use crate::core::schedule::{recheck_lost_after, CheckJob, JobKind};
+use crate::core::dispatch::{retry_of, CheckMessage};
+use crate::core::schedule::{recheck_lost_after, CheckJob, JobKind, JOB_MAX_ATTEMPTS};
+use crate::core::status::CheckStatus;
 use crate::core::usage::{Invocation, UsageLine};
 use crate::error::{AppError, Context};
+use crate::hooks;
 use crate::meter;
-use crate::pool::Slots;
+use crate::pool::{HealthyJob, Slots};
 use crate::probe;
 use crate::store::checks::{self, CheckResult, Recheck, Recorded};
 use crate::store::monitors::{self, MonitorRow};
@@ -36,11 +41,14 @@ struct Job<'a> {
     slots: &'a Slots,
 }
 
-pub async fn consume(messages: Vec<Message<CheckJob>>, env: &Env) -> Result<(), AppError> {
+pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<(), AppError> {
     let (started, before) = (clock::now_ms(), meter::now());
     let config = Config::from_env(env);
     let db = env.d1(DB).context("D1 binding")?;
-    let ids: Vec<i64> = messages.iter().map(|m| m.body().monitor_id).collect();
+    // Every job of every message, with the message it came in. (A message the queue delivers
+    // again after a crash is bounded by the queue's own `max_retries`.)
+    let jobs: Vec<(usize, CheckJob)> = messages.iter().enumerate().flat_map(|(i, m)| m.body().jobs().into_iter().map(move |j| (i, j))).collect();
+    let ids: Vec<i64> = jobs.iter().map(|(_, j)| j.monitor_id).collect();
     // One state read for the whole batch, started now and awaited only when a check needs it:
     // checks that carry their config start fetching at once instead of waiting for it.
     let rows: Rows = {
@@ -54,33 +62,72 @@ pub async fn consume(messages: Vec<Message<CheckJob>>, env: &Env) -> Result<(), 
     };
     let slots = Slots::new(concurrency(&db, &config).await);
     let ctx = Job { env, db: &db, config: &config, slots: &slots };
-    let retried = std::cell::Cell::new(0u64);
-    let runs = messages.iter().map(|message| {
-        let (ctx, rows, retried) = (&ctx, rows.clone(), &retried);
+    let runs = jobs.iter().map(|(i, job)| {
+        let (ctx, rows) = (&ctx, rows.clone());
+        // Registered before any check starts, so timed-out monitors are capped from the first fetch.
+        let healthy = (!job.timed_out).then(|| slots.healthy_job());
         async move {
-            match run_job(ctx, message.body().clone(), rows).await {
-                Ok(()) => message.ack(),
-                Err(e) => {
-                    worker::console_error!("check {} failed, will retry: {e:?}", message.body().check_id());
-                    message.retry();
-                    retried.set(retried.get() + 1);
-                }
-            }
+            let result = if ctx.config.test_hooks && hooks::job_fails(job.monitor_id) {
+                Err(AppError::Internal("failed by a test hook".into()))
+            } else {
+                run_job(ctx, job.clone(), rows, healthy).await
+            };
+            (*i, job, result)
         }
     });
-    join_all(runs).await;
+    let outcomes = join_all(runs).await;
+    let mut failed: Vec<Vec<&CheckJob>> = vec![Vec::new(); messages.len()];
+    for (i, job, result) in outcomes {
+        if let Err(e) = result {
+            worker::console_error!("check {} failed (attempt {} of {JOB_MAX_ATTEMPTS}): {e:?}", job.check_id(), job.attempt);
+            failed[i].push(job);
+        }
+    }
+    let mut retried = 0;
+    for (message, failed) in messages.iter().zip(failed) {
+        match retry_alone(&ctx, &failed).await {
+            Ok(_) => message.ack(),
+            Err(e) => {
+                worker::console_error!("re-sending failed checks, retrying their message: {e:?}");
+                message.retry();
+                retried += 1;
+            }
+        }
+    }
     // One line per invocation (DESIGN.md §12): what it cost, and the peak connections the
-    // benchmark reads.
-    let n = messages.len() as u64;
+    // benchmark reads. `checks` counts jobs, `messages` what carried them; the one-job
+    // messages of re-sent jobs are in `queue_messages`.
     meter::log(&UsageLine {
-        checks: n,
-        messages: n,
-        retried: retried.get(),
+        checks: jobs.len() as u64,
+        messages: messages.len() as u64,
+        retried,
         ms: clock::now_ms() - started,
         peak_connections: slots.peak() as u64,
         ..UsageLine::new(Invocation::Consumer, meter::now() - before)
     });
     Ok(())
+}
+
+/// Sends each failed job again on its own with its next attempt number (one-job messages,
+/// so the rest of its message is not replayed); a job out of attempts is logged dead.
+async fn retry_alone(ctx: &Job<'_>, failed: &[&CheckJob]) -> Result<usize, AppError> {
+    let retries: Vec<CheckJob> = failed
+        .iter()
+        .filter_map(|job| {
+            let next = retry_of(job, JOB_MAX_ATTEMPTS);
+            if next.is_none() {
+                worker::console_error!("check {} dead after {JOB_MAX_ATTEMPTS} attempts", job.check_id());
+            }
+            next
+        })
+        .collect();
+    if retries.is_empty() {
+        return Ok(0);
+    }
+    let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
+    let messages: Vec<_> = retries.iter().map(|j| MessageBuilder::new(CheckMessage::One(j.clone())).build()).collect();
+    meter::send_batch(&queue, messages).await.context("re-sending failed checks")?;
+    Ok(retries.len())
 }
 
 /// Fetches held open at once: the admin's `worker_thread` (seed 000's `POST /status/queue`)
@@ -105,7 +152,7 @@ async fn row_of(rows: &Rows<'_>, id: i64) -> Result<Option<MonitorRow>, AppError
     Ok(rows.get(&id).cloned())
 }
 
-async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>) -> Result<(), AppError> {
+async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>, healthy: Option<HealthyJob>) -> Result<(), AppError> {
     let carried = job.spec.as_deref().and_then(|json| serde_json::from_str::<MonitorSpec>(json).ok());
     let spec = match carried {
         Some(spec) => spec,
@@ -117,7 +164,9 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>) -> Result<(), App
     if spec.monitor_type == crate::core::monitor::MonitorType::Heartbeat {
         return Ok(()); // pinged, never probed (a job queued before the monitor became one)
     }
-    let report = probe::run(&spec, ctx.config.target_policy, ctx.slots).await;
+    let slots = if job.timed_out { ctx.slots.capped() } else { ctx.slots.clone() };
+    let report = probe::run(&spec, ctx.config, &slots).await;
+    drop(healthy); // probed: no longer a healthy check waiting for a slot
     let verdict = classify(&spec, &report.outcome);
     if ctx.config.check_log {
         worker::console_log!("{}", CheckLine::new(job.monitor_id, &job.check_id(), job.kind.as_str(), report.attempts, &verdict).render());
@@ -138,11 +187,11 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>) -> Result<(), App
     for _ in 0..STALE_RETRIES {
         let step = incident::step(row.streaks(), effect, thresholds);
         let result = CheckResult { job: &job, started_at: report.started_at, attempts: report.attempts, verdict: &verdict, recheck: step.recheck.then_some(recheck) };
-        match checks::record(ctx.db, &result, &step, row.state_version).await? {
+        match checks::record(ctx.db, &result, &step, &row).await? {
             Recorded::New(events) => {
                 alerts::enqueue(ctx.env, ctx.db, &events, clock::now_ms()).await?;
                 if step.recheck {
-                    send_recheck(ctx, &job, recheck.slot).await?;
+                    send_recheck(ctx, &job, recheck.slot, verdict.status == CheckStatus::Timeout).await?;
                 }
                 return Ok(());
             }
@@ -164,9 +213,9 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>) -> Result<(), App
 /// Pulls the next check forward to confirm a failure (or a recovery) in about a minute. The
 /// record already holds this re-check (`recheck_slot`), so if this message is lost the cron
 /// sends it again (`scheduler::tick`).
-async fn send_recheck(ctx: &Job<'_>, job: &CheckJob, slot: i64) -> Result<(), AppError> {
+async fn send_recheck(ctx: &Job<'_>, job: &CheckJob, slot: i64, timed_out: bool) -> Result<(), AppError> {
     let delay = ctx.config.recheck_delay_seconds;
-    let recheck = CheckJob { monitor_id: job.monitor_id, slot, kind: JobKind::Recheck, spec: job.spec.clone() };
+    let recheck = CheckJob { timed_out, ..CheckJob::new(job.monitor_id, slot, JobKind::Recheck, job.spec.clone()) };
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
-    meter::send(&queue, MessageBuilder::new(recheck).delay_seconds(delay).build()).await.context("sending recheck")
+    meter::send(&queue, MessageBuilder::new(CheckMessage::One(recheck)).delay_seconds(delay).build()).await.context("sending recheck")
 }

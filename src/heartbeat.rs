@@ -131,7 +131,7 @@ pub async fn ping(env: &Env, db: &D1Database, config: &Config, p: Ping<'_>) -> R
 /// Records a heartbeat's check the way the checks consumer records a probed one.
 #[allow(clippy::too_many_arguments)]
 async fn record(env: &Env, db: &D1Database, mut row: MonitorRow, spec: &MonitorSpec, slot: i64, at_ms: EpochMs, f: &Finding, from_sweep: bool) -> Result<(), AppError> {
-    let job = CheckJob { monitor_id: row.id, slot, kind: JobKind::Scheduled, spec: None };
+    let job = CheckJob::new(row.id, slot, JobKind::Scheduled, None);
     let verdict = Verdict {
         status: f.status,
         failure: f.failure.clone(),
@@ -145,7 +145,7 @@ async fn record(env: &Env, db: &D1Database, mut row: MonitorRow, spec: &MonitorS
         let step = incident::step(row.streaks(), effect, thresholds);
         // No confirmation re-checks: a heartbeat cannot be asked again; its grace time is the patience.
         let result = CheckResult { job: &job, started_at: at_ms, attempts: 1, verdict: &verdict, recheck: None };
-        match checks::record(db, &result, &step, row.state_version).await? {
+        match checks::record(db, &result, &step, &row).await? {
             Recorded::New(events) => return alerts::enqueue(env, db, &events, clock::now_ms()).await,
             Recorded::Duplicate => {
                 // This second already has a check (a second finish within it, or a sweep run twice).

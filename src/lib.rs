@@ -3,8 +3,8 @@
 //! ```text
 //!   cron (every minute)                         HTTP (REST API)
 //!         |                                          |
-//!   scheduler: reserve due monitors            routes: one route table
-//!         |  send_batch (100 per call)               |
+//!   scheduler: due monitors by period/phase    routes: one route table
+//!         |  many jobs per message                   |
 //!   [checks queue] --> consumer: probe -> classify -> record (one D1 batch)
 //!                                      |
 //!                                      | incident transition (outbox)
@@ -35,6 +35,7 @@ pub mod entropy;
 pub mod error;
 pub mod heartbeat;
 pub mod history;
+pub mod hooks;
 pub mod http;
 pub mod meter;
 pub mod password;
@@ -47,7 +48,7 @@ pub mod zone;
 
 use worker::{event, Context, Env, Message, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent};
 
-use crate::core::schedule::CheckJob;
+use crate::core::dispatch::CheckMessage;
 use crate::core::usage::{Invocation, UsageLine};
 
 #[event(start)]
@@ -64,7 +65,20 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let (before, started) = (meter::now(), clock::now_ms());
     let dispatched = match scheduler::tick(&env, started).await {
-        Ok(r) => r.dispatched,
+        Ok(r) => {
+            worker::console_log!(
+                "tick {}: {} checks dispatched in {} messages in {} ms (D1 rows read {}, written {}), {} events resent, {} monitors rolled up",
+                r.slot,
+                r.dispatched,
+                r.messages,
+                r.dispatch_ms,
+                r.dispatch_rows_read,
+                r.dispatch_rows_written,
+                r.events_resent,
+                r.rolled_up
+            );
+            r.dispatched
+        }
         Err(e) => {
             worker::console_error!("tick failed: {e:?}");
             0
@@ -78,7 +92,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 #[event(queue)]
 async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> worker::Result<()> {
     let result = if batch.queue() == bindings::CHECKS_QUEUE_NAME {
-        consumer::consume(decode::<CheckJob>(&batch), &env).await
+        consumer::consume(decode::<CheckMessage>(&batch), &env).await
     } else {
         alerts::consume(decode::<alerts::AlertMessage>(&batch), &env).await
     };

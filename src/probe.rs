@@ -1,18 +1,27 @@
-//! The prober: runs one check's HTTP attempts (retries, backoff, redirects, timeout, body cap)
-//! and hands the outcome to the core's classifier. I/O only; every decision is the core's.
+//! The prober: runs one check's attempts (retries, backoff, timeout) and hands the outcome to
+//! the core's classifier. It dispatches on the monitor's type (DESIGN.md §3): an HTTP request
+//! (redirects, body cap), a TCP connection (`connect()`), or a DNS-over-HTTPS query. I/O
+//! only; every decision is the core's.
+use std::pin::pin;
 use std::time::Duration;
 
+use futures::future::{select, Either};
 use url::Url;
-use worker::{AbortSignal, Delay, Request};
+use worker::{AbortSignal, Delay, Request, Socket};
 
+use crate::bindings::Config;
 use crate::clock;
-use crate::core::classify::{needs_body, HttpAnswer, NetworkErrorKind, ProbeOutcome, Refusal, BODY_CAP_BYTES};
-use crate::core::monitor::{HttpMethod, MonitorSpec};
+use crate::core::classify::{reads_body, HttpAnswer, NetworkErrorKind, ProbeOutcome, Refusal, BODY_CAP_BYTES};
+use crate::core::dns;
+use crate::core::monitor::{HttpMethod, MonitorSpec, MonitorType};
 use crate::core::retry;
 use crate::core::ssrf::{self, TargetPolicy, MAX_REDIRECTS};
 use crate::core::time::EpochMs;
 use crate::http;
 use crate::pool::Slots;
+
+/// Largest DNS JSON answer read; a real one is a few hundred bytes.
+const DNS_ANSWER_CAP_BYTES: usize = 64 * 1024;
 
 const USER_AGENT: &str = concat!("vigil/", env!("CARGO_PKG_VERSION"), " (uptime monitor)");
 
@@ -26,7 +35,7 @@ pub struct ProbeReport {
 
 /// Runs a check: attempts until one is final or `retries` are used up. Each attempt holds a
 /// connection slot only while it fetches; backoff sleeps hold none.
-pub async fn run(spec: &MonitorSpec, policy: TargetPolicy, slots: &Slots) -> ProbeReport {
+pub async fn run(spec: &MonitorSpec, config: &Config, slots: &Slots) -> ProbeReport {
     let mut attempts = 0;
     let mut started_at = None;
     loop {
@@ -34,7 +43,7 @@ pub async fn run(spec: &MonitorSpec, policy: TargetPolicy, slots: &Slots) -> Pro
         let outcome = {
             let _slot = slots.acquire().await;
             started_at.get_or_insert_with(clock::now_ms);
-            attempt(spec, policy).await
+            attempt(spec, config).await
         };
         if attempts > spec.retries || !retry::should_retry(spec, &outcome) {
             return ProbeReport { outcome, attempts, started_at: started_at.unwrap_or_else(clock::now_ms) };
@@ -46,8 +55,93 @@ pub async fn run(spec: &MonitorSpec, policy: TargetPolicy, slots: &Slots) -> Pro
     }
 }
 
-/// One attempt under one deadline that covers every redirect hop and the body read.
-async fn attempt(spec: &MonitorSpec, policy: TargetPolicy) -> ProbeOutcome {
+/// One attempt of the monitor's type.
+async fn attempt(spec: &MonitorSpec, config: &Config) -> ProbeOutcome {
+    match spec.monitor_type {
+        MonitorType::Http => http_attempt(spec, config.target_policy).await,
+        MonitorType::Tcp => tcp_attempt(spec, config.target_policy).await,
+        MonitorType::Dns => dns_attempt(spec, &config.dns_resolver_url).await,
+        // Pushed, never probed: the scheduler does not queue them.
+        MonitorType::Heartbeat => ProbeOutcome::Refused { kind: Refusal::InvalidRequest, reason: "heartbeat monitors are pinged, not probed".into() },
+    }
+}
+
+/// Opens a TCP connection with Workers' `connect()` and closes it at once: UP when it opens
+/// within the timeout, the latency being the time to open. Nothing is sent.
+async fn tcp_attempt(spec: &MonitorSpec, policy: TargetPolicy) -> ProbeOutcome {
+    let (host, port) = match ssrf::check_tcp_target(&spec.url, policy) {
+        Ok(target) => target,
+        Err(e) => return ProbeOutcome::Refused { kind: Refusal::Target, reason: e.to_string() },
+    };
+    let timeout_ms = spec.timeout_seconds * 1000;
+    let start = clock::now_ms();
+    // An outgoing connection, billed and limited like a fetch (DESIGN.md §12).
+    crate::meter::subrequest();
+    let mut socket = match Socket::builder().connect(host, port) {
+        Ok(socket) => socket,
+        Err(e) => return network_error(e),
+    };
+    let opened = {
+        let opened = pin!(socket.opened());
+        let deadline = pin!(Delay::from(Duration::from_millis(timeout_ms.into())));
+        match select(opened, deadline).await {
+            Either::Left((result, _)) => Some(result.map(|_| (clock::now_ms() - start).max(0) as u32)),
+            Either::Right(_) => None,
+        }
+    };
+    // Closed whatever happened: a socket still connecting is abandoned, not left to linger.
+    let _ = socket.close().await;
+    match opened {
+        None => ProbeOutcome::Timeout { after_ms: timeout_ms },
+        Some(Ok(latency_ms)) => ProbeOutcome::Connected { latency_ms },
+        Some(Err(e)) => network_error(e),
+    }
+}
+
+fn network_error(e: worker::Error) -> ProbeOutcome {
+    let message = e.to_string();
+    ProbeOutcome::NetworkError { kind: NetworkErrorKind::from_message(&message), message }
+}
+
+/// Asks the DNS-over-HTTPS resolver (`DNS_RESOLVER_URL`, JSON API) for the monitor's name and
+/// record type. The resolver is the operator's choice, not the user's, so it is not judged by
+/// the SSRF guard; the monitor's hostname is only a query parameter.
+async fn dns_attempt(spec: &MonitorSpec, resolver: &str) -> ProbeOutcome {
+    let mut url = match Url::parse(resolver.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => url,
+        _ => return ProbeOutcome::ResolverFailed { reason: format!("DNS_RESOLVER_URL {resolver:?} is not an http(s) URL") },
+    };
+    url.query_pairs_mut().append_pair("name", spec.hostname.as_deref().unwrap_or_default()).append_pair("type", spec.dns_record_type().as_str());
+    let timeout_ms = spec.timeout_seconds * 1000;
+    let ask = |signal: AbortSignal| async move {
+        let start = clock::now_ms();
+        let request = http::request("GET", url.as_str(), [("accept", "application/dns-json"), ("user-agent", USER_AGENT)], None);
+        let mut response = match request {
+            Ok(r) => match http::fetch(r, &signal).await {
+                Ok(response) => response,
+                Err(e) => return ProbeOutcome::ResolverFailed { reason: format!("could not reach the resolver: {e}") },
+            },
+            Err(e) => return ProbeOutcome::ResolverFailed { reason: format!("could not build the resolver request: {e}") },
+        };
+        let latency_ms = (clock::now_ms() - start).max(0) as u32;
+        let status = response.status_code();
+        let body = String::from_utf8_lossy(&http::read_capped(&mut response, DNS_ANSWER_CAP_BYTES).await).into_owned();
+        if status != 200 {
+            return ProbeOutcome::ResolverFailed { reason: format!("the resolver answered status {status}") };
+        }
+        match dns::parse_reply(&body, latency_ms) {
+            Ok(reply) => ProbeOutcome::Resolved(reply),
+            Err(reason) => ProbeOutcome::ResolverFailed { reason },
+        }
+    };
+    match http::within(timeout_ms.into(), ask).await {
+        Some(outcome) => outcome,
+        None => ProbeOutcome::Timeout { after_ms: timeout_ms },
+    }
+}
+
+/// One HTTP attempt under one deadline that covers every redirect hop and the body read.
+async fn http_attempt(spec: &MonitorSpec, policy: TargetPolicy) -> ProbeOutcome {
     // Fetch the URL as parsed and judged by the guard, never the raw text.
     let url = match ssrf::check_target(&spec.url, policy) {
         Ok(url) => url,
@@ -98,8 +192,8 @@ async fn follow(spec: &MonitorSpec, policy: TargetPolicy, mut url: Url, signal: 
             }
             continue;
         }
-        let headers = response.headers().entries().map(|(n, v)| (n.to_ascii_lowercase(), v)).collect();
-        let body = if needs_body(spec, status) {
+        let headers: Vec<(String, String)> = response.headers().entries().map(|(n, v)| (n.to_ascii_lowercase(), v)).collect();
+        let body = if reads_body(spec, status, &headers) {
             String::from_utf8_lossy(&http::read_capped(&mut response, BODY_CAP_BYTES).await).into_owned()
         } else {
             http::discard_body(&mut response);

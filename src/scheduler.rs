@@ -1,88 +1,266 @@
-//! The cron tick: reserve due monitors, fan them out to the checks queue, and find again the
-//! hand-offs a crash or a lost queue message left behind (DESIGN.md §6): incident events the
-//! alerts consumer never recorded, and confirmation re-checks that never ran.
-use worker::{D1Database, Env, MessageBuilder};
+//! The cron tick (DESIGN.md §3): dispatch first, upkeep after. Dispatch sends the monitors
+//! waiting for their first check (new, edited, resumed) and those the schedule makes due this
+//! minute, packed many jobs per checks-queue message, writing no row per monitor: one claim row
+//! per tick guards against a second dispatch. Upkeep then finds again the hand-offs a crash or a
+//! lost queue message left behind (DESIGN.md §6), sweeps alerts and rolls up history; none of it
+//! can hold back or fail the dispatch before it.
+use std::collections::BTreeSet;
+
+use worker::{D1Database, Env, MessageBuilder, Queue};
 
 use crate::alerts;
 use crate::bindings::{Config, CHECKS_QUEUE, DB};
+use crate::clock;
+use crate::core::dispatch::{pack, send_groups, CheckMessage, PackedJob, SEND_BATCH_MESSAGES_MAX};
+use crate::core::schedule::{due_phases, minute_of, plan_tick, tick_slot, CheckJob, JobKind, TickPlan, CLAIM_LEASE_MS};
 use crate::heartbeat;
-use crate::history;
-use crate::core::schedule::{tick_slot, CheckJob, JobKind, SEND_BATCH_MAX};
 use crate::core::time::EpochMs;
 use crate::error::{AppError, Context};
-use crate::store::{checks, monitors, settings};
-use crate::clock;
+use crate::history;
+use crate::hooks;
+use crate::store::monitors::{self, MonitorRow, Position};
+use crate::store::ticks::{self, Claim};
+use crate::store::{checks, settings};
+
+/// Rows per due-monitor page, and new or edited monitors taken per tick (the rest wait a tick).
+const DUE_PAGE: u32 = 1000;
+const PENDING_MAX: u32 = 5000;
 
 #[derive(Debug, Default)]
 pub struct TickReport {
     pub slot: i64,
+    /// Check jobs sent: new or edited monitors plus scheduled ones.
     pub dispatched: usize,
+    /// Checks-queue messages they went in.
+    pub messages: usize,
+    /// Milliseconds from the tick's start to the end of dispatch.
+    pub dispatch_ms: i64,
+    /// D1 rows the dispatch read and wrote (upkeep's are in the tick's usage line only).
+    pub dispatch_rows_read: u64,
+    pub dispatch_rows_written: u64,
     pub events_resent: usize,
     pub rolled_up: usize,
 }
 
 pub async fn tick(env: &Env, now: EpochMs) -> Result<TickReport, AppError> {
     let db = env.d1(DB).context("D1 binding")?;
-    let slot = tick_slot(now);
-    let due = monitors::reserve_due(&db, slot).await?;
-    let jobs = due
-        .iter()
-        .map(|row| Ok(CheckJob { monitor_id: row.id, slot, kind: JobKind::Scheduled, spec: Some(row.spec_json()?) }))
-        .collect::<Result<Vec<_>, AppError>>()?;
-    let dispatched = dispatch(env, &db, jobs, slot).await?;
     let config = Config::from_env(env);
-    // Heartbeat monitors are never dispatched (reserve_due leaves them out): their overdue
-    // deadlines are found here in one indexed query, after the checks went out.
+    let slot = tick_slot(now);
+    let sender = Sender { queue: env.queue(CHECKS_QUEUE).context("checks queue binding")?, jobs_per_message: config.check_jobs_per_message };
+    let mut report = TickReport { slot, ..TickReport::default() };
+    let before = crate::meter::now();
+
+    // Dispatch. A failure of one part is logged and returned at the end, after upkeep.
+    let mut failed: Option<AppError> = None;
+    let pending = dispatch_pending(&db, &sender, slot, now).await.unwrap_or_else(|e| {
+        worker::console_error!("dispatching new monitors: {e:?}");
+        failed.get_or_insert(e);
+        Sent::default()
+    });
+    let scheduled = dispatch_schedule(&db, &sender, slot, now, &pending.ids).await.unwrap_or_else(|e| {
+        worker::console_error!("dispatching tick {slot}: {e:?}");
+        failed.get_or_insert(e);
+        Sent::default()
+    });
+    report.dispatched = pending.ids.len() + scheduled.ids.len();
+    report.messages = pending.messages + scheduled.messages;
+    report.dispatch_ms = clock::now_ms() - now;
+    let used = crate::meter::now() - before;
+    (report.dispatch_rows_read, report.dispatch_rows_written) = (used.d1_rows_read, used.d1_rows_written);
+
+    // Upkeep, each step on its own: its failure is logged, never returned.
+    // Heartbeat monitors are never dispatched (period 0): their overdue deadlines are found here
+    // in one indexed query, after the checks went out.
     if let Err(e) = heartbeat::upkeep(env, &db, &config, now).await {
         worker::console_error!("heartbeat sweep: {e:?}");
     }
     let grace_s = config.handoff_grace_seconds;
-    let events_resent = alerts::resend_unreceived(env, &db, now, i64::from(grace_s) * 1000).await?;
-    if let Err(e) = resend_lost_rechecks(env, &db, now, grace_s).await {
+    if let Err(e) = resend_lost_rechecks(&sender, &db, now, grace_s).await {
         worker::console_error!("lost rechecks: {e:?}");
     }
-    // Alert upkeep (maintenance releases, lost sends) is logged, not returned, for the same reason.
+    report.events_resent = alerts::resend_unreceived(env, &db, now, i64::from(grace_s) * 1000).await.unwrap_or_else(|e| {
+        worker::console_error!("unreceived events: {e:?}");
+        0
+    });
     if let Err(e) = alerts::sweep(env, &db, now).await {
         worker::console_error!("alerts sweep: {e:?}");
     }
-    // History upkeep must not hold back the checks above: its failure is logged, not returned.
-    let rolled_up = history::upkeep(&db, &config, now).await.unwrap_or_else(|e| {
+    report.rolled_up = history::upkeep(&db, &config, now).await.unwrap_or_else(|e| {
         worker::console_error!("history upkeep: {e:?}");
         0
     });
     // What `GET /status/queue` reports as the last tick: one row written per tick.
-    if let Err(e) = settings::record_tick(&db, now, slot, dispatched, clock::now_ms() - now).await {
+    if let Err(e) = settings::record_tick(&db, now, slot, report.dispatched, clock::now_ms() - now).await {
         worker::console_error!("recording the tick: {e:?}");
     }
-    Ok(TickReport { slot, dispatched, events_resent, rolled_up })
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+/// What a dispatch step sent.
+#[derive(Debug, Default)]
+struct Sent {
+    ids: BTreeSet<i64>,
+    messages: usize,
+}
+
+/// Monitors created, edited or resumed since the last tick: checked now at this tick's slot,
+/// with their phase fixed on this minute (one UPDATE ... RETURNING takes them, so two ticks
+/// never both do). Those whose send fails are made pending again.
+async fn dispatch_pending(db: &D1Database, sender: &Sender, slot: i64, now: EpochMs) -> Result<Sent, AppError> {
+    let rows = monitors::take_pending(db, minute_of(slot), PENDING_MAX).await?;
+    if rows.is_empty() {
+        return Ok(Sent::default());
+    }
+    let jobs = jobs_of(&rows, &BTreeSet::new());
+    let mut sent = Sent::default();
+    for (n, messages) in sender.sends(slot, &jobs).into_iter().enumerate() {
+        if let Err(e) = sender.send(&messages.messages).await {
+            let unsent: Vec<i64> = jobs[messages.first_job..].iter().map(|(_, j)| j.monitor_id).collect();
+            monitors::restore_pending(db, &unsent, now).await?;
+            return Err(AppError::Internal(format!("sending new monitors' checks (send {n}): {e:?}")));
+        }
+        sent.messages += messages.messages.len();
+        sent.ids.extend(jobs[messages.first_job..messages.end_job].iter().map(|(_, j)| j.monitor_id));
+    }
+    Ok(sent)
+}
+
+/// The schedule's monitors due this minute (DESIGN.md §3). The claim decides whether this tick
+/// dispatches at all and over which window of minutes; progress is written to it after each
+/// `send_batch` but the last, so a failure here is finished by the next tick from that point.
+async fn dispatch_schedule(db: &D1Database, sender: &Sender, slot: i64, now: EpochMs, skip: &BTreeSet<i64>) -> Result<Sent, AppError> {
+    let recent: Vec<Claim> = ticks::recent(db).await?;
+    let states: Vec<_> = recent.iter().map(Claim::state).collect();
+    let claim = match plan_tick(slot, now, &states) {
+        TickPlan::Nothing => None,
+        TickPlan::Claim { window } => ticks::claim(db, slot, window, now, now + CLAIM_LEASE_MS).await?,
+        TickPlan::TakeOver => ticks::take_over(db, slot, now, now + CLAIM_LEASE_MS).await?,
+    };
+    let Some(claim) = claim else { return Ok(Sent::default()) }; // another tick has it
+    let rows = due_rows(db, &claim).await?;
+    let jobs = jobs_of(&rows, skip);
+    let sends = sender.sends(claim.slot, &jobs);
+    let mut sent = Sent::default();
+    let mut cursor = claim.cursor();
+    let last = sends.len().saturating_sub(1);
+    for (n, group) in sends.iter().enumerate() {
+        if let Err(e) = sender.send(&group.messages).await {
+            // Give the claim up at once (lease 0): the next tick takes it over from `cursor`.
+            ticks::advance(db, &claim, cursor, 0, None, 0).await?;
+            return Err(AppError::Internal(format!("sending tick {} (send {n} of {}): {e:?}", claim.slot, sends.len())));
+        }
+        sent.messages += group.messages.len();
+        sent.ids.extend(jobs[group.first_job..group.end_job].iter().map(|(_, j)| j.monitor_id));
+        cursor = jobs[group.end_job - 1].0;
+        if n < last && !ticks::advance(db, &claim, cursor, group.end_job - group.first_job, None, now + CLAIM_LEASE_MS).await? {
+            return Err(AppError::Internal(format!("tick {}: claim taken over while dispatching", claim.slot)));
+        }
+    }
+    let end = rows.last().map_or(cursor, MonitorRow::position).max(cursor);
+    let last_group = sends.last().map_or(0, |g| g.end_job - g.first_job);
+    ticks::advance(db, &claim, end, last_group, Some(clock::now_ms()), 0).await?;
+    Ok(sent)
+}
+
+/// The claim's due monitors after its cursor, in dispatch order: for each period, the phases
+/// its window makes due, page by page. Reads only the index entries and rows of due monitors,
+/// plus one index entry per distinct period.
+async fn due_rows(db: &D1Database, claim: &Claim) -> Result<Vec<MonitorRow>, AppError> {
+    let minute = minute_of(claim.slot);
+    let cursor = claim.cursor();
+    let mut rows = Vec::new();
+    for period in monitors::due_periods(db).await? {
+        if period < cursor.period {
+            continue;
+        }
+        for range in due_phases(minute, claim.window_ticks, period) {
+            let mut after = if cursor.period == period { cursor } else { Position { period, phase: -1, id: 0 } };
+            loop {
+                let page = monitors::due_page(db, period, range, after, DUE_PAGE).await?;
+                let full = page.len() == DUE_PAGE as usize;
+                if let Some(last) = page.last() {
+                    after = last.position();
+                }
+                rows.extend(page);
+                if !full {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Each row's job with its dispatch position; a row whose config cannot be read is logged and
+/// skipped (it cannot be checked until it is fixed), as are rows in `skip`.
+fn jobs_of(rows: &[MonitorRow], skip: &BTreeSet<i64>) -> Vec<(Position, PackedJob)> {
+    rows.iter()
+        .filter(|r| !skip.contains(&r.id))
+        .filter_map(|r| match r.spec_json() {
+            Ok(spec) => Some((r.position(), PackedJob { monitor_id: r.id, spec: Some(spec), timed_out: r.status.as_deref() == Some("TIMEOUT") })),
+            Err(e) => {
+                worker::console_error!("monitor {} cannot be checked: {e:?}", r.id);
+                None
+            }
+        })
+        .collect()
+}
+
+/// Packs and sends check jobs to the checks queue.
+struct Sender {
+    queue: Queue,
+    jobs_per_message: usize,
+}
+
+/// One `send_batch` call: its messages and the jobs (by index) they carry.
+struct Send {
+    messages: Vec<CheckMessage>,
+    first_job: usize,
+    end_job: usize,
+}
+
+impl Sender {
+    /// The `send_batch` calls for these jobs of one slot, in order.
+    fn sends(&self, slot: i64, jobs: &[(Position, PackedJob)]) -> Vec<Send> {
+        let per_message = hooks::jobs_per_message().unwrap_or(self.jobs_per_message);
+        let packed = pack(slot, JobKind::Scheduled, jobs.iter().map(|(_, j)| j.clone()).collect(), per_message);
+        let messages: Vec<CheckMessage> = packed.into_iter().map(CheckMessage::Packed).collect();
+        let sizes: Vec<usize> = messages.iter().map(CheckMessage::bytes).collect();
+        let per_send = hooks::messages_per_send().unwrap_or(SEND_BATCH_MESSAGES_MAX);
+        let mut first_job = 0;
+        send_groups(&sizes, per_send)
+            .into_iter()
+            .map(|range| {
+                let group: Vec<CheckMessage> = messages[range].to_vec();
+                let count: usize = group.iter().map(|m| m.jobs().len()).sum();
+                let send = Send { messages: group, first_job, end_job: first_job + count };
+                first_job += count;
+                send
+            })
+            .collect()
+    }
+
+    async fn send(&self, messages: &[CheckMessage]) -> Result<(), AppError> {
+        if hooks::send_fails() {
+            return Err(AppError::Internal("send_batch failed (test hook)".into()));
+        }
+        let batch: Vec<_> = messages.iter().map(|m| MessageBuilder::new(m.clone()).build()).collect();
+        crate::meter::send_batch(&self.queue, batch).await.context("sending check jobs")
+    }
 }
 
 /// Re-checks recorded as asked for but never run (their delayed message died with the process
 /// or on the queue): sent again with their own slot, so a late original records nothing twice.
-async fn resend_lost_rechecks(env: &Env, db: &D1Database, now: EpochMs, grace_s: u32) -> Result<usize, AppError> {
+async fn resend_lost_rechecks(sender: &Sender, db: &D1Database, now: EpochMs, grace_s: u32) -> Result<usize, AppError> {
     let lost = checks::lost_rechecks(db, now.div_euclid(1000), i64::from(grace_s)).await?;
     if lost.is_empty() {
         return Ok(0);
     }
     worker::console_log!("resending {} lost re-checks", lost.len());
-    let queue = env.queue(CHECKS_QUEUE).context("checks queue binding")?;
-    let messages: Vec<_> = lost.iter().map(|&(monitor_id, slot)| MessageBuilder::new(CheckJob { monitor_id, slot, kind: JobKind::Recheck, spec: None }).build()).collect();
-    crate::meter::send_batch(&queue, messages).await.context("resending lost rechecks")?;
+    let messages: Vec<_> = lost.iter().map(|&(monitor_id, slot)| MessageBuilder::new(CheckMessage::One(CheckJob::new(monitor_id, slot, JobKind::Recheck, None))).build()).collect();
+    crate::meter::send_batch(&sender.queue, messages).await.context("resending lost rechecks")?;
     Ok(lost.len())
-}
-
-/// Sends one job per monitor, 100 per `send_batch`. If a send fails, the monitors of that
-/// chunk and after are made due again, so the next tick retries them instead of skipping an
-/// interval.
-async fn dispatch(env: &Env, db: &D1Database, jobs: Vec<CheckJob>, slot: i64) -> Result<usize, AppError> {
-    let queue = env.queue(CHECKS_QUEUE).context("checks queue binding")?;
-    for (n, chunk) in jobs.chunks(SEND_BATCH_MAX).enumerate() {
-        let messages: Vec<_> = chunk.iter().map(|job| MessageBuilder::new(job.clone()).build()).collect();
-        if let Err(e) = crate::meter::send_batch(&queue, messages).await {
-            let undispatched: Vec<i64> = jobs[n * SEND_BATCH_MAX..].iter().map(|j| j.monitor_id).collect();
-            monitors::make_due(db, &undispatched, slot).await?;
-            return Err(AppError::Internal(format!("sending checks: {e}")));
-        }
-    }
-    Ok(jobs.len())
 }

@@ -4,7 +4,7 @@
 use worker::{D1Database, Env};
 
 use super::enqueue_sends;
-use crate::bindings::AlertConfig;
+use crate::bindings::{AlertConfig, Config};
 use crate::core::delivery::Outcome;
 use crate::core::email;
 use crate::core::failure::FailureKind;
@@ -13,11 +13,12 @@ use crate::core::status::CheckStatus;
 use crate::core::time::{parse_iso, EpochMs};
 use crate::core::webhook::{self, CheckInfo, EventInfo, EventKind, IncidentInfo, MonitorInfo, ProjectInfo};
 use crate::entropy;
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 use crate::store::alerts::{self as store, EventContext};
 use crate::store::checks::{EventRef, IncidentEvent};
 use crate::store::deliveries::{self, Attempt, NewSend, SendRef};
 use crate::store::endpoints::EndpointRow;
+use crate::store::subscribers::SubscriberSendRef;
 use crate::store::{endpoints, incidents};
 
 fn kind(ctx: &EventContext) -> EventKind {
@@ -125,7 +126,8 @@ pub(super) fn render(kind: Kind, info: &EventInfo, config: &AlertConfig, event_a
 
 /// One incident event: find the endpoints that want it, create their sends (once), enqueue
 /// the new ones. Inside a maintenance window the event is held instead (see `sweep`).
-pub async fn fan_out(env: &Env, db: &D1Database, config: &AlertConfig, e: &EventRef, now: EpochMs) -> Result<usize, AppError> {
+pub async fn fan_out(env: &Env, db: &D1Database, full: &Config, e: &EventRef, now: EpochMs) -> Result<usize, AppError> {
+    let config = &full.alerts;
     incidents::mark_received(db, e).await?;
     let Some(ctx) = store::event_context(db, e, now).await? else {
         return Ok(0); // the monitor (and its incidents) was deleted meanwhile
@@ -144,10 +146,20 @@ pub async fn fan_out(env: &Env, db: &D1Database, config: &AlertConfig, e: &Event
     if ctx.released_at.is_some() {
         worker::console_log!("alert {message_id}: released after its maintenance window");
     }
-    // The event is handed over exactly when its sends exist: one batch.
-    let created = deliveries::create(db, &sends, now, Some(incidents::received_stmt(db, e, now)?)).await?;
-    let n = created.len();
+    // The event is handed over exactly when its sends exist, the status page subscribers'
+    // included: one batch.
+    let mut also = vec![incidents::received_stmt(db, e, now)?];
+    let subscribers = super::subscribers::for_incident(db, full, &ctx, e.event, now)?;
+    let to_subscribers = !subscribers.is_empty();
+    also.extend(subscribers);
+    let (created, rest) = deliveries::create_with(db, &sends, now, also).await?;
+    let subscriber_sends = match rest.last().filter(|_| to_subscribers) {
+        Some(r) => r.results::<SubscriberSendRef>().context("reading subscriber sends")?,
+        None => Vec::new(),
+    };
+    let n = created.len() + subscriber_sends.len();
     enqueue_sends(env, created).await?;
+    super::subscribers::enqueue_sends(env, subscriber_sends).await?;
     Ok(n)
 }
 

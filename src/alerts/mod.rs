@@ -33,11 +33,13 @@ use crate::error::{AppError, Context};
 use crate::store::checks::EventRef;
 use crate::store::deliveries::SendRef;
 use crate::store::incidents;
+use crate::store::subscribers::{SubscriberEventRef, SubscriberSendRef};
 
 mod channels;
 mod fan_out;
 mod reminders;
 mod send;
+pub mod subscribers;
 mod sweep;
 
 pub use fan_out::send_test;
@@ -54,6 +56,10 @@ const SEND_CONCURRENCY: usize = 6;
 pub enum AlertMessage {
     Send(SendRef),
     Event(EventRef),
+    /// A status page subscriber's email (`{message_id, subscriber_id}`).
+    Subscriber(SubscriberSendRef),
+    /// A posted update for status page subscribers (`{subscriber_event}`).
+    SubscriberEvent(SubscriberEventRef),
 }
 
 /// Hands events to the alerts queue, then marks them enqueued. An event counts as handed over
@@ -119,8 +125,10 @@ pub async fn consume(messages: Vec<Message<AlertMessage>>, env: &Env) -> Result<
             async move {
                 let now = clock::now_ms();
                 let result = match message.body() {
-                    AlertMessage::Event(e) => fan_out::fan_out(env, db, &config.alerts, e, now).await.map(|_| Next::Ack),
+                    AlertMessage::Event(e) => fan_out::fan_out(env, db, config, e, now).await.map(|_| Next::Ack),
                     AlertMessage::Send(s) => send::deliver(db, config, s, now).await.map(|(next, _)| next),
+                    AlertMessage::Subscriber(s) => subscribers::deliver(db, config, s, now).await.map(|(next, _)| next),
+                    AlertMessage::SubscriberEvent(e) => subscribers::fan_out_update(env, db, config, e, now).await.map(|_| Next::Ack),
                 };
                 match result {
                     Ok(Next::Ack) => message.ack(),

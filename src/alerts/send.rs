@@ -24,7 +24,7 @@ use crate::store::endpoints::{self, EndpointRow};
 /// How long a claimed send stays with its sender beyond the request timeout: time to record
 /// the answer (one D1 batch). A sender that dies holding the claim delays the send by this
 /// much; one still recording when it ends would let a second sender repeat the attempt.
-const LEASE_MARGIN_MS: i64 = 30_000;
+pub(super) const LEASE_MARGIN_MS: i64 = 30_000;
 /// How much of a chat or pager answer is read: their JSON answers are small.
 const ANSWER_KEEP: usize = 16 * 1024;
 
@@ -112,13 +112,13 @@ async fn incident_open(db: &D1Database, incident_id: Option<i64>) -> Result<bool
 }
 
 /// A request ready to fetch, and the policy its answer is read by.
-struct Outgoing {
-    url: String,
-    headers: Vec<(String, String)>,
-    body: String,
-    policy: Policy,
+pub(super) struct Outgoing {
+    pub(super) url: String,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) body: String,
+    pub(super) policy: Policy,
     /// Chat and pager kinds: their answers are read with the body (`notify::settle`).
-    channel: Option<Channel>,
+    pub(super) channel: Option<Channel>,
 }
 
 /// Builds the request for an attempt; `Err` says why nothing can be sent (never a secret).
@@ -163,19 +163,25 @@ fn prepare(endpoint: &EndpointRow, send: &ClaimedSend, config: &Config, now: Epo
 }
 
 #[derive(Deserialize)]
-struct StoredEmail {
-    subject: String,
-    text: String,
-    html: String,
-    category: String,
+pub(super) struct StoredEmail {
+    pub(super) subject: String,
+    pub(super) text: String,
+    pub(super) html: String,
+    pub(super) category: String,
+}
+
+impl StoredEmail {
+    pub(super) fn content(self) -> EmailContent {
+        EmailContent { subject: self.subject, text: self.text, html: self.html, category: self.category }
+    }
 }
 
 /// What came back from one request, as logged.
-struct Reply {
+pub(super) struct Reply {
     received: Received,
     /// The delivery row's error text (none for a 2xx).
-    error: Option<String>,
-    latency_ms: i64,
+    pub(super) error: Option<String>,
+    pub(super) latency_ms: i64,
     /// The start of the answer's body, for channels whose answers say more there (Discord's
     /// and Telegram's waits and error codes); empty otherwise.
     body: String,
@@ -188,7 +194,7 @@ enum Received {
 }
 
 impl Reply {
-    fn answer(&self) -> Answer<'_> {
+    pub(super) fn answer(&self) -> Answer<'_> {
         match &self.received {
             Received::Status { code, retry_after } => Answer::Status { code: *code, retry_after: retry_after.as_deref() },
             Received::NetworkError => Answer::NetworkError,
@@ -196,7 +202,7 @@ impl Reply {
         }
     }
 
-    fn status(&self) -> Option<u16> {
+    pub(super) fn status(&self) -> Option<u16> {
         match self.received {
             Received::Status { code, .. } => Some(code),
             _ => None,
@@ -219,7 +225,7 @@ fn scrub(text: String, request: &Outgoing) -> String {
 /// as not delivered. For webhooks and email the answer's body is cancelled unread: the status
 /// decides, and recording it at once keeps short the window in which a crash makes the send go
 /// out twice (README "Delivery guarantees"). Chat and pager answers are read up to 16 KiB.
-async fn send(request: &Outgoing, timeout_seconds: u32) -> Reply {
+pub(super) async fn send(request: &Outgoing, timeout_seconds: u32) -> Reply {
     let start = clock::now_ms();
     let headers = request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let req = match http::request("POST", &request.url, headers, Some(&request.body)) {

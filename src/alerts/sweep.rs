@@ -36,7 +36,7 @@ pub struct FlushReport {
 pub async fn flush(env: &Env, db: &D1Database, config: &Config, owner: i64, now: EpochMs) -> Result<FlushReport, AppError> {
     let mut report = FlushReport::default();
     for e in &incidents::unreceived_of_owner(db, owner, 100).await? {
-        fan_out::fan_out(env, db, &config.alerts, e, now).await?;
+        fan_out::fan_out(env, db, config, e, now).await?;
         report.events_fanned_out += 1;
     }
     for s in &deliveries::due_emails_of_owner(db, owner, clock::now_ms(), FLUSH_MAX).await? {
@@ -75,5 +75,13 @@ pub async fn sweep(env: &Env, db: &D1Database, now: EpochMs) -> Result<(usize, u
     if let Err(e) = reminders::remind(env, db, &config.alerts, now).await {
         worker::console_error!("alert reminders: {e:?}");
     }
+    // Status page subscribers: held updates released, lost hand-offs resent.
+    let resent = resent + match super::subscribers::sweep(env, db, &config, now).await {
+        Ok(n) => n,
+        Err(e) => {
+            worker::console_error!("subscriber sweep: {e:?}");
+            0
+        }
+    };
     Ok((released.len(), resent))
 }

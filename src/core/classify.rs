@@ -2,6 +2,9 @@
 //! reason (DESIGN.md §3). A failed check is data, not an error: every outcome, from a DNS
 //! failure to a missing keyword, lands here and leaves with a status, a kind code branches on,
 //! and a `failure_type` a person can read.
+use super::assertion::{self, Subject};
+use super::dns::{self, DnsReply};
+use super::edge;
 use super::failure::{Failure, FailureKind};
 use super::monitor::MonitorSpec;
 use super::status::CheckStatus;
@@ -98,6 +101,13 @@ pub enum ProbeOutcome {
     /// The probe refused to go on: a forbidden target, too many redirects, a bad request.
     Refused { kind: Refusal, reason: String },
     Response(HttpAnswer),
+    /// A TCP monitor's connection opened, after this long.
+    Connected { latency_ms: u32 },
+    /// A DNS monitor's resolver answered (whatever the RCODE).
+    Resolved(DnsReply),
+    /// A DNS monitor's resolver answered, but not with a DNS answer (an HTTP error status, a
+    /// body that is not DNS JSON).
+    ResolverFailed { reason: String },
 }
 
 /// The classifier's conclusion: the columns of a check row.
@@ -157,7 +167,16 @@ const CHALLENGE_STATUSES: &[u16] = &[403, 429, 503];
 /// Whether the probe must read the body of an answer with `status` for `spec`. Reading bodies
 /// costs time and memory, so only when a rule will look at it.
 pub fn needs_body(spec: &MonitorSpec, status: u16) -> bool {
-    spec.body_contains.is_some() || spec.bot_protection_string.is_some() || CHALLENGE_STATUSES.contains(&status)
+    spec.body_contains.is_some()
+        || spec.bot_protection_string.is_some()
+        || CHALLENGE_STATUSES.contains(&status)
+        || assertion::reads_body(&spec.assertions)
+}
+
+/// [`needs_body`], or an answer that Cloudflare's edge may have written itself (its 1xxx code
+/// is in the body): what the probe asks once it has the status and headers.
+pub fn reads_body(spec: &MonitorSpec, status: u16, headers: &[(String, String)]) -> bool {
+    needs_body(spec, status) || edge::from_edge(status, headers)
 }
 
 /// Finds a bot wall in an answer: the configured string, a marker header, or a challenge page.
@@ -187,8 +206,20 @@ fn codes(list: &[u16]) -> String {
     format!("[{}]", items.join(","))
 }
 
-/// The ordered classifier: TIMEOUT > BOT_DETECTED > status (and network errors) >
-/// body_contains > UP (+ slow). The first rule that matches decides.
+/// UP, marked slow when over `expected_response_time_ms`.
+fn up(spec: &MonitorSpec, http_status: Option<u16>, latency_ms: u32) -> Verdict {
+    Verdict {
+        status: CheckStatus::Up,
+        failure: None,
+        slow: spec.expected_response_time_ms.is_some_and(|limit| latency_ms > limit),
+        http_status,
+        latency_ms: Some(latency_ms),
+    }
+}
+
+/// The ordered classifier: TIMEOUT > BOT_DETECTED > Cloudflare edge error > status (and
+/// network errors) > body_contains > assertions > UP (+ slow). The first rule that matches
+/// decides. A TCP connection that opened is UP; a DNS answer goes to `core::dns::judge`.
 pub fn classify(spec: &MonitorSpec, outcome: &ProbeOutcome) -> Verdict {
     let fail = |status, kind, reason: String, answer: Option<&HttpAnswer>| Verdict {
         status,
@@ -208,10 +239,22 @@ pub fn classify(spec: &MonitorSpec, outcome: &ProbeOutcome) -> Verdict {
         ProbeOutcome::Refused { kind, reason } => {
             return fail(CheckStatus::Down, kind.failure_kind(), format!("refused: {reason}"), None)
         }
+        ProbeOutcome::Connected { latency_ms } => return up(spec, None, *latency_ms),
+        ProbeOutcome::Resolved(reply) => {
+            let host = spec.hostname.as_deref().unwrap_or_default();
+            return match dns::judge(host, spec.dns_record_type(), &spec.expected_values, reply) {
+                Ok(()) => up(spec, None, reply.latency_ms),
+                Err(failure) => Verdict { status: CheckStatus::Down, failure: Some(failure), slow: false, http_status: None, latency_ms: Some(reply.latency_ms) },
+            };
+        }
+        ProbeOutcome::ResolverFailed { reason } => return fail(CheckStatus::Down, FailureKind::DnsError, format!("dns: {reason}"), None),
         ProbeOutcome::Response(answer) => answer,
     };
     if let Some(reason) = bot_wall(spec, answer) {
         return fail(CheckStatus::BotDetected, FailureKind::BotWall, reason, Some(answer));
+    }
+    if let Some(code) = edge::recognise(answer.status, &answer.headers, &answer.body) {
+        return fail(CheckStatus::Down, FailureKind::CloudflareEdge, edge::describe(code, answer.status), Some(answer));
     }
     if !spec.expects_status(answer.status) {
         let reason = format!("status {} not in {}", answer.status, codes(&spec.expected_status_codes));
@@ -222,13 +265,15 @@ pub fn classify(spec: &MonitorSpec, outcome: &ProbeOutcome) -> Verdict {
             return fail(CheckStatus::Down, FailureKind::BodyMissing, format!("body missing \"{needle}\""), Some(answer));
         }
     }
-    Verdict {
-        status: CheckStatus::Up,
-        failure: None,
-        slow: spec.expected_response_time_ms.is_some_and(|limit| answer.latency_ms > limit),
-        http_status: Some(answer.status),
-        latency_ms: Some(answer.latency_ms),
+    if !spec.assertions.is_empty() {
+        let subject = Subject { status: answer.status, headers: &answer.headers, body: &answer.body, latency_ms: answer.latency_ms };
+        let failed = assertion::failures(&spec.assertions, &subject);
+        if !failed.is_empty() {
+            let reason = format!("assertion{} failed: {}", if failed.len() == 1 { "" } else { "s" }, failed.join("; "));
+            return fail(CheckStatus::Down, FailureKind::Assertion, reason, Some(answer));
+        }
     }
+    up(spec, Some(answer.status), answer.latency_ms)
 }
 
 /// Every kind of outcome the classifier handles, with the texts the probe really produces, for
@@ -296,6 +341,34 @@ pub(crate) mod samples {
             ("unparsable target", plain(), refused(Refusal::Target, target_error("http://[::1")), Some(FK::RefusedTarget), "request refused"),
             ("unbuildable request", plain(), refused(Refusal::InvalidRequest, "could not build the request: invalid header value".into()), Some(FK::InvalidRequest), "request refused"),
         ];
+        let dns_spec = || MonitorSpec {
+            monitor_type: crate::core::monitor::MonitorType::Dns,
+            url: String::new(),
+            hostname: Some("example.com".into()),
+            record_type: Some(dns::RecordType::A),
+            expected_values: vec!["93.184.216.34".into()],
+            ..MonitorSpec::default()
+        };
+        let dns_reply = |rcode: u16, records: &[(u16, &str)]| ProbeOutcome::Resolved(DnsReply { rcode, records: records.iter().map(|(k, d)| (*k, d.to_string())).collect(), latency_ms: 9 });
+        let asserting = MonitorSpec {
+            assertions: serde_json::from_str(r#"[{"source":"json","path":"$.status","op":"==","value":"ok"}]"#).unwrap(),
+            ..MonitorSpec::default()
+        };
+        let cf_edge = [("server", "cloudflare"), ("cf-ray", "8f1e2d3c4b5a6978-AMS")];
+        out.extend([
+            ("tcp connected", plain(), ProbeOutcome::Connected { latency_ms: 7 }, None, ""),
+            ("dns up", dns_spec(), dns_reply(0, &[(1, "93.184.216.34")]), None, ""),
+            ("dns nxdomain", dns_spec(), dns_reply(3, &[]), Some(FK::DnsNxdomain), "DNS error"),
+            ("dns servfail", dns_spec(), dns_reply(2, &[]), Some(FK::DnsServfail), "DNS error"),
+            ("dns refused", dns_spec(), dns_reply(5, &[]), Some(FK::DnsError), "DNS error"),
+            ("dns resolver failed", dns_spec(), ProbeOutcome::ResolverFailed { reason: "the resolver answered status 503".into() }, Some(FK::DnsError), "DNS error"),
+            ("dns wrong value", dns_spec(), dns_reply(0, &[(1, "10.0.0.1")]), Some(FK::DnsMismatch), "DNS record mismatch"),
+            ("assertion holds", asserting.clone(), response(200, &[], r#"{"status":"ok"}"#), None, ""),
+            ("assertion fails", asserting, response(200, &[], r#"{"status":"down"}"#), Some(FK::Assertion), "content check failed"),
+            ("cloudflare 522", plain(), response(522, &cf_edge, ""), Some(FK::CloudflareEdge), "Cloudflare edge error"),
+            ("cloudflare 1003", plain(), response(403, &cf_edge, "error code: 1003"), Some(FK::CloudflareEdge), "Cloudflare edge error"),
+            ("origin 503 through cloudflare", plain(), response(503, &cf_edge, "down for maintenance"), Some(FK::Status), "server error (5xx)"),
+        ]);
         for (header, value, _) in BOT_HEADERS {
             out.push(("bot header", plain(), response(403, &[(header, value)], ""), Some(FK::BotWall), "bot wall"));
         }
@@ -340,6 +413,12 @@ mod tests {
         use CheckStatus::*;
         use FailureKind as FK;
         let cf = [("cf-mitigated", "challenge")];
+        let edge = [("server", "cloudflare"), ("cf-ray", "8f1e2d3c4b5a6978-AMS")];
+        let asserting = |needle: Option<&str>| MonitorSpec {
+            body_contains: needle.map(str::to_string),
+            assertions: serde_json::from_str(r#"[{"source":"json","path":"$.status","op":"==","value":"ok"},{"source":"latency_ms","op":"<","value":500}]"#).unwrap(),
+            ..MonitorSpec::default()
+        };
         let page = "<html><title>Just a moment...</title><script>window._cf_chl_opt={}</script>";
         #[rustfmt::skip]
         let cases: Vec<(&str, MonitorSpec, ProbeOutcome, CheckStatus, Option<&str>, bool, Option<FailureKind>)> = vec![
@@ -367,6 +446,15 @@ mod tests {
             ("forbidden redirect", spec(None, None, None), ProbeOutcome::Refused { kind: Refusal::Target, reason: "redirect to a forbidden target: x".into() }, Down, Some("refused: redirect to a forbidden target: x"), false, Some(FK::RefusedTarget)),
             ("unbuildable request", spec(None, None, None), ProbeOutcome::Refused { kind: Refusal::InvalidRequest, reason: "could not build the request: bad header".into() }, Down, Some("refused: could not build the request: bad header"), false, Some(FK::InvalidRequest)),
             ("tls error with text", spec(None, None, None), ProbeOutcome::NetworkError { kind: NetworkErrorKind::Tls, message: "handshake failed".into() }, Down, Some("tls: handshake failed"), false, Some(FK::Tls)),
+            ("edge error beats bad status", spec(None, None, None), answer(522, &edge, "", 5), Down, Some("cloudflare edge error 522: Cloudflare's connection to the origin timed out"), false, Some(FK::CloudflareEdge)),
+            ("challenge beats edge error", spec(None, None, None), answer(403, &[("cf-mitigated", "challenge"), ("server", "cloudflare"), ("cf-ray", "1")], "error code: 1020", 5), BotDetected, Some("bot wall: cf-mitigated: challenge"), false, Some(FK::BotWall)),
+            ("edge 1xxx on 403", spec(None, None, None), answer(403, &edge, "error code: 1003", 5), Down, Some("cloudflare edge error 1003: direct IP access is not allowed (status 403)"), false, Some(FK::CloudflareEdge)),
+            ("assertion after keyword", asserting(Some("ok")), answer(200, &[], r#"{"status":"down"}"#, 5), Down, Some("body missing \"ok\""), false, Some(FK::BodyMissing)),
+            ("assertions named", asserting(None), answer(200, &[], r#"{"status":"down"}"#, 700), Down, Some(r#"assertions failed: [0] $.status == "ok" (got "down"); [1] latency_ms < 500 (got 700)"#), false, Some(FK::Assertion)),
+            ("one assertion named", asserting(None), answer(200, &[], r#"{"status":"down"}"#, 70), Down, Some(r#"assertion failed: [0] $.status == "ok" (got "down")"#), false, Some(FK::Assertion)),
+            ("assertions hold", asserting(None), answer(200, &[], r#"{"status":"ok"}"#, 70), Up, None, false, None),
+            ("bad status beats assertions", asserting(None), answer(500, &[], r#"{"status":"down"}"#, 700), Down, Some("status 500 not in [200]"), false, Some(FK::Status)),
+            ("tcp connected is up", spec(None, None, Some(100)), ProbeOutcome::Connected { latency_ms: 150 }, Up, None, true, None),
         ];
         for (name, spec, outcome, status, reason, slow, kind) in cases {
             let v = classify(&spec, &outcome);
@@ -451,5 +539,10 @@ mod tests {
         assert!(needs_body(&plain, 403) && needs_body(&plain, 503) && needs_body(&plain, 429));
         assert!(needs_body(&spec(Some("ok"), None, None), 200));
         assert!(needs_body(&spec(None, Some("wall"), None), 200));
+        let json = MonitorSpec { assertions: serde_json::from_str(r#"[{"source":"json","path":"$.a","op":"exists"}]"#).unwrap(), ..MonitorSpec::default() };
+        let latency = MonitorSpec { assertions: serde_json::from_str(r#"[{"source":"latency_ms","op":"<","value":9}]"#).unwrap(), ..MonitorSpec::default() };
+        assert!(needs_body(&json, 200) && !needs_body(&latency, 200));
+        let cf = vec![("server".to_string(), "cloudflare".to_string()), ("cf-ray".to_string(), "1-AMS".to_string())];
+        assert!(reads_body(&plain, 500, &cf) && !reads_body(&plain, 500, &[]) && !reads_body(&plain, 200, &cf));
     }
 }

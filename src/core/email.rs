@@ -24,6 +24,9 @@
 //!   JSON `{personalizations: [{to: [{email}]}], from: {email, name}, subject, content: [
 //!   text/plain first, then text/html]}` (Twilio SendGrid "Mail Send" reference). Answers
 //!   202. No idempotency key.
+//!
+//! Extra message headers (subscriber emails' `List-Unsubscribe`): see
+//! [`build_request_with_headers`].
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
@@ -441,6 +444,25 @@ pub fn build_request(
     content: &EmailContent,
     idempotency_key: Option<&str>,
 ) -> ProviderRequest {
+    build_request_with_headers(provider, base_url, api_key, from, to, content, idempotency_key, &[])
+}
+
+/// [`build_request`] with extra message headers (the subscriber emails' RFC 8058
+/// `List-Unsubscribe` and `List-Unsubscribe-Post`), in the form each API takes them:
+/// Mailtrap, Resend and SendGrid a `headers` object of name to value (Mailtrap's
+/// `MailtrapHeaders`, Resend's "Custom Headers" page, SendGrid's Mail Send `headers`), Postmark
+/// a `Headers` array of `{Name, Value}`. Values become single lines.
+#[allow(clippy::too_many_arguments)]
+pub fn build_request_with_headers(
+    provider: Provider,
+    base_url: Option<&str>,
+    api_key: &str,
+    from: &Mailbox,
+    to: &[String],
+    content: &EmailContent,
+    idempotency_key: Option<&str>,
+    extra_headers: &[(&str, String)],
+) -> ProviderRequest {
     let base = base_url
         .map(str::trim)
         .filter(|b| !b.is_empty())
@@ -517,6 +539,19 @@ pub fn build_request(
             ("/v3/mail/send", body)
         }
     };
+    let mut body = body;
+    if !extra_headers.is_empty() {
+        let (key, value) = match provider {
+            Provider::Postmark => (
+                "Headers",
+                Value::Array(extra_headers.iter().map(|(k, v)| json!({ "Name": one_line(k), "Value": one_line(v) })).collect()),
+            ),
+            Provider::Mailtrap | Provider::Resend | Provider::SendGrid => {
+                ("headers", Value::Object(extra_headers.iter().map(|(k, v)| (one_line(k), Value::from(one_line(v)))).collect()))
+            }
+        };
+        body[key] = value;
+    }
     ProviderRequest { method: "POST", url: format!("{base}{path}"), headers, body: body.to_string() }
 }
 
@@ -898,6 +933,27 @@ mod tests {
         assert_eq!(v["content"][0], json!({"type": "text/plain", "value": c.text}));
         assert_eq!(v["content"][1], json!({"type": "text/html", "value": c.html}));
         assert_eq!(Provider::SendGrid.default_base_url(), "https://api.sendgrid.com");
+    }
+
+    #[test]
+    fn extra_headers_go_where_each_api_takes_them() {
+        let (from, to, c) = sample();
+        let extra = [("List-Unsubscribe", String::from("<https://s.example/u?t=1>")), ("List-Unsubscribe-Post", String::from("List-Unsubscribe=One-Click\r\nBcc: x"))];
+        for p in Provider::ALL {
+            let v: Value = serde_json::from_str(&build_request_with_headers(p, None, "k", &from, &to, &c, None, &extra).body).unwrap();
+            let (unsub, post) = match p {
+                Provider::Postmark => {
+                    assert_eq!(v["Headers"][0]["Name"], "List-Unsubscribe", "{p}");
+                    (v["Headers"][0]["Value"].clone(), v["Headers"][1]["Value"].clone())
+                }
+                _ => (v["headers"]["List-Unsubscribe"].clone(), v["headers"]["List-Unsubscribe-Post"].clone()),
+            };
+            assert_eq!(unsub, "<https://s.example/u?t=1>", "{p}");
+            assert_eq!(post, "List-Unsubscribe=One-Click  Bcc: x", "{p}: a value cannot add a header line");
+            // Without extra headers the body has no headers key (alerts are unchanged).
+            let plain: Value = serde_json::from_str(&build_request(p, None, "k", &from, &to, &c, None).body).unwrap();
+            assert!(plain.get("headers").is_none() && plain.get("Headers").is_none(), "{p}");
+        }
     }
 
     #[test]

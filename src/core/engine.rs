@@ -6,8 +6,8 @@ use super::input::FieldError;
 
 /// Workers allow 6 simultaneous open connections per invocation.
 pub const WORKER_THREAD_MAX: u32 = 6;
-/// Jobs carried per checks-queue message today: one. Packing more waits on the cost issue.
-pub const QUEUE_SIZE_DEFAULT: u32 = 1;
+/// Jobs a tick packs per checks-queue message unless `CHECK_JOBS_PER_MESSAGE` says otherwise.
+pub const QUEUE_SIZE_DEFAULT: u32 = super::dispatch::JOBS_PER_MESSAGE_DEFAULT;
 pub const FIELDS: &[&str] = &["worker_thread", "queue_size"];
 
 /// What a valid request changes. `worker_thread: Some(None)` restores the default
@@ -17,7 +17,7 @@ pub struct QueueChange {
     pub worker_thread: Option<Option<u32>>,
 }
 
-/// Why a request is refused: bad input (400), or a setting that cannot be honoured yet (409).
+/// Why a request is refused: bad input (400), or a setting this route cannot change (409).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueueRefusal {
     Invalid(FieldError),
@@ -44,7 +44,7 @@ pub fn judge(body: &Map<String, Value>) -> Result<QueueChange, QueueRefusal> {
         return Err(QueueRefusal::NotYet(FieldError::new(
             "queue_size",
             format!(
-                "cannot be set to {n} yet: each checks-queue message carries {QUEUE_SIZE_DEFAULT} job until jobs are packed per message; send 0 (the default) or leave it out"
+                "cannot be set to {n} here: jobs per checks-queue message are the CHECK_JOBS_PER_MESSAGE var (default {QUEUE_SIZE_DEFAULT}); send 0 or leave it out"
             ),
         )));
     }
@@ -83,7 +83,7 @@ mod tests {
     fn seed_000_requests() {
         let change = |w| Ok(QueueChange { worker_thread: w });
         let cases: &[(&str, Judged)] = &[
-            // The seed's example: queue_size cannot be honoured, so nothing is changed.
+            // The seed's example: queue_size is a var here, so nothing is changed.
             (r#"{"worker_thread": 2, "queue_size": 4}"#, Err((409, "queue_size".into()))),
             (r#"{"worker_thread": 2, "queue_size": 0}"#, change(Some(Some(2)))),
             (r#"{"worker_thread": 2}"#, change(Some(Some(2)))),

@@ -36,6 +36,18 @@ pub enum FailureKind {
     TooManyRedirects,
     /// The request could not be built from the monitor's settings (e.g. a header value).
     InvalidRequest,
+    /// A DNS monitor's name does not exist (RCODE NXDOMAIN).
+    DnsNxdomain,
+    /// A DNS monitor's resolver could not resolve the name (RCODE SERVFAIL).
+    DnsServfail,
+    /// A DNS monitor's answer has no record of the type, or lacks an expected value.
+    DnsMismatch,
+    /// A DNS monitor's resolver refused, failed, or gave an answer that is not DNS JSON.
+    DnsError,
+    /// An HTTP monitor's response assertions did not all hold.
+    Assertion,
+    /// Cloudflare's edge answered with its own error (52x, 1xxx) instead of the site.
+    CloudflareEdge,
     /// A heartbeat monitor's ping did not come in time: period + grace after the last one, or
     /// grace after a `/start` (core::heartbeat).
     MissedHeartbeat,
@@ -45,7 +57,7 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// Every kind, in declaration order.
-    pub const ALL: [FailureKind; 12] = [
+    pub const ALL: [FailureKind; 18] = [
         Self::Timeout,
         Self::Dns,
         Self::Connection,
@@ -56,6 +68,12 @@ impl FailureKind {
         Self::RefusedTarget,
         Self::TooManyRedirects,
         Self::InvalidRequest,
+        Self::DnsNxdomain,
+        Self::DnsServfail,
+        Self::DnsMismatch,
+        Self::DnsError,
+        Self::Assertion,
+        Self::CloudflareEdge,
         Self::MissedHeartbeat,
         Self::JobFailed,
     ];
@@ -73,6 +91,12 @@ impl FailureKind {
             Self::RefusedTarget => "refused_target",
             Self::TooManyRedirects => "too_many_redirects",
             Self::InvalidRequest => "invalid_request",
+            Self::DnsNxdomain => "dns_nxdomain",
+            Self::DnsServfail => "dns_servfail",
+            Self::DnsMismatch => "dns_mismatch",
+            Self::DnsError => "dns_error",
+            Self::Assertion => "assertion",
+            Self::CloudflareEdge => "cloudflare_edge",
             Self::MissedHeartbeat => "missed_heartbeat",
             Self::JobFailed => "job_failed",
         }
@@ -102,6 +126,10 @@ impl FailureKind {
             Self::BotWall => "bot wall",
             // The probe declined to go on; to the public that is one thing.
             Self::RefusedTarget | Self::TooManyRedirects | Self::InvalidRequest => "request refused",
+            Self::DnsNxdomain | Self::DnsServfail | Self::DnsError => "DNS error",
+            Self::DnsMismatch => "DNS record mismatch",
+            Self::Assertion => "content check failed",
+            Self::CloudflareEdge => "Cloudflare edge error",
             Self::MissedHeartbeat => "missed heartbeat",
             Self::JobFailed => "job failed",
         }
@@ -219,7 +247,11 @@ mod tests {
         let mut script = migrations(|n| n < 7);
         script.push_str("INSERT INTO monitors (id, project_id, name, url, created_at, updated_at) VALUES (1, 1, 'm', 'https://x', '', '');\n");
         let mut want = Vec::new();
-        for (slot, s) in samples::all().iter().enumerate() {
+        // Kinds added after 0007 (DNS, assertions, Cloudflare edge) come only from probes that
+        // did not exist then, so no old row has their text.
+        let old_kinds = &FailureKind::ALL[..10];
+        let samples: Vec<_> = samples::all().into_iter().filter(|s| s.kind.is_none_or(|k| old_kinds.contains(&k))).collect();
+        for (slot, s) in samples.iter().enumerate() {
             let v = classify(&s.spec, &s.outcome);
             let text = v.failure_type().map_or("NULL".to_string(), quote);
             let http = v.http_status.map_or("NULL".to_string(), |h| h.to_string());
@@ -292,6 +324,12 @@ mod tests {
             (RefusedTarget, None, "request refused"),
             (TooManyRedirects, None, "request refused"),
             (InvalidRequest, None, "request refused"),
+            (DnsNxdomain, None, "DNS error"),
+            (DnsServfail, None, "DNS error"),
+            (DnsError, None, "DNS error"),
+            (DnsMismatch, None, "DNS record mismatch"),
+            (Assertion, Some(200), "content check failed"),
+            (CloudflareEdge, Some(522), "Cloudflare edge error"),
             (MissedHeartbeat, None, "missed heartbeat"),
             (JobFailed, None, "job failed"),
         ];

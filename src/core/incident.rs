@@ -31,6 +31,35 @@ pub struct Streaks {
     pub incident_open: bool,
 }
 
+/// Successes count up to this and then stay: a steady UP monitor's streaks stop changing, so
+/// its checks need not rewrite the monitor's row (DESIGN.md §4). Only `recovery` successes in
+/// a row decide anything, and the model allows at most 10 (`MonitorSpec::THRESHOLD`).
+pub const SUCCESS_STREAK_CAP: u32 = 10;
+
+/// What the monitor's row holds of its state, to tell whether a check changes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    pub status: Option<CheckStatus>,
+    pub slow: bool,
+    pub streaks: Streaks,
+    /// A confirmation re-check still awaited (DESIGN.md §6), settled by the check at its slot.
+    pub recheck_slot: Option<i64>,
+}
+
+/// Whether recording a check (its status, slowness, slot and `step`) must write the monitor's
+/// state. A steady check (same status and slowness, streaks saturated, nothing pending, no
+/// incident) leaves the row as it was, so it writes only its check; the row's
+/// `last_checked_at` is then read from the checks themselves.
+pub fn changes_state(stored: &Stored, status: CheckStatus, slow: bool, step: &Step, slot: i64) -> bool {
+    step.transition != Transition::None
+        || step.recheck
+        || step.streaks.incident_open
+        || step.streaks != stored.streaks
+        || stored.status != Some(status)
+        || stored.slow != slow
+        || stored.recheck_slot.is_some_and(|r| r <= slot)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
     None,
@@ -67,7 +96,7 @@ pub fn step(before: Streaks, effect: Effect, t: Thresholds) -> Step {
             }
         }
         Effect::Success => {
-            s.consecutive_successes = s.consecutive_successes.saturating_add(1);
+            s.consecutive_successes = s.consecutive_successes.saturating_add(1).min(SUCCESS_STREAK_CAP);
             s.consecutive_failures = 0;
             if s.incident_open && s.consecutive_successes >= t.recovery {
                 s.incident_open = false;
@@ -141,6 +170,44 @@ mod tests {
         assert_eq!(run("FFSSS", 2, 3).1, "! !! ");
         // all good: no rechecks.
         assert_eq!(run("SSS", 3, 1).1, "   ");
+    }
+
+    #[test]
+    fn successes_saturate_and_a_steady_check_changes_nothing() {
+        let t = Thresholds { failure: 3, recovery: 10 };
+        let mut s = Streaks { consecutive_failures: 0, consecutive_successes: 0, incident_open: true };
+        for n in 1..=12u32 {
+            let st = step(s, Effect::Success, t);
+            assert_eq!(st.streaks.consecutive_successes, n.min(SUCCESS_STREAK_CAP));
+            // The largest recovery threshold still resolves, at its 10th success.
+            assert_eq!(st.transition == Transition::Resolve, n == 10, "{n}");
+            s = st.streaks;
+        }
+        let up = Some(CheckStatus::Up);
+        let stored = Stored { status: up, slow: false, streaks: s, recheck_slot: None };
+        let st = step(s, Effect::Success, t);
+        #[rustfmt::skip]
+        let cases: &[(&str, Stored, CheckStatus, bool, bool)] = &[
+            ("steady", stored, CheckStatus::Up, false, false),
+            ("turns slow", stored, CheckStatus::Up, true, true),
+            ("was never checked", Stored { status: None, ..stored }, CheckStatus::Up, false, true),
+            ("was down", Stored { status: Some(CheckStatus::Down), ..stored }, CheckStatus::Up, false, true),
+            ("settles its re-check", Stored { recheck_slot: Some(600), ..stored }, CheckStatus::Up, false, true),
+            ("a later re-check stays pending", Stored { recheck_slot: Some(601), ..stored }, CheckStatus::Up, false, false),
+            ("streak not saturated", Stored { streaks: Streaks { consecutive_successes: 9, ..s }, ..stored }, CheckStatus::Up, false, true),
+        ];
+        for (name, stored, status, slow, want) in cases {
+            assert_eq!(changes_state(stored, *status, *slow, &st, 600), *want, "{name}");
+        }
+        // A failure, a transition or an open incident always writes.
+        let failing = step(s, Effect::Failure, t);
+        assert!(changes_state(&stored, CheckStatus::Down, false, &failing, 600));
+        let open = Streaks { incident_open: true, ..s };
+        let held = step(open, Effect::Neutral, t);
+        assert!(changes_state(&Stored { streaks: open, status: Some(CheckStatus::BotDetected), ..stored }, CheckStatus::BotDetected, false, &held, 600));
+        // A repeated bot wall on a closed monitor is steady too.
+        let bot = step(s, Effect::Neutral, t);
+        assert!(!changes_state(&Stored { status: Some(CheckStatus::BotDetected), ..stored }, CheckStatus::BotDetected, false, &bot, 600));
     }
 
     #[test]

@@ -26,6 +26,11 @@ impl FieldError {
     pub fn body(message: impl Into<String>) -> Self {
         Self { field: None, message: message.into() }
     }
+
+    /// The same error about another field (a path prefixed, an alias), the message replaced.
+    pub fn at(self, field: &str, message: impl Into<String>) -> Self {
+        Self { field: Some(field.to_string()), message: message.into() }
+    }
 }
 
 impl std::fmt::Display for FieldError {

@@ -2,13 +2,18 @@
 //! Callers pass `now` and data in; the functions return decisions. All of it runs under
 //! host `cargo test`.
 pub mod accept; // content negotiation: which representation an Accept header prefers
+pub mod assertion; // response assertions of HTTP monitors (json path, header, status, body, latency)
 pub mod auth; // passwords, API token secrets and scopes
+pub mod blocks; // compact check storage: one text block per monitor-hour, an entry per check
 pub mod buckets; // timeline buckets (2 x interval forward fill) and site status
 pub mod check_log; // the opt-in structured log line per check (CHECK_LOG=true)
 pub mod classify; // probe outcome -> UP / DOWN / TIMEOUT / BOT_DETECTED with a readable reason
 pub mod csv; // seed 002's check history as CSV
 pub mod dashboard; // the web dashboard: view models, forms, HTML
+pub mod dispatch; // checks-queue messages: packing many jobs per message, one-job retries
+pub mod dns; // DNS monitors: hostname and values, DNS-over-HTTPS JSON answers, the answer judge
 pub mod delivery; // one attempt's answer -> delivered / retry / disable / give up / exhausted, per channel policy
+pub mod edge; // Cloudflare's own error answers (52x, 1xxx) told apart from the site's
 pub mod email; // alert emails: rendering and provider send requests
 pub mod endpoint; // notification endpoints: model and validation
 pub mod engine; // run-time engine settings of seed 000's POST /status/queue
@@ -28,7 +33,9 @@ pub mod schedule; // tick slots, due-ness, check ids, queue job messages
 pub mod sites_yaml; // seed 002's sites YAML -> the import document, errors with YAML paths and lines
 pub mod ssrf; // which URLs may be fetched, and each redirect hop
 pub mod status; // CheckStatus
+pub mod subscribers; // status page subscriptions: signed links, rate limits, subscriber emails
 pub mod status_page; // the public status page: view model, HTML, JSON, feed, badges
+pub mod summary; // a monitor's recent hourly and daily rollups reduced to one row for page views
 pub mod text; // text for people: escaping writer, durations, dates (status page, emails, dashboard)
 pub mod time; // epoch milliseconds <-> ISO 8601 text
 pub mod uptime; // mergeable rollups, uptime and latency percentiles

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::heartbeat;
+use super::assertion::{self, Assertion};
+use super::dns::{self, RecordType};
 use super::input::{self, FieldError};
 use super::ssrf::{self, TargetPolicy};
 
@@ -26,21 +28,38 @@ pub enum Role {
     Supplementary,
 }
 
-/// `http`, or `heartbeat` (a push monitor: the job pings vigil, core::heartbeat).
+/// What a monitor checks, and so how the probe runs it (DESIGN.md §3). Stored in
+/// `monitors.monitor_type` (migration 0015 keeps the column to these codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MonitorType {
+    /// A request to `url`, classified by status, body, assertions.
     #[default]
     Http,
+    /// A TCP connection to `url` (`tcp://host:port`): up when it opens within the timeout.
+    Tcp,
+    /// A DNS query for `hostname`/`record_type` over DNS-over-HTTPS.
+    Dns,
+    /// A push monitor: the job pings vigil (`core::heartbeat`); it has no url.
     Heartbeat,
 }
 
 impl MonitorType {
+    pub const ALL: [MonitorType; 4] = [Self::Http, Self::Tcp, Self::Dns, Self::Heartbeat];
+
+    /// The stored and API code.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Http => "http",
+            Self::Tcp => "tcp",
+            Self::Dns => "dns",
             Self::Heartbeat => "heartbeat",
         }
+    }
+
+    /// Whether a monitor of this type is dialled at `url` (the others have none).
+    pub fn takes_url(self) -> bool {
+        matches!(self, Self::Http | Self::Tcp)
     }
 }
 
@@ -85,7 +104,7 @@ pub struct MonitorSpec {
     pub monitor_type: MonitorType,
     pub role: Role,
     pub method: HttpMethod,
-    /// Empty for the types without one (heartbeat): left out of the API's answers then.
+    /// Empty for the types without one (dns, heartbeat): left out of the API's answers then.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub url: String,
     pub headers: BTreeMap<String, String>,
@@ -105,6 +124,18 @@ pub struct MonitorSpec {
     pub backoff_factor: f64,
     pub retry_status_codes: Vec<u16>,
     pub is_active: bool,
+    /// DNS monitors: the name queried, normalised (`core::dns::normalise_hostname`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// DNS monitors: the record type asked for (default A).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<RecordType>,
+    /// DNS monitors: values the answer must all hold (empty: any record of the type).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expected_values: Vec<String>,
+    /// HTTP monitors: conditions on the response, all of which must hold (`core::assertion`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assertions: Vec<Assertion>,
     /// Heartbeat monitors: how late a ping may be (default [`heartbeat::DEFAULT_GRACE_SECONDS`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grace_seconds: Option<u32>,
@@ -140,6 +171,10 @@ pub const FIELDS: &[&str] = &[
     "backoff_factor",
     "retry_status_codes",
     "is_active",
+    "hostname",
+    "record_type",
+    "expected_values",
+    "assertions",
     "grace_seconds",
     "schedule",
     "tz",
@@ -179,8 +214,31 @@ pub fn fold_aliases(given: &mut Map<String, Value>) -> Result<Vec<(&'static str,
 /// An error about a field the client sent under an alias names the alias.
 pub fn alias_error(e: FieldError, used: &[(&'static str, &'static str)]) -> FieldError {
     match used.iter().find(|(_, canonical)| e.field.as_deref() == Some(*canonical)) {
-        Some((alias, _)) => FieldError::new(alias, e.message),
+        Some((alias, _)) => {
+            let message = e.message.clone();
+            e.at(alias, message)
+        }
         None => e,
+    }
+}
+
+/// `"url": null` means "no URL" (dns and heartbeat monitors have none): the same as leaving
+/// it out, which the spec stores as an empty string.
+fn drop_null_url(map: &mut Map<String, Value>) {
+    if map.get("url").is_some_and(Value::is_null) {
+        map.remove("url");
+    }
+}
+
+/// A monitor's name when none is given: the host it watches (the URL's, or a DNS monitor's
+/// hostname); empty (refused as a missing name) when there is none.
+fn default_name(kind: MonitorType, given: &Map<String, Value>, policy: TargetPolicy) -> String {
+    let text = |field: &str| given.get(field).and_then(Value::as_str).unwrap_or_default().to_string();
+    match kind {
+        MonitorType::Http => ssrf::check_target(&text("url"), policy).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default(),
+        MonitorType::Tcp => ssrf::check_tcp_target(&text("url"), policy).map(|(host, _)| host).unwrap_or_default(),
+        MonitorType::Dns => dns::normalise_hostname(&text("hostname")).unwrap_or_default(),
+        MonitorType::Heartbeat => String::new(),
     }
 }
 
@@ -248,27 +306,20 @@ impl MonitorSpec {
     }
 
     fn from_folded(mut given: Map<String, Value>, default_project: i64, policy: TargetPolicy) -> Result<Self, FieldError> {
-        let is_heartbeat = given.get("monitor_type").and_then(Value::as_str) == Some("heartbeat");
-        if is_heartbeat && given.get("url").is_some_and(Value::is_null) {
-            given.remove("url");
-        }
-        let url = match given.get("url") {
-            None if is_heartbeat => Value::String(String::new()),
-            None | Some(Value::Null) => return Err(FieldError::new("url", "is required")),
-            Some(url) => url.clone(),
+        let kind = match given.get("monitor_type") {
+            None => MonitorType::Http,
+            Some(v) => input::typed::<MonitorType>(v.clone()).map_err(|e| FieldError::new("monitor_type", e.message))?,
         };
+        drop_null_url(&mut given);
+        if kind.takes_url() && !given.contains_key("url") {
+            return Err(FieldError::new("url", "is required"));
+        }
         let mut merged = Self::defaults(default_project);
-        if is_heartbeat {
+        if kind == MonitorType::Heartbeat {
             heartbeat::spec_defaults(&mut merged);
         }
-        merged.insert("url".into(), url.clone());
         if !given.contains_key("name") {
-            let host = url
-                .as_str()
-                .and_then(|u| ssrf::check_target(u, policy).ok())
-                .and_then(|u| u.host_str().map(str::to_string))
-                .unwrap_or_default();
-            merged.insert("name".into(), Value::String(host));
+            merged.insert("name".into(), Value::String(default_name(kind, &given, policy)));
         }
         merged.extend(given);
         input::typed::<Self>(Value::Object(merged))?.checked(policy)
@@ -283,6 +334,7 @@ impl MonitorSpec {
             return Err(FieldError::body("monitor did not serialize to an object"));
         };
         merged.extend(given);
+        drop_null_url(&mut merged);
         input::typed::<Self>(Value::Object(merged)).map_err(|e| alias_error(e, &used))?.checked(policy).map_err(|e| alias_error(e, &used))
     }
 
@@ -295,10 +347,85 @@ impl MonitorSpec {
             heartbeat::fill_spec(&mut self);
         }
         self.validate(policy)?;
-        if self.monitor_type == MonitorType::Http {
-            self.url = normalised_url(&self.url);
+        match self.monitor_type {
+            MonitorType::Http => self.url = normalised_url(&self.url),
+            MonitorType::Tcp => {
+                if let Ok((host, port)) = ssrf::check_tcp_target(&self.url, policy) {
+                    self.url = ssrf::tcp_url(&host, port);
+                }
+            }
+            MonitorType::Dns => {
+                let (host, values) = dns::validate(self.hostname.as_deref().unwrap_or_default(), self.dns_record_type(), &self.expected_values)?;
+                self.hostname = Some(host);
+                self.record_type = Some(self.dns_record_type());
+                self.expected_values = values;
+            }
+            MonitorType::Heartbeat => {}
         }
         Ok(self)
+    }
+
+    /// A DNS monitor's record type (A when none is given).
+    pub fn dns_record_type(&self) -> RecordType {
+        self.record_type.unwrap_or_default()
+    }
+
+    /// What the monitor watches, in a few words for pages and alerts: the URL, or
+    /// `example.com MX` for a DNS monitor.
+    pub fn target(&self) -> String {
+        match self.monitor_type {
+            MonitorType::Dns => format!("{} {}", self.hostname.as_deref().unwrap_or_default(), self.dns_record_type().as_str()),
+            _ => self.url.clone(),
+        }
+    }
+
+    /// The fields of other monitor types must be left at their empty values: a setting that
+    /// the probe would ignore is refused rather than kept unused. The HTTP fields with
+    /// defaults (method, status codes, retry codes) are ignored rather than refused.
+    fn validate_type_fields(&self) -> Result<(), FieldError> {
+        let kind = self.monitor_type;
+        let only = |field: &str, owner: &str| {
+            Err(FieldError::new(field, format!("is only for {owner} monitors, not {}: leave it out or set it to null", kind.as_str())))
+        };
+        if kind != MonitorType::Http {
+            if !self.headers.is_empty() {
+                return only("headers", "http");
+            }
+            if self.body.is_some() {
+                return only("body", "http");
+            }
+            if self.body_contains.is_some() {
+                return only("body_contains", "http");
+            }
+            if self.bot_protection_string.is_some() {
+                return only("bot_protection_string", "http");
+            }
+            if !self.assertions.is_empty() {
+                return only("assertions", "http");
+            }
+        }
+        if kind != MonitorType::Dns {
+            if self.hostname.is_some() {
+                return only("hostname", "dns");
+            }
+            if self.record_type.is_some() {
+                return only("record_type", "dns");
+            }
+            if !self.expected_values.is_empty() {
+                return only("expected_values", "dns");
+            }
+        }
+        if kind != MonitorType::Heartbeat {
+            for (field, set) in [("grace_seconds", self.grace_seconds.is_some()), ("schedule", self.schedule.is_some()), ("tz", self.tz.is_some())] {
+                if set {
+                    return only(field, "heartbeat");
+                }
+            }
+        }
+        if !kind.takes_url() && !self.url.is_empty() {
+            return Err(FieldError::new("url", format!("{} monitors have no url: leave it out or set it to null", kind.as_str())));
+        }
+        Ok(())
     }
 
     /// Every bound of DESIGN.md §1 and §11. The first violation wins, in field order.
@@ -307,17 +434,18 @@ impl MonitorSpec {
         if self.project_id <= 0 {
             return Err(FieldError::new("project", "must be a positive project id"));
         }
+        self.validate_type_fields()?;
+        // url first: a missing name defaults to the URL's host, so a bad URL explains both.
+        let url_error = |e: ssrf::TargetError| FieldError::new("url", e.to_string());
         match self.monitor_type {
-            // url first: a missing name defaults to the URL's host, so a bad URL explains both.
-            MonitorType::Http => drop(ssrf::check_target(&self.url, policy).map_err(|e| FieldError::new("url", e.to_string()))?),
+            _ if self.monitor_type.takes_url() && self.url.trim().is_empty() => return Err(FieldError::new("url", "is required")),
+            MonitorType::Http => drop(ssrf::check_target(&self.url, policy).map_err(url_error)?),
+            MonitorType::Tcp => drop(ssrf::check_tcp_target(&self.url, policy).map_err(url_error)?),
+            MonitorType::Dns => match &self.hostname {
+                None => return Err(FieldError::new("hostname", "is required for a dns monitor")),
+                Some(h) => drop(dns::normalise_hostname(h).map_err(|m| FieldError::new("hostname", m))?),
+            },
             MonitorType::Heartbeat => heartbeat::validate_spec(self)?,
-        }
-        if self.monitor_type != MonitorType::Heartbeat {
-            for (field, set) in [("grace_seconds", self.grace_seconds.is_some()), ("schedule", self.schedule.is_some()), ("tz", self.tz.is_some())] {
-                if set {
-                    return Err(FieldError::new(field, "is only for heartbeat monitors: leave it out or set it to null"));
-                }
-            }
         }
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > NAME_MAX {
@@ -357,6 +485,7 @@ impl MonitorSpec {
             return Err(FieldError::new("backoff_factor", format!("must be between 0 and {BACKOFF_FACTOR_MAX}")));
         }
         check_codes("retry_status_codes", &self.retry_status_codes, 0, RETRYABLE_STATUS)?;
+        assertion::validate_all(&self.assertions)?;
         Ok(())
     }
 
@@ -577,6 +706,82 @@ mod tests {
         assert_eq!(patched.body_contains.as_deref(), Some("healthy"));
         assert_eq!(m.patch(r#"{"expected_keyword":null}"#, STRICT).unwrap().body_contains, None);
         assert_eq!(m.patch(r#"{"expected_keyword":"a","body_contains":"b"}"#, STRICT).unwrap_err().field.as_deref(), Some("expected_keyword"));
+    }
+
+    /// (body, the spec it makes or the field an error names).
+    #[test]
+    fn monitor_types_and_their_fields() {
+        let ok = |body: &str| MonitorSpec::create(body, 1, LOCAL).unwrap_or_else(|e| panic!("{body}: {e}"));
+        let m = ok(r#"{"url":"https://example.com"}"#);
+        assert_eq!(m.monitor_type, MonitorType::Http);
+        let tcp = ok(r#"{"monitor_type":"tcp","url":"tcp://DB.example.com:5432"}"#);
+        assert_eq!((tcp.url.as_str(), tcp.name.as_str()), ("tcp://db.example.com:5432", "db.example.com"));
+        assert_eq!(ok(r#"{"monitor_type":"tcp","url":"tcp://127.0.0.1:40123/"}"#).url, "tcp://127.0.0.1:40123");
+        let dns = ok(r#"{"monitor_type":"dns","hostname":"Example.COM.","record_type":"MX","expected_values":["10 Mail.example.com."]}"#);
+        assert_eq!((dns.url.as_str(), dns.hostname.as_deref(), dns.record_type, dns.name.as_str()), ("", Some("example.com"), Some(RecordType::MX), "example.com"));
+        assert_eq!(dns.expected_values, vec!["10 mail.example.com"]);
+        assert_eq!(dns.target(), "example.com MX");
+        let a = ok(r#"{"monitor_type":"dns","hostname":"example.com","url":null}"#);
+        assert_eq!(a.record_type, Some(RecordType::A), "A by default, stored");
+        // The API leaves out what a type does not have, and the document reads back the same.
+        let doc = serde_json::to_value(&dns).unwrap();
+        assert!(doc.get("url").is_none() && doc.get("assertions").is_none(), "{doc}");
+        let http_doc = serde_json::to_value(&m).unwrap();
+        assert!(http_doc.get("hostname").is_none() && http_doc.get("expected_values").is_none(), "{http_doc}");
+        let back: MonitorSpec = input::typed(doc).unwrap();
+        assert_eq!(back, dns);
+        let asserting = ok(r#"{"url":"https://example.com","assertions":[{"source":"json","path":"$.status","op":"==","value":"ok"}]}"#);
+        assert_eq!(asserting.assertions.len(), 1);
+        assert_eq!(serde_json::to_value(&asserting).unwrap()["assertions"][0]["path"], "$.status");
+
+        #[rustfmt::skip]
+        let refused: &[(&str, &str)] = &[
+            (r#"{"monitor_type":"heartbeat","name":"nightly","url":"https://example.com"}"#, "url"),
+            (r#"{"url":"https://example.com","grace_seconds":60}"#, "grace_seconds"),
+            (r#"{"monitor_type":"dns","hostname":"example.com","schedule":"0 3 * * *"}"#, "schedule"),
+            (r#"{"monitor_type":"smtp","url":"https://example.com"}"#, "monitor_type"),
+            (r#"{"monitor_type":7,"url":"https://example.com"}"#, "monitor_type"),
+            (r#"{"monitor_type":"tcp"}"#, "url"),
+            (r#"{"monitor_type":"tcp","url":"https://example.com"}"#, "url"),
+            (r#"{"monitor_type":"tcp","url":"tcp://mail.example.com:25"}"#, "url"),
+            (r#"{"monitor_type":"tcp","url":"tcp://db.example.com"}"#, "url"),
+            (r#"{"monitor_type":"tcp","url":"tcp://db.example.com:5432","body_contains":"x"}"#, "body_contains"),
+            (r#"{"monitor_type":"tcp","url":"tcp://db.example.com:5432","headers":{"A":"b"}}"#, "headers"),
+            (r#"{"monitor_type":"tcp","url":"tcp://db.example.com:5432","hostname":"example.com"}"#, "hostname"),
+            (r#"{"url":"tcp://db.example.com:5432"}"#, "url"),
+            (r#"{"url":"https://example.com","hostname":"example.com"}"#, "hostname"),
+            (r#"{"url":"https://example.com","record_type":"A"}"#, "record_type"),
+            (r#"{"url":"https://example.com","expected_values":["1.2.3.4"]}"#, "expected_values"),
+            (r#"{"url":"https://example.com","assertions":[{"source":"json","op":"exists"}]}"#, "assertions[0].path"),
+            (r#"{"url":"https://example.com","assertions":[{"source":"status","op":"==","value":200},{"source":"json","path":"$.a","op":"=~","value":1}]}"#, "assertions[1].op"),
+            (r#"{"url":"https://example.com","assertions":[{"source":"status","op":"==","value":200,"extra":1}]}"#, "assertions[0]"),
+            (r#"{"url":"https://example.com","assertions":{"source":"status"}}"#, "assertions"),
+            (r#"{"monitor_type":"dns"}"#, "hostname"),
+            (r#"{"monitor_type":"dns","hostname":"not a name"}"#, "hostname"),
+            (r#"{"monitor_type":"dns","hostname":"1.2.3.4"}"#, "hostname"),
+            (r#"{"monitor_type":"dns","hostname":"example.com","record_type":"SRV"}"#, "record_type"),
+            (r#"{"monitor_type":"dns","hostname":"example.com","expected_values":["1.2.3.4","x"]}"#, "expected_values[1]"),
+            (r#"{"monitor_type":"dns","hostname":"example.com","url":"https://example.com"}"#, "url"),
+            (r#"{"monitor_type":"dns","hostname":"example.com","assertions":[{"source":"status","op":"==","value":200}]}"#, "assertions"),
+            (r#"{"monitor_type":"dns","hostname":"example.com","body":"x","method":"POST"}"#, "body"),
+        ];
+        for (body, field) in refused {
+            let e = MonitorSpec::create(body, 1, LOCAL).expect_err(body);
+            assert_eq!(e.field.as_deref().map(|f| f.split_once('.').map_or(f, |(a, _)| a).to_string()).as_deref(), Some(field.split_once('.').map_or(*field, |(a, _)| a)), "{body}: {e}");
+            assert!(e.field.as_deref().unwrap().starts_with(field), "{body}: {e}");
+        }
+        // Changing type by PATCH: the old type's fields must go (null clears them).
+        let http = ok(r#"{"name":"site","url":"https://example.com"}"#);
+        assert_eq!(http.patch(r#"{"monitor_type":"dns","hostname":"example.com"}"#, LOCAL).unwrap_err().field.as_deref(), Some("url"));
+        let moved = http.patch(r#"{"monitor_type":"dns","hostname":"example.com","url":null}"#, LOCAL).unwrap();
+        assert_eq!((moved.monitor_type, moved.url.as_str(), moved.name.as_str()), (MonitorType::Dns, "", "site"));
+        let back = moved.patch(r#"{"monitor_type":"http","url":"https://example.com/","hostname":null,"record_type":null}"#, LOCAL).unwrap();
+        assert_eq!(back, http);
+        assert_eq!(http.patch(r#"{"url":null}"#, LOCAL).unwrap_err().field.as_deref(), Some("url"));
+        // A heartbeat has no url: the old one must be cleared too.
+        assert_eq!(http.patch(r#"{"monitor_type":"heartbeat"}"#, LOCAL).unwrap_err().field.as_deref(), Some("url"));
+        let pushed = http.patch(r#"{"monitor_type":"heartbeat","url":null}"#, LOCAL).unwrap();
+        assert_eq!((pushed.monitor_type, pushed.url.as_str()), (MonitorType::Heartbeat, ""));
     }
 
     #[test]

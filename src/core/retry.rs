@@ -23,9 +23,11 @@ pub fn backoff_ms(backoff_factor: f64, retry: u32) -> u32 {
 /// repeating it would hold the check for up to 4x as long.
 pub fn should_retry(spec: &MonitorSpec, outcome: &ProbeOutcome) -> bool {
     match outcome {
-        ProbeOutcome::NetworkError { .. } => true,
+        // A resolver that could not answer is worth another try, like a connection error.
+        ProbeOutcome::NetworkError { .. } | ProbeOutcome::ResolverFailed { .. } => true,
         ProbeOutcome::Response(answer) => spec.retry_status_codes.contains(&answer.status),
-        ProbeOutcome::Timeout { .. } | ProbeOutcome::Refused { .. } => false,
+        // A connection that opened and a DNS answer (NXDOMAIN included) are final.
+        ProbeOutcome::Timeout { .. } | ProbeOutcome::Refused { .. } | ProbeOutcome::Connected { .. } | ProbeOutcome::Resolved(_) => false,
     }
 }
 
@@ -68,6 +70,9 @@ mod tests {
             ("connection error retried", ProbeOutcome::NetworkError { kind: NetworkErrorKind::Connection, message: String::new() }, true),
             ("timeout not retried", ProbeOutcome::Timeout { after_ms: 1 }, false),
             ("refused not retried", ProbeOutcome::Refused { kind: Refusal::Target, reason: String::new() }, false),
+            ("tcp connected is final", ProbeOutcome::Connected { latency_ms: 3 }, false),
+            ("dns answer is final", ProbeOutcome::Resolved(crate::core::dns::DnsReply { rcode: 3, ..Default::default() }), false),
+            ("resolver failure retried", ProbeOutcome::ResolverFailed { reason: String::new() }, true),
         ];
         for (name, outcome, want) in cases {
             assert_eq!(should_retry(&spec, &outcome), want, "{name}");

@@ -69,7 +69,10 @@ impl Converted {
             .filter(|(doc, _, _)| field == doc || (field.starts_with(doc.as_str()) && field[doc.len()..].starts_with(['.', '['])))
             .max_by_key(|(doc, _, _)| doc.len());
         match origin {
-            Some((_, yaml, line)) => FieldError::new(yaml, format!("line {line}: {}", e.message)),
+            Some((_, yaml, line)) => {
+                let message = format!("line {line}: {}", e.message);
+                e.at(yaml, message)
+            }
             None => e,
         }
     }

@@ -140,6 +140,10 @@ pub enum TargetError {
     InternalName(String),
     /// The refused port.
     Port(u16),
+    /// A TCP monitor's URL is not `tcp://host:port`; says what is wrong with it.
+    TcpShape(&'static str),
+    /// Port 25: Cloudflare blocks outbound SMTP from Workers' sockets.
+    SmtpPort,
 }
 
 impl fmt::Display for TargetError {
@@ -157,6 +161,8 @@ impl fmt::Display for TargetError {
                 write!(f, "host {host:?} is an internal name and is not allowed")
             }
             Self::Port(port) => write!(f, "port {port} is not allowed"),
+            Self::TcpShape(what) => write!(f, "a TCP target is tcp://host:port: {what}"),
+            Self::SmtpPort => f.write_str("port 25 is refused: Cloudflare blocks outbound SMTP connections from Workers"),
         }
     }
 }
@@ -196,6 +202,64 @@ pub fn resolve_redirect(
     // host, so the resolved URL goes through every rule, not just the absolute ones.
     let url = current.join(location).map_err(unparsable)?;
     check_url(url, policy)
+}
+
+/// A TCP monitor's target (`tcp://host:port`), judged by the same host rules as an HTTP URL:
+/// no IP literal or internal name unless the policy allows private destinations, no userinfo.
+/// Any port 1-65535 but 25 (Cloudflare's `connect()` refuses SMTP): the port allowlist of
+/// HTTP targets does not apply, since watching a non-web port is what a TCP monitor is for,
+/// and a connect-only probe reports no more than "open" or "closed". Returns the host (IDNA
+/// and IPv4 forms normalised, as for HTTP) and the port.
+///
+/// # Errors
+/// The first rule the target breaks, as a [`TargetError`].
+pub fn check_tcp_target(raw: &str, policy: TargetPolicy) -> Result<(String, u16), TargetError> {
+    check_len(raw)?;
+    let url = Url::parse(raw.trim()).map_err(unparsable)?;
+    if url.scheme() != "tcp" {
+        return Err(TargetError::Scheme(url.scheme().to_owned()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(TargetError::Userinfo);
+    }
+    if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some() {
+        return Err(TargetError::TcpShape("no path, query or fragment"));
+    }
+    let port = url.port().ok_or(TargetError::TcpShape("the port is required"))?;
+    // `tcp` is not a special scheme, so url keeps its host opaque (no IPv4 or IDNA parsing):
+    // parse it again as a special scheme's host, which is what connect() will dial.
+    let opaque = url.host_str().filter(|h| !h.is_empty()).ok_or(TargetError::MissingHost)?;
+    let host = Host::parse(opaque).map_err(unparsable)?;
+    let borrowed = match &host {
+        Host::Domain(d) => Host::Domain(d.as_str()),
+        Host::Ipv4(a) => Host::Ipv4(*a),
+        Host::Ipv6(a) => Host::Ipv6(*a),
+    };
+    match classify_host(&borrowed)? {
+        Destination::Public => {}
+        Destination::Private(refusal) if !policy.allow_private => return Err(refusal),
+        Destination::Private(_) => {}
+    }
+    if port == 0 {
+        return Err(TargetError::Port(0));
+    }
+    if port == 25 {
+        return Err(TargetError::SmtpPort);
+    }
+    let host = match host {
+        Host::Ipv6(a) => a.to_string(),
+        other => other.to_string(),
+    };
+    Ok((host, port))
+}
+
+/// The stored form of a TCP target: `tcp://host:port` (IPv6 in brackets).
+pub fn tcp_url(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("tcp://[{host}]:{port}")
+    } else {
+        format!("tcp://{host}:{port}")
+    }
 }
 
 /// Length cap on the input as received, before trimming or parsing, so oversized input
@@ -326,6 +390,53 @@ fn has_internal_suffix(name: &str) -> bool {
                 .strip_suffix(suffix)
                 .is_some_and(|rest| rest.ends_with('.'))
     })
+}
+
+#[cfg(test)]
+mod tcp_tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::type_complexity)] // one table row per case reads better than a named type
+    fn tcp_targets() {
+        let strict = TargetPolicy { allow_private: false };
+        let dev = TargetPolicy { allow_private: true };
+        #[rustfmt::skip]
+        let cases: &[(&str, TargetPolicy, Result<(&str, u16), &str>)] = &[
+            ("tcp://db.example.com:5432", strict, Ok(("db.example.com", 5432))),
+            ("TCP://DB.Example.com:22/", strict, Ok(("db.example.com", 22))),
+            ("tcp://bücher.example:443", strict, Ok(("xn--bcher-kva.example", 443))),
+            ("tcp://127.0.0.1:40123", dev, Ok(("127.0.0.1", 40123))),
+            ("tcp://0x7f.1:8080", dev, Ok(("127.0.0.1", 8080))),
+            ("tcp://[::1]:6379", dev, Ok(("::1", 6379))),
+            ("tcp://localhost:6379", dev, Ok(("localhost", 6379))),
+            ("tcp://127.0.0.1:40123", strict, Err("IP literal 127.0.0.1 is not allowed")),
+            ("tcp://0x7f.1:80", strict, Err("IP literal 127.0.0.1 is not allowed")),
+            ("tcp://[::1]:80", strict, Err("IP literal ::1 is not allowed")),
+            ("tcp://redis.internal:6379", strict, Err("host \"redis.internal\" is an internal name and is not allowed")),
+            ("tcp://mail.example.com:25", strict, Err("port 25 is refused")),
+            ("tcp://127.0.0.1:25", dev, Err("port 25 is refused")),
+            ("tcp://db.example.com", strict, Err("the port is required")),
+            ("tcp://db.example.com:0", strict, Err("port 0 is not allowed")),
+            ("tcp://db.example.com:5432/x", strict, Err("no path, query or fragment")),
+            ("tcp://db.example.com:5432?x=1", strict, Err("no path, query or fragment")),
+            ("tcp://user:pw@db.example.com:5432", strict, Err("user:password@")),
+            ("https://db.example.com:5432", strict, Err("scheme \"https\"")),
+            ("db.example.com:5432", strict, Err("scheme \"db.example.com\"")),
+            ("tcp://:5432", strict, Err("")),
+            ("tcp://db.example.com:65536", strict, Err("invalid port")),
+        ];
+        for (raw, policy, want) in cases {
+            let got = check_tcp_target(raw, *policy);
+            match (got, want) {
+                (Ok((h, p)), Ok((wh, wp))) => assert_eq!((h.as_str(), p), (*wh, *wp), "{raw}"),
+                (Err(e), Err(fragment)) => assert!(e.to_string().contains(fragment), "{raw}: {e}"),
+                (got, want) => panic!("{raw}: got {got:?}, want {want:?}"),
+            }
+        }
+        assert_eq!(tcp_url("db.example.com", 5432), "tcp://db.example.com:5432");
+        assert_eq!(tcp_url("::1", 6379), "tcp://[::1]:6379");
+    }
 }
 
 #[cfg(test)]

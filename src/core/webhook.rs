@@ -339,7 +339,7 @@ pub fn parse_secret(s: &str) -> Result<Vec<u8>, SecretError> {
 
 /// HMAC-SHA256 (RFC 2104, the `hmac` crate) over the concatenation of `parts`. Checked
 /// against RFC 4231's vectors, the Standard Webhooks vector and the reference crate.
-fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     // HMAC takes a key of any length (a long one is hashed first): hmac 0.12 never returns
     // this error for `Hmac`, the trait's signature merely allows it.
     let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(key) else { unreachable!("HMAC accepts keys of any length") };

@@ -7,6 +7,7 @@ use super::{json, next_cursor, require_owned, Ctx, Page};
 use crate::bindings::CHECKS_QUEUE;
 use crate::core::input::{self, FieldError};
 use crate::core::{accept, csv};
+use crate::core::dispatch::CheckMessage;
 use crate::core::monitor::{self, MonitorSpec, MonitorType};
 use crate::core::time::iso;
 use crate::zone;
@@ -62,7 +63,7 @@ impl MonitorView {
             ping_url: ping_url(ctx, row)?,
             created_at: row.created_at.clone(),
             updated_at: row.updated_at.clone(),
-            state: row.state(),
+            state: row.state(ctx.now),
             latest_check,
             heartbeat: None,
         })
@@ -219,10 +220,10 @@ pub async fn run_monitor(ctx: Ctx) -> Result<Response, AppError> {
     if row.monitor_type == "heartbeat" {
         return Err(AppError::Conflict(FieldError::new("monitor_type", "a heartbeat monitor is not run: its job pings it (see ping_url)")));
     }
-    let job = CheckJob { monitor_id: id, slot: slot_of(ctx.now), kind: JobKind::Manual, spec: Some(row.spec_json()?) };
+    let job = CheckJob { timed_out: row.status.as_deref() == Some("TIMEOUT"), ..CheckJob::new(id, slot_of(ctx.now), JobKind::Manual, Some(row.spec_json()?)) };
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     let accepted = Accepted { check_id: job.check_id(), monitor_id: id, kind: job.kind, checks_url: format!("/api/checks?monitor={id}") };
-    crate::meter::send(&queue, MessageBuilder::new(job).build()).await.context("queueing a manual check")?;
+    crate::meter::send(&queue, MessageBuilder::new(CheckMessage::One(job)).build()).await.context("queueing a manual check")?;
     json(202, &accepted)
 }
 
@@ -334,8 +335,41 @@ pub async fn enqueue_raw_jobs(mut ctx: Ctx) -> Result<Response, AppError> {
     }
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     let count = jobs.len();
-    crate::meter::send_batch(&queue, jobs.into_iter().map(|j| MessageBuilder::new(j).build()).collect::<Vec<_>>()).await.context("sending test jobs")?;
+    crate::meter::send_batch(&queue, jobs.into_iter().map(|j| MessageBuilder::new(CheckMessage::One(j)).build()).collect::<Vec<_>>()).await.context("sending test jobs")?;
     json(202, &serde_json::json!({ "queued": count }))
+}
+
+/// Test hook (VIGIL_TEST_HOOKS=true only): arms faults of this isolate (`src/hooks.rs`).
+/// `{"sends": [false, true], "messages_per_send": 1, "jobs_per_message": 2}`: the tick's next
+/// `send_batch` calls succeed or fail in that order, with at most that many messages (of that
+/// many jobs) each;
+/// `{"fail_jobs": {"monitor_id": 7, "times": 1}}`: that monitor's next check jobs fail.
+pub async fn arm_faults(mut ctx: Ctx) -> Result<Response, AppError> {
+    if !ctx.config.test_hooks {
+        return Err(AppError::NotFound("route /__test/faults".into()));
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Faults {
+        #[serde(default)]
+        sends: Vec<bool>,
+        messages_per_send: Option<usize>,
+        jobs_per_message: Option<usize>,
+        fail_jobs: Option<FailJobs>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FailJobs {
+        monitor_id: i64,
+        times: u32,
+    }
+    let body = ctx.json_body().await?;
+    let faults: Faults = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected faults: {e}")))?;
+    crate::hooks::arm_sends(faults.sends, faults.messages_per_send, faults.jobs_per_message);
+    if let Some(f) = faults.fail_jobs {
+        crate::hooks::fail_jobs(f.monitor_id, f.times);
+    }
+    json(200, &serde_json::json!({ "armed": true }))
 }
 
 #[cfg(test)]

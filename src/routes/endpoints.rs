@@ -162,6 +162,9 @@ pub async fn enqueue_raw_events(mut ctx: Ctx) -> Result<Response, AppError> {
     let messages: Vec<AlertMessage> = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected an array of alert messages: {e}")))?;
     // Scoped like every route: an event of another tenant's incident, or a send to another
     // tenant's endpoint, is not found, and nothing is queued.
+    if messages.iter().any(|m| matches!(m, AlertMessage::Subscriber(_) | AlertMessage::SubscriberEvent(_))) {
+        return Err(FieldError::body("subscriber messages are not taken here").into());
+    }
     let (db, user) = (ctx.db()?, ctx.user_id()?);
     let events: Vec<_> = messages.iter().filter_map(|m| if let AlertMessage::Event(e) = m { Some(*e) } else { None }).collect();
     let endpoint_ids: Vec<i64> = messages.iter().filter_map(|m| if let AlertMessage::Send(s) = m { Some(s.endpoint_id) } else { None }).collect();

@@ -11,6 +11,7 @@ mod ping;
 mod projects;
 mod seed000;
 mod status_page;
+pub(crate) mod subscribers;
 mod transfer;
 
 use futures::future::LocalBoxFuture;
@@ -103,6 +104,10 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/api/maintenance-windows" Read => projects::list_maintenance),
     route!(Post "/api/maintenance-windows" Write => projects::create_maintenance),
     route!(Delete "/api/maintenance-windows/:id" Write => projects::delete_maintenance),
+    // Status page subscribers (the public form and its links are below, with the pages)
+    route!(Get "/api/projects/:id/subscribers" Read => subscribers::list),
+    route!(Get "/api/projects/:id/subscriber-deliveries" Read => subscribers::deliveries),
+    route!(Delete "/api/subscribers/:id" Write => subscribers::remove),
     // Notification endpoints and alert delivery
     route!(Get "/api/notification-endpoints" Read => endpoints::list),
     route!(Post "/api/notification-endpoints" Write => endpoints::create),
@@ -121,6 +126,7 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/emails" Write => endpoints::send_pending_emails),
     // Test hook (VIGIL_TEST_HOOKS=true only; 404 otherwise, and not in the OpenAPI document).
     route!(Post "/__test/check-jobs" Write => api::enqueue_raw_jobs),
+    route!(Post "/__test/faults" Write => api::arm_faults),
     route!(Post "/__test/alert-events" Write => endpoints::enqueue_raw_events),
     // Heartbeat monitors' pings (public: the token is the credential). HEAD is served as GET.
     route!(Get "/ping/:token" Public => ping::success),
@@ -130,6 +136,11 @@ pub static ROUTES: &[Route] = &[
     // Public pages. `feed.atom` is listed before `:monitor`: the first match wins.
     route!(Get "/status/:slug" Public => status_page::project_page),
     route!(Get "/status/:slug/feed.atom" Public => status_page::feed),
+    route!(Post "/status/:slug/subscribe" Public => subscribers::subscribe),
+    route!(Get "/status/:slug/confirm" Public => subscribers::confirm_page),
+    route!(Post "/status/:slug/confirm" Public => subscribers::confirm),
+    route!(Get "/status/:slug/unsubscribe" Public => subscribers::unsubscribe_page),
+    route!(Post "/status/:slug/unsubscribe" Public => subscribers::unsubscribe),
     route!(Get "/status/:slug/:monitor" Public => status_page::monitor_page),
     route!(Get "/badge/:slug/:monitor" Public => status_page::badge),
     route!(Get "/assets/local-time.js" Public => status_page::local_time_js),
@@ -154,6 +165,8 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/app/projects" Session => dashboard::project_create),
     route!(Get "/app/projects/:id" Session => dashboard::project_edit),
     route!(Post "/app/projects/:id" Session => dashboard::project_update),
+    route!(Get "/app/projects/:id/subscribers" Session => dashboard::subscribers_list),
+    route!(Post "/app/subscribers/:id/delete" Session => dashboard::subscriber_delete),
     route!(Get "/app/endpoints" Session => dashboard::endpoints_list),
     route!(Get "/app/endpoints/new" Session => dashboard::endpoint_new),
     route!(Post "/app/endpoints" Session => dashboard::endpoint_create),
@@ -165,6 +178,17 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/app/maintenance" Session => dashboard::maintenance_list),
     route!(Post "/app/maintenance" Session => dashboard::maintenance_create),
     route!(Post "/app/maintenance/:id/delete" Session => dashboard::maintenance_delete),
+    route!(Get "/app/incidents/:id" Session => dashboard::incident),
+    route!(Post "/app/incidents/:id/updates" Session => dashboard::incident_post),
+    route!(Get "/app/updates/:id/edit" Session => dashboard::update_edit),
+    route!(Post "/app/updates/:id" Session => dashboard::update_save),
+    route!(Post "/app/updates/:id/delete" Session => dashboard::update_delete),
+    route!(Get "/app/notices" Session => dashboard::notices),
+    route!(Post "/app/notices" Session => dashboard::notice_create),
+    route!(Get "/app/notices/:id" Session => dashboard::notice_detail),
+    route!(Post "/app/notices/:id" Session => dashboard::notice_rename),
+    route!(Post "/app/notices/:id/updates" Session => dashboard::notice_post),
+    route!(Post "/app/notices/:id/delete" Session => dashboard::notice_delete),
     route!(Get "/app/tokens" Session => dashboard::tokens_list),
     route!(Post "/app/tokens" Session => dashboard::token_create),
     route!(Post "/app/tokens/:id/revoke" Session => dashboard::token_revoke),

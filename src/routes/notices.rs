@@ -25,6 +25,15 @@ fn created(body: &impl serde::Serialize, location: String) -> Result<Response, A
     Ok(response)
 }
 
+/// Hands the update just written to the status page subscribers' fan-out. The update is
+/// written already: a failure here is logged, and the cron sends the outbox row after
+/// `HANDOFF_GRACE_SECONDS` (DESIGN.md §6).
+async fn tell_subscribers(ctx: &Ctx, db: &worker::D1Database) {
+    if let Err(e) = crate::alerts::subscribers::enqueue_events(&ctx.env, db, ctx.now).await {
+        worker::console_error!("enqueueing subscriber events: {e:?}");
+    }
+}
+
 fn list_page(rows: &[UpdateRow], limit: u32) -> Page<UpdateView> {
     Page { items: rows.iter().map(UpdateView::from).collect(), next_cursor: next_cursor(rows, limit, |r| r.id.to_string()) }
 }
@@ -57,7 +66,9 @@ pub async fn post_incident_update(mut ctx: Ctx) -> Result<Response, AppError> {
     let body = ctx.json_body().await?;
     let project = incident_project(&ctx, id).await?;
     let spec = UpdateSpec::create(&body)?;
-    let row = notices::post_update(&ctx.db()?, project, Target::Incident(id), &spec, ctx.now).await?;
+    let db = ctx.db()?;
+    let row = notices::post_update(&db, project, Target::Incident(id), &spec, ctx.now).await?;
+    tell_subscribers(&ctx, &db).await;
     created(&UpdateView::from(&row), format!("/api/incident-updates/{}", row.id))
 }
 
@@ -104,6 +115,7 @@ pub async fn create_notice(mut ctx: Ctx) -> Result<Response, AppError> {
     projects::owned(&db, ctx.user_id()?, project).await?.ok_or_else(|| AppError::NotFound(format!("project {project}")))?;
     let spec = NoticeSpec::create(&body)?;
     let (notice, first) = notices::open_notice(&db, project, &spec, ctx.now).await?;
+    tell_subscribers(&ctx, &db).await;
     created(&NoticeView::of(&notice, &[first]), format!("/api/notices/{}", notice.id))
 }
 
@@ -150,6 +162,8 @@ pub async fn post_notice_update(mut ctx: Ctx) -> Result<Response, AppError> {
     let body = ctx.json_body().await?;
     let n = owned_notice(&ctx, id).await?;
     let spec = UpdateSpec::create(&body)?;
-    let row = notices::post_update(&ctx.db()?, n.project_id, Target::Notice(n.id), &spec, ctx.now).await?;
+    let db = ctx.db()?;
+    let row = notices::post_update(&db, n.project_id, Target::Notice(n.id), &spec, ctx.now).await?;
+    tell_subscribers(&ctx, &db).await;
     created(&UpdateView::from(&row), format!("/api/incident-updates/{}", row.id))
 }

@@ -19,7 +19,7 @@ use crate::store::settings::{self, EngineSettings};
 use crate::store::{monitors, projects};
 
 /// What `max_batch_size` for the checks queue says in wrangler.toml (a test keeps them equal).
-pub const CHECKS_BATCH_SIZE: u32 = 100;
+pub const CHECKS_BATCH_SIZE: u32 = 10;
 /// The seed's interval: targets are hit every 300 seconds.
 const SEED_INTERVAL_SECONDS: u32 = 300;
 const MAX_TARGETS: usize = 50;
@@ -175,7 +175,7 @@ fn queue_data(s: &EngineSettings, config: &Config, due_now: i64, checks_last_min
     let end = s.last_tick_at.zip(s.last_tick_ms).map(|(at, ms)| at + ms);
     j!({
         "worker_thread": s.worker_thread.map_or(config.check_concurrency, |n| n as usize),
-        "queue_size": s.queue_size.unwrap_or(QUEUE_SIZE_DEFAULT),
+        "queue_size": config.check_jobs_per_message,
         "defaults": { "worker_thread": config.check_concurrency, "queue_size": QUEUE_SIZE_DEFAULT },
         "max_batch_size": CHECKS_BATCH_SIZE,
         "queue_status": due_now > 0,
@@ -194,7 +194,7 @@ fn queue_data(s: &EngineSettings, config: &Config, due_now: i64, checks_last_min
 
 /// `POST /status/queue` (admin): `worker_thread` is the checks one consumer invocation runs at
 /// once, stored in D1 and read by the consumer on its next invocation; `queue_size` (jobs per
-/// queue message) cannot be set until jobs are packed, so a non-zero one is a 409 and nothing
+/// queue message) is the `CHECK_JOBS_PER_MESSAGE` var, so a non-zero one is a 409 and nothing
 /// is changed.
 pub async fn set_queue(mut ctx: Ctx) -> Result<Response, AppError> {
     let body = ctx.json_body().await?;

@@ -12,6 +12,7 @@ use crate::core::accept;
 use crate::core::buckets::CheckPoint;
 use crate::core::status::CheckStatus;
 use crate::core::status_page::{self as page, About, DetailInput, FeedUpdate, FeedWindow, IncidentInput, MaintenanceInput, MonitorInput, NoticeInput, PageInput, Said, UpdateInput};
+use crate::core::summary;
 use crate::core::time::{parse_iso, EpochMs};
 use crate::core::uptime::{day_start, hour_start, merged, rollup_range, RawCheck, Rollup, DAY_MS, HOUR_MS};
 use crate::error::{AppError, Context};
@@ -44,7 +45,10 @@ struct MonitorHistory {
     uptime: [Option<f64>; 4],
 }
 
-/// Reads one project's history in five queries, whatever the number of monitors.
+/// Reads one project's history in a fixed number of queries whatever the number of monitors,
+/// and a few rows per monitor (DESIGN.md §9, §12): the last 4 hours from the hour blocks (5 rows
+/// per monitor), older hours and days from the monitor's summary row (1 row). A single
+/// monitor's page (`only`) reads its full daily rollups too, for the latency percentiles.
 async fn load(ctx: &Ctx, project: ProjectRow, only: Option<i64>) -> Result<History, AppError> {
     let db = ctx.db()?;
     let now = ctx.now;
@@ -63,12 +67,16 @@ async fn load(ctx: &Ctx, project: ProjectRow, only: Option<i64>) -> Result<Histo
     let day0 = day_start(now) - 89 * DAY_MS;
     let hour0 = hour_start(now) - 23 * HOUR_MS;
     let mut hourly: BTreeMap<i64, Vec<(EpochMs, Rollup)>> = BTreeMap::new();
-    for r in rollups::of_monitors(&db, &ids, Period::Hour, hour0).await? {
-        hourly.entry(r.monitor_id).or_default().push((r.start_ms, r.rollup));
-    }
     let mut daily: BTreeMap<i64, Vec<(EpochMs, Rollup)>> = BTreeMap::new();
-    for r in rollups::of_monitors(&db, &ids, Period::Day, day0).await? {
-        daily.entry(r.monitor_id).or_default().push((r.start_ms, r.rollup));
+    for s in rollups::summary_of(&db, &ids).await? {
+        hourly.insert(s.monitor_id, summary::hours_of(&s.hours).into_iter().filter(|(start, _)| *start >= hour0).collect());
+        daily.insert(s.monitor_id, summary::days_of(&s.days).into_iter().filter(|(start, _)| *start >= day0).collect());
+    }
+    if only.is_some() {
+        daily.clear();
+        for r in rollups::of_monitors(&db, &ids, Period::Day, day0).await? {
+            daily.entry(r.monitor_id).or_default().push((r.start_ms, r.rollup));
+        }
     }
     let monitors = rows
         .into_iter()
@@ -233,7 +241,9 @@ pub async fn project_page(ctx: Ctx) -> Result<Response, AppError> {
         let mut history = load(ctx, project, None).await?;
         history.read_said(ctx, true, None).await?;
         let view = page::view_with(&history.page_input(), &history.said());
-        Ok(if json { page::render_json_string(&view) } else { page::render_html(&view) })
+        // The subscribe form only where subscriptions are configured (the page is public here).
+        let subscribe = ctx.config.alerts.subscriptions().is_some();
+        Ok(if json { page::render_json_string(&view) } else { page::render_html_with(&view, subscribe) })
     })
     .await?;
     if negotiated {

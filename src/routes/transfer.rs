@@ -382,10 +382,12 @@ fn parse_document(doc: Map<String, Value>, policy: crate::core::ssrf::TargetPoli
 }
 
 fn prefixed(path: &str, e: FieldError) -> FieldError {
-    match e.field {
-        Some(f) => FieldError::new(&format!("{path}.{f}"), e.message),
-        None => FieldError::new(path, e.message),
-    }
+    let field = match &e.field {
+        Some(f) => format!("{path}.{f}"),
+        None => path.to_string(),
+    };
+    let message = e.message.clone();
+    e.at(&field, message)
 }
 
 trait JsonContext<T> {

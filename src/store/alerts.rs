@@ -35,13 +35,17 @@ pub struct EventContext {
     pub check_started_at: Option<String>,
     pub in_maintenance: Option<i64>,
     pub opened_held: Option<i64>,
+    /// For status page subscribers, who read only the public category (DESIGN.md §9).
+    pub cause_http_status: Option<i64>,
+    pub project_public: i64,
 }
 
 /// ?1 incident, ?2 event, ?3 now (ISO). The check is the event's own (by its slot), so the
 /// alert's content is the same however late it is built; the maintenance and "opened alert
 /// held" flags decide whether the event is held.
 const EVENT_CONTEXT: &str = "SELECT e.incident_id, e.event, e.created_at AS event_at, e.released_at, \
-     i.opened_at, i.resolved_at, i.cause, i.failure_kind AS incident_failure_kind, m.id AS monitor_id, m.name AS monitor_name, m.url AS monitor_url, \
+     i.opened_at, i.resolved_at, i.cause, i.failure_kind AS incident_failure_kind, i.cause_http_status, p.public AS project_public, \
+     m.id AS monitor_id, m.name AS monitor_name, m.url AS monitor_url, \
      p.id AS project_id, p.slug AS project_slug, p.name AS project_name, \
      c.status AS check_status, c.http_status, c.latency_ms, c.failure_type, c.failure_kind AS check_failure_kind, \
      c.started_at AS check_started_at, \

@@ -1,7 +1,7 @@
 //! Alert sends (the once-only claim per message, endpoint and recipient) and the delivery log
 //! (one row per attempt). See migrations/0005_deliveries.sql for why the claim looks like this.
 use serde::{Deserialize, Serialize};
-use worker::{D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement, D1Result};
 
 use super::{all, first, stmt};
 use crate::args;
@@ -126,8 +126,14 @@ const OPEN_EMAILS_OF_OWNER: &str = "SELECT COUNT(*) AS n FROM alert_sends WHERE 
 /// hands their event over); returns the ones this call created, so only those are enqueued (a
 /// repeated fan-out enqueues nothing).
 pub async fn create(db: &D1Database, sends: &[NewSend], now: EpochMs, also: Option<D1PreparedStatement>) -> Result<Vec<SendRef>, AppError> {
-    if sends.is_empty() && also.is_none() {
-        return Ok(Vec::new());
+    Ok(create_with(db, sends, now, also.into_iter().collect()).await?.0)
+}
+
+/// [`create`] with any statements after the sends in the same batch (the hand-off, the
+/// subscribers' fan-out); returns the sends created and the other statements' results.
+pub async fn create_with(db: &D1Database, sends: &[NewSend], now: EpochMs, also: Vec<D1PreparedStatement>) -> Result<(Vec<SendRef>, Vec<D1Result>), AppError> {
+    if sends.is_empty() && also.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
     }
     let mut statements = sends
         .iter()
@@ -140,12 +146,13 @@ pub async fn create(db: &D1Database, sends: &[NewSend], now: EpochMs, also: Opti
         })
         .collect::<Result<Vec<_>, _>>()?;
     statements.extend(also);
-    let results = super::run_batch(db, statements, "creating alert sends").await?;
+    let mut results = super::run_batch(db, statements, "creating alert sends").await?;
+    let rest = results.split_off(sends.len().min(results.len()));
     let mut created = Vec::new();
     for r in results {
         created.extend(r.results::<SendRef>().context("reading created sends")?);
     }
-    Ok(created)
+    Ok((created, rest))
 }
 
 /// Takes the send for one attempt, in one statement, so of two consumers holding the same

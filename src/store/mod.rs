@@ -2,6 +2,7 @@
 //! anything; it stores what the core decided.
 pub mod accounts;
 pub mod alerts;
+pub mod blocks;
 pub mod checks;
 pub mod deliveries;
 pub mod endpoints;
@@ -15,6 +16,10 @@ pub mod projects;
 pub mod rollups;
 pub mod sessions;
 pub mod settings;
+pub mod subscribers;
+#[cfg(test)]
+pub mod sqlite;
+pub mod ticks;
 
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result};

@@ -1,50 +1,83 @@
-//! Monitors in D1: configuration rows, current state, and reserving due monitors.
+//! Monitors in D1: configuration rows, current state, and the tick's due monitors (by schedule
+//! period and phase, DESIGN.md §3).
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{all, first, refused_as, run, stmt, Arg, Refusal};
+use super::checks::CheckRow;
+use super::{all, blocks, first, refused_as, run, stmt, Arg, Refusal};
 use crate::args;
-use crate::core::incident::Streaks;
+use crate::core::incident::{Stored, Streaks};
 use crate::core::input::FieldError;
 use crate::core::monitor::{MonitorSpec, MonitorType, Role};
-use crate::core::schedule::{slot_at_or_after, slot_start_ms};
+use crate::core::blocks::BLOCK_SECONDS;
+use crate::core::schedule::{minute_of, next_due_minute, period_ticks, phase_at, slot_at_or_after, slot_at_or_before, slot_of, slot_of_minute, slot_start_ms};
 use crate::core::status::CheckStatus;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
 
-/// Config columns in the order `config_args` binds them (?1..?24).
+/// Config columns in the order `config_args` binds them (?1..?28).
 macro_rules! config_columns {
     () => {
         "project_id, name, monitor_type, role, method, url, headers, body, \
          expected_status_codes, body_contains, bot_protection_string, bot_counts_as_failure, \
          expected_response_time_ms, timeout_seconds, check_interval_seconds, failure_threshold, \
          recovery_threshold, retries, backoff_factor, retry_status_codes, is_active, \
-         grace_seconds, schedule, tz"
+         hostname, record_type, expected_values, assertions, grace_seconds, schedule, tz"
     };
 }
 
-/// The same columns as assignments from ?1..?24, for UPDATE.
-macro_rules! config_assignments {
+/// The same columns as assignments from ?1..?28, for UPDATE (all but the project: ?2..?28).
+macro_rules! config_assignments_but_project {
     () => {
-        "project_id = ?1, name = ?2, monitor_type = ?3, role = ?4, method = ?5, url = ?6, headers = ?7, body = ?8, \
+        "name = ?2, monitor_type = ?3, role = ?4, method = ?5, url = ?6, headers = ?7, body = ?8, \
          expected_status_codes = ?9, body_contains = ?10, bot_protection_string = ?11, bot_counts_as_failure = ?12, \
          expected_response_time_ms = ?13, timeout_seconds = ?14, check_interval_seconds = ?15, failure_threshold = ?16, \
          recovery_threshold = ?17, retries = ?18, backoff_factor = ?19, retry_status_codes = ?20, is_active = ?21, \
-         grace_seconds = ?22, schedule = ?23, tz = ?24"
+         hostname = ?22, record_type = ?23, expected_values = ?24, assertions = ?25, \
+         grace_seconds = ?26, schedule = ?27, tz = ?28"
     };
 }
 
-/// The stored columns of a [`MonitorRow`], named (not `*`), for reads and `RETURNING`.
-macro_rules! row_columns {
+/// The placeholders of the config columns, for INSERT ... VALUES / SELECT.
+macro_rules! config_values_but_project {
+    () => {
+        "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28"
+    };
+}
+
+/// The stored columns of a [`MonitorRow`] but `last_checked_at`, named (not `*`).
+macro_rules! state_columns {
     () => {
         concat!(
             "id, ",
             config_columns!(),
             ", created_at, updated_at, status, slow, consecutive_failures, consecutive_successes, \
-             last_checked_at, next_check_ms, state_version, rolled_up_until_ms, \
+             state_version, rolled_up_until_ms, recheck_slot, sched_period, sched_phase, sched_pending_ms, \
              ping_token, heartbeat_state, deadline_ms"
         )
+    };
+}
+
+/// The columns of a [`MonitorRow`], for reads and `RETURNING`. A steady check does not rewrite
+/// the monitor's row (DESIGN.md §4), so the last check's time is its newest block's `last_at`
+/// (every check has an entry there), or the row's own for a monitor without blocks.
+macro_rules! row_columns {
+    () => {
+        concat!(
+            state_columns!(),
+            ", COALESCE((SELECT b.last_at FROM check_blocks b WHERE b.monitor_id = monitors.id ORDER BY b.start DESC LIMIT 1), \
+             monitors.last_checked_at) AS last_checked_at"
+        )
+    };
+}
+
+/// The columns the tick reads of each due monitor: its config and schedule, without
+/// `row_columns`'s per-row block lookup (a job needs no last-check time; DESIGN.md §3), so a due
+/// monitor costs the tick one row read, not two.
+macro_rules! tick_columns {
+    () => {
+        concat!(state_columns!(), ", NULL AS last_checked_at, 0 AS incident_open")
     };
 }
 
@@ -86,6 +119,10 @@ pub struct MonitorRow {
     pub backoff_factor: f64,
     pub retry_status_codes: String,
     pub is_active: i64,
+    pub hostname: Option<String>,
+    pub record_type: Option<String>,
+    pub expected_values: String,
+    pub assertions: String,
     #[serde(default)]
     pub grace_seconds: Option<i64>,
     #[serde(default)]
@@ -99,11 +136,18 @@ pub struct MonitorRow {
     pub consecutive_failures: i64,
     pub consecutive_successes: i64,
     pub last_checked_at: Option<String>,
-    /// Due at or after this instant (0: on the next tick).
-    pub next_check_ms: EpochMs,
     pub state_version: i64,
     /// Hours before this instant have final hourly rollups.
     pub rolled_up_until_ms: EpochMs,
+    /// A confirmation re-check still awaited (migration 0008).
+    #[serde(default)]
+    pub recheck_slot: Option<i64>,
+    /// The schedule (DESIGN.md §3): due on the tick of minute m when
+    /// (m - sched_phase) mod sched_period = 0.
+    pub sched_period: i64,
+    pub sched_phase: i64,
+    /// Created, edited or resumed at this instant and not yet dispatched: the next tick checks it.
+    pub sched_pending_ms: Option<EpochMs>,
     /// Heartbeat monitors (migration 0016): the ping token, the heartbeat's JSON state
     /// (core::heartbeat::State) and when it goes DOWN unless pinged.
     #[serde(default)]
@@ -156,6 +200,10 @@ impl MonitorRow {
             "backoff_factor": self.backoff_factor,
             "retry_status_codes": json(&self.retry_status_codes, "retry_status_codes")?,
             "is_active": self.is_active != 0,
+            "hostname": self.hostname,
+            "record_type": self.record_type,
+            "expected_values": json(&self.expected_values, "expected_values")?,
+            "assertions": json(&self.assertions, "assertions")?,
             // The column has a default for every monitor; only heartbeat monitors show it.
             "grace_seconds": (self.monitor_type == "heartbeat").then_some(self.grace_seconds).flatten(),
             "schedule": self.schedule,
@@ -181,8 +229,21 @@ impl MonitorRow {
         }
     }
 
-    pub fn state(&self) -> MonitorState {
+    /// What the row holds of its state, for `core::incident::changes_state`.
+    pub fn stored(&self) -> Stored {
+        Stored {
+            status: self.status.as_deref().and_then(CheckStatus::parse),
+            slow: self.slow != 0,
+            streaks: self.streaks(),
+            recheck_slot: self.recheck_slot,
+        }
+    }
+
+    /// The state as of `now`; `next_check_at` is the tick that will check it next.
+    pub fn state(&self, now: EpochMs) -> MonitorState {
         let s = self.streaks();
+        let minute = minute_of(slot_of(now));
+        let next = if self.sched_pending_ms.is_some() { minute + 1 } else { next_due_minute(minute, self.sched_period, self.sched_phase) };
         MonitorState {
             status: self.status.as_deref().and_then(CheckStatus::parse),
             slow: self.slow != 0,
@@ -193,7 +254,7 @@ impl MonitorRow {
             // A heartbeat monitor is not checked: its next decision is its deadline.
             next_check_at: match self.monitor_type.as_str() {
                 "heartbeat" => self.deadline_ms.map(iso),
-                _ => (self.is_active != 0).then(|| iso(self.next_check_ms)),
+                _ => (self.is_active != 0).then(|| iso(slot_start_ms(slot_of_minute(next)))),
             },
         }
     }
@@ -222,6 +283,10 @@ fn config_args(spec: &MonitorSpec) -> Vec<Arg> {
         spec.backoff_factor,
         text(&spec.retry_status_codes),
         spec.is_active,
+        spec.hostname.clone(),
+        spec.record_type.map(|t| t.as_str()),
+        text(&spec.expected_values),
+        text(&spec.assertions),
         spec.grace_seconds.unwrap_or(crate::core::heartbeat::DEFAULT_GRACE_SECONDS),
         spec.schedule.clone(),
         spec.tz.clone().unwrap_or_else(|| "UTC".into()),
@@ -250,52 +315,67 @@ fn project_refusal(e: AppError) -> AppError {
     refused_as(e, Refusal::ForeignKey, || AppError::Invalid(FieldError::new("project", "no such project")))
 }
 
-/// A new monitor is due on the next tick (`next_check_ms = 0`) and has no incident yet.
-/// ?1..?24 the config, ?25 now, ?26 a heartbeat monitor's ping token (else NULL).
+/// A new monitor is pending (`sched_pending_ms`, ?32: the next tick checks it and fixes its
+/// phase) and has no incident yet. ?1..?28 the config (`config_args`), ?29 now, ?30 its period,
+/// ?31 a phase until then, ?33 a heartbeat monitor's ping token (else NULL).
 const INSERT: &str = concat!(
     "INSERT INTO monitors (",
     config_columns!(),
-    ", created_at, updated_at, next_check_ms, ping_token) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, 0, ?26) \
-     RETURNING ",
+    ", created_at, updated_at, sched_period, sched_phase, sched_pending_ms, ping_token) VALUES (?1, ",
+    config_values_but_project!(),
+    ", ?29, ?29, ?30, ?31, CASE WHEN ?21 THEN ?32 END, ?33) RETURNING ",
     row_columns!(),
     ", 0 AS incident_open"
 );
 
-/// ?1..?24 the config, ?25 now, ?26 the monitor's id.
+/// ?1..?28 the config, ?29 now, ?30 the monitor's id, ?31 its period. An edited (or resumed)
+/// monitor is pending again (?32), so a fixed URL is confirmed on the next tick; a paused one
+/// is not. (A heartbeat monitor's token and deadline are `heartbeat::rearm`'s.)
 const UPDATE: &str = concat!(
-    "UPDATE monitors SET ",
-    config_assignments!(),
-    ", updated_at = ?25, next_check_ms = 0 WHERE id = ?26 RETURNING ",
+    "UPDATE monitors SET project_id = ?1, ",
+    config_assignments_but_project!(),
+    ", updated_at = ?29, sched_period = ?31, sched_pending_ms = CASE WHEN ?21 THEN ?32 END WHERE id = ?30 RETURNING ",
     row_columns!(),
-    ", EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = ?26 AND i.resolved_at IS NULL) AS incident_open"
+    ", EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = ?30 AND i.resolved_at IS NULL) AS incident_open"
 );
 
-/// Import's upsert by name: ?1..?24 the config, ?25 now; the project is found by slug and
-/// owner (?26, ?27) inside SQL; ?28 a heartbeat monitor's new ping token (kept if it has one).
-/// A heartbeat's deadline stays until its next ping or sweep, unless it is paused.
-const UPSERT_UPDATE: &str = "UPDATE monitors SET name = ?2, monitor_type = ?3, role = ?4, method = ?5, url = ?6, headers = ?7, body = ?8, \
-     expected_status_codes = ?9, body_contains = ?10, bot_protection_string = ?11, bot_counts_as_failure = ?12, \
-     expected_response_time_ms = ?13, timeout_seconds = ?14, check_interval_seconds = ?15, failure_threshold = ?16, \
-     recovery_threshold = ?17, retries = ?18, backoff_factor = ?19, retry_status_codes = ?20, is_active = ?21, \
-     grace_seconds = ?22, schedule = ?23, tz = ?24, \
-     updated_at = ?25, next_check_ms = 0, ping_token = COALESCE(ping_token, ?28), \
-     deadline_ms = CASE WHEN ?21 = 1 AND ?3 = 'heartbeat' THEN deadline_ms END \
-     WHERE project_id = (SELECT id FROM projects WHERE slug = ?26 AND owner_id = ?27) AND name = ?2";
+/// Import's upsert by name: ?1..?28 the config, ?29 now; the project is found by slug and
+/// owner (?30, ?31) inside SQL; ?32 the period, ?33 a phase, ?34 the pending mark, ?35 a
+/// heartbeat monitor's new ping token (kept if it has one). A heartbeat's deadline stays until
+/// its next ping or sweep, unless it is paused.
+const UPSERT_UPDATE: &str = concat!(
+    "UPDATE monitors SET ",
+    config_assignments_but_project!(),
+    ", updated_at = ?29, sched_period = ?32, sched_pending_ms = CASE WHEN ?21 THEN ?34 END, \
+       ping_token = COALESCE(ping_token, ?35), deadline_ms = CASE WHEN ?21 = 1 AND ?3 = 'heartbeat' THEN deadline_ms END \
+      WHERE project_id = (SELECT id FROM projects WHERE slug = ?30 AND owner_id = ?31) AND name = ?2"
+);
 
 const UPSERT_INSERT: &str = concat!(
     "INSERT INTO monitors (",
     config_columns!(),
-    ", created_at, updated_at, next_check_ms, ping_token) \
-     SELECT (SELECT id FROM projects WHERE slug = ?26 AND owner_id = ?27), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
-       ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, 0, ?28 \
-     WHERE NOT EXISTS (SELECT 1 FROM monitors WHERE project_id = (SELECT id FROM projects WHERE slug = ?26 AND owner_id = ?27) AND name = ?2)"
+    ", created_at, updated_at, sched_period, sched_phase, sched_pending_ms, ping_token) SELECT (SELECT id FROM projects WHERE slug = ?30 AND owner_id = ?31), ",
+    config_values_but_project!(),
+    ", ?29, ?29, ?32, ?33, CASE WHEN ?21 THEN ?34 END, ?35 \
+     WHERE NOT EXISTS (SELECT 1 FROM monitors WHERE project_id = (SELECT id FROM projects WHERE slug = ?30 AND owner_id = ?31) AND name = ?2)"
 );
 
-/// Inserts a monitor, due on the next tick.
+/// A new or edited monitor's period, a phase (due on the next minute) until the next tick
+/// fixes it, and its pending mark. A heartbeat monitor is never dispatched (DESIGN.md §3): its
+/// period is 0, which no tick walks, and it is never pending; its deadline decides instead.
+fn schedule_args(spec: &MonitorSpec, now: EpochMs) -> [Arg; 3] {
+    if spec.monitor_type == MonitorType::Heartbeat {
+        return args![0i64, 0i64, None::<EpochMs>];
+    }
+    let period = period_ticks(spec.check_interval_seconds);
+    args![period, phase_at(minute_of(slot_of(now)) + 1, period), now]
+}
+
+/// Inserts a monitor, checked on the next tick (a heartbeat one waits for its first ping).
 pub async fn insert(db: &D1Database, spec: &MonitorSpec, now: EpochMs) -> Result<MonitorRow, AppError> {
     let mut a = config_args(spec);
     a.push(iso(now).into());
+    a.extend(schedule_args(spec, now));
     a.push(ping_token(spec)?.into());
     first(db, INSERT, &a).await.map_err(project_refusal)?.ok_or_else(|| AppError::Internal("insert returned no row".into()))
 }
@@ -306,6 +386,8 @@ pub async fn update(db: &D1Database, id: i64, spec: &MonitorSpec, now: EpochMs) 
     let mut a = config_args(spec);
     a.push(iso(now).into());
     a.push(id.into());
+    let [period, _, pending] = schedule_args(spec, now);
+    a.extend([period, pending]);
     first(db, UPDATE, &a).await.map_err(project_refusal)
 }
 
@@ -317,11 +399,12 @@ pub fn upsert_by_name(db: &D1Database, user_id: i64, slug: &str, spec: &MonitorS
     a.push(iso(now).into());
     a.push(slug.into());
     a.push(user_id.into());
+    a.extend(schedule_args(spec, now));
     a.push(ping_token(spec)?.into());
     Ok(vec![stmt(db, UPSERT_UPDATE, &a)?, stmt(db, UPSERT_INSERT, &a)?])
 }
 
-const GET: &str = select_rows!("WHERE id = ?1");
+pub(super) const GET: &str = select_rows!("WHERE id = ?1");
 const GET_OWNED: &str = select_rows!("WHERE id = ?1 AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)");
 const GET_MANY: &str = select_rows!("WHERE id IN (SELECT value FROM json_each(?1))");
 const LIST: &str = select_rows!(
@@ -330,14 +413,40 @@ const LIST: &str = select_rows!(
 );
 const IN_PROJECT: &str = select_rows!("WHERE project_id = ?1 ORDER BY id LIMIT ?2");
 const DELETE_OWNED: &str = "DELETE FROM monitors WHERE id = ?1 AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2) RETURNING id";
-/// `next_check_ms` advances by the interval (a config value in seconds, hence the * 1000).
-const RESERVE_DUE: &str = concat!(
-    "UPDATE monitors SET next_check_ms = ?1 + check_interval_seconds * 1000 WHERE is_active = 1 AND next_check_ms <= ?1 \
-       AND monitor_type != 'heartbeat' RETURNING ",
-    row_columns!(),
-    ", EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = monitors.id AND i.resolved_at IS NULL) AS incident_open"
+/// The distinct periods of active monitors, ascending: one `monitors_schedule` index seek each.
+/// Period 0 (heartbeat monitors, never dispatched) is not walked.
+const DUE_PERIODS: &str = "WITH RECURSIVE p(period) AS ( \
+       SELECT min(sched_period) FROM monitors WHERE is_active = 1 AND sched_period > 0 \
+       UNION ALL \
+       SELECT (SELECT min(sched_period) FROM monitors WHERE is_active = 1 AND sched_period > p.period) FROM p WHERE p.period IS NOT NULL) \
+     SELECT period FROM p WHERE period IS NOT NULL";
+/// One page of the monitors due with one period and phase, after monitor id ?3: an index range
+/// that reads exactly the rows it returns, in id order. Pending monitors are left to
+/// `TAKE_PENDING`. `0 AS incident_open`: the tick needs only the config.
+const DUE_AT_PHASE: &str = concat!(
+    "SELECT ",
+    tick_columns!(),
+    " FROM monitors WHERE is_active = 1 AND sched_period = ?1 AND sched_phase = ?2 AND id > ?3 \
+     AND sched_pending_ms IS NULL ORDER BY id LIMIT ?4"
 );
-const MAKE_DUE: &str = "UPDATE monitors SET next_check_ms = ?1 WHERE id IN (SELECT value FROM json_each(?2))";
+/// The same over a range of phases (a tick covering missed minutes), after (phase ?4, id ?5).
+const DUE_IN_PHASES: &str = concat!(
+    "SELECT ",
+    tick_columns!(),
+    " FROM monitors WHERE is_active = 1 AND sched_period = ?1 AND sched_phase >= ?2 AND sched_phase <= ?3 \
+     AND (sched_phase > ?4 OR (sched_phase = ?4 AND id > ?5)) AND sched_pending_ms IS NULL ORDER BY sched_phase, id LIMIT ?6"
+);
+/// Takes up to ?2 monitors created or edited since the last tick (the `monitors_pending`
+/// index, normally empty) and fixes their phase on this tick's minute ?1, in one statement, so
+/// two ticks never both take one.
+const TAKE_PENDING: &str = concat!(
+    "UPDATE monitors SET sched_pending_ms = NULL, sched_phase = ?1 % sched_period \
+     WHERE id IN (SELECT id FROM monitors WHERE sched_pending_ms IS NOT NULL AND is_active = 1 LIMIT ?2) RETURNING ",
+    tick_columns!()
+);
+/// Gives back monitors taken by [`take_pending`] whose jobs could not be sent.
+const RESTORE_PENDING: &str =
+    "UPDATE monitors SET sched_pending_ms = ?1 WHERE id IN (SELECT value FROM json_each(?2)) AND sched_pending_ms IS NULL AND is_active = 1";
 
 pub async fn get(db: &D1Database, id: i64) -> Result<Option<MonitorRow>, AppError> {
     first(db, GET, &args![id]).await
@@ -381,17 +490,54 @@ pub async fn delete(db: &D1Database, user_id: i64, id: i64) -> Result<bool, AppE
     Ok(first::<super::Id>(db, DELETE_OWNED, &args![id, user_id]).await?.is_some())
 }
 
-/// Reserves every monitor due at the tick's `slot` in the same statement that selects it: it
-/// advances `next_check_ms` and returns the rows, so an overlapping or repeated tick finds
-/// nothing left.
-pub async fn reserve_due(db: &D1Database, slot: i64) -> Result<Vec<MonitorRow>, AppError> {
-    all(db, RESERVE_DUE, &args![slot_start_ms(slot)]).await
+/// Where a tick's dispatch stands, in the order monitors are dispatched: by period, phase, id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+pub struct Position {
+    pub period: i64,
+    pub phase: i64,
+    pub id: i64,
 }
 
-/// Makes monitors due again at `slot` (the tick could not hand their jobs to the queue).
-pub async fn make_due(db: &D1Database, ids: &[i64], slot: i64) -> Result<(), AppError> {
+impl MonitorRow {
+    pub fn position(&self) -> Position {
+        Position { period: self.sched_period, phase: self.sched_phase, id: self.id }
+    }
+}
+
+/// The periods the tick walks (see `DUE_PERIODS`).
+pub async fn due_periods(db: &D1Database) -> Result<Vec<i64>, AppError> {
+    #[derive(Deserialize)]
+    struct Row {
+        period: i64,
+    }
+    Ok(all::<Row>(db, DUE_PERIODS, &[]).await?.into_iter().map(|r| r.period).collect())
+}
+
+/// Up to `limit` monitors with `period` and a phase in `lo..=hi`, after `after` (which has this
+/// period, or starts it), in dispatch order.
+pub async fn due_page(db: &D1Database, period: i64, (lo, hi): (i64, i64), after: Position, limit: u32) -> Result<Vec<MonitorRow>, AppError> {
+    if after.phase > hi {
+        return Ok(Vec::new());
+    }
+    if lo == hi {
+        let after_id = if after.phase == lo { after.id } else { 0 };
+        all(db, DUE_AT_PHASE, &args![period, lo, after_id, limit]).await
+    } else {
+        let (phase, id) = if after.phase >= lo { (after.phase, after.id) } else { (lo, 0) };
+        all(db, DUE_IN_PHASES, &args![period, lo, hi, phase, id, limit]).await
+    }
+}
+
+/// Takes the monitors waiting for their first check (new, edited, resumed), fixing their phase
+/// on the tick of `minute`.
+pub async fn take_pending(db: &D1Database, minute: i64, limit: u32) -> Result<Vec<MonitorRow>, AppError> {
+    all(db, TAKE_PENDING, &args![minute, limit]).await
+}
+
+/// Makes monitors taken by [`take_pending`] pending again: their jobs were not sent.
+pub async fn restore_pending(db: &D1Database, ids: &[i64], now: EpochMs) -> Result<(), AppError> {
     let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    run(db, MAKE_DUE, &args![slot_start_ms(slot), list]).await
+    run(db, RESTORE_PENDING, &args![now, list]).await
 }
 
 /// A monitor and its latest check, if any (seed 000's `GET /status`).
@@ -407,29 +553,65 @@ pub struct Latest {
     pub latency_ms: Option<i64>,
 }
 
-const LATEST_RESULTS: &str = "SELECT m.id, m.name, m.url, m.expected_status_codes, c.started_at, c.status, c.http_status, c.latency_ms \
-     FROM monitors m LEFT JOIN checks c ON c.monitor_id = m.id \
-       AND c.slot = (SELECT max(slot) FROM checks WHERE monitor_id = m.id) \
-     WHERE m.project_id IN (SELECT id FROM projects WHERE owner_id = ?1) ORDER BY m.id LIMIT ?2";
+const OWNED_LIST: &str = "SELECT id, name, url, expected_status_codes FROM monitors \
+     WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?1) ORDER BY id LIMIT ?2";
 
-pub async fn latest_results(db: &D1Database, user_id: i64, limit: u32) -> Result<Vec<Latest>, AppError> {
-    all(db, LATEST_RESULTS, &args![user_id, limit]).await
+#[derive(Debug, Clone, Deserialize)]
+struct Target {
+    id: i64,
+    name: String,
+    url: String,
+    expected_status_codes: String,
 }
 
-/// What the checks queue has to do for a user: monitors due now, checks in the last minute.
+/// The user's monitors with each one's newest check: three queries (monitors, their newest
+/// blocks, the full rows among those checks).
+pub async fn latest_results(db: &D1Database, user_id: i64, limit: u32) -> Result<Vec<Latest>, AppError> {
+    let targets: Vec<Target> = all(db, OWNED_LIST, &args![user_id, limit]).await?;
+    let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
+    let newest: Vec<_> = blocks::newest_entries(db, &ids).await?.into_iter().collect();
+    let mut checks: std::collections::BTreeMap<i64, CheckRow> = blocks::rows_of(db, &newest).await?.into_iter().map(|c| (c.monitor_id, c)).collect();
+    Ok(targets
+        .into_iter()
+        .map(|t| {
+            let c = checks.remove(&t.id);
+            Latest {
+                id: t.id,
+                name: t.name,
+                url: t.url,
+                expected_status_codes: t.expected_status_codes,
+                started_at: c.as_ref().map(|c| c.started_at.clone()),
+                status: c.as_ref().map(|c| c.status.clone()),
+                http_status: c.as_ref().and_then(|c| c.http_status),
+                latency_ms: c.as_ref().and_then(|c| c.latency_ms),
+            }
+        })
+        .collect())
+}
+
+/// What the checks queue has to do for a user: monitors due now (waiting for their first check,
+/// or due on this minute's tick while it has not dispatched), checks in the last minute.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct Waiting {
     pub due_now: i64,
     pub checks_last_minute: i64,
 }
 
-const WAITING: &str = "SELECT (SELECT count(*) FROM monitors WHERE is_active = 1 AND next_check_ms <= ?1 AND monitor_type != 'heartbeat' \
-        AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)) AS due_now, \
-     (SELECT count(*) FROM checks WHERE slot >= ?3 \
-        AND monitor_id IN (SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?2))) AS checks_last_minute";
+const DUE_NOW: &str = "SELECT count(*) AS due_now, 0 AS checks_last_minute FROM monitors WHERE is_active = 1 AND sched_period > 0 \
+        AND (sched_pending_ms IS NOT NULL OR ((?1 - sched_phase) % sched_period = 0 \
+          AND NOT EXISTS (SELECT 1 FROM tick_claims WHERE slot = ?3 AND done_ms IS NOT NULL))) \
+        AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)";
+const OWNED_ALL: &str = "SELECT id FROM monitors WHERE project_id IN (SELECT id FROM projects WHERE owner_id = ?1)";
 
+/// Monitors due now, and checks of the last minute counted from the blocks of its hours.
 pub async fn waiting(db: &D1Database, user_id: i64, now: EpochMs) -> Result<Waiting, AppError> {
-    Ok(first(db, WAITING, &args![now, user_id, slot_at_or_after(now - 60_000)]).await?.unwrap_or_default())
+    let minute = minute_of(slot_of(now));
+    let mut w: Waiting = first(db, DUE_NOW, &args![minute, user_id, slot_of_minute(minute)]).await?.unwrap_or_default();
+    let ids: Vec<super::Id> = all(db, OWNED_ALL, &args![user_id]).await?;
+    let ids: Vec<i64> = ids.into_iter().map(|i| i.id).collect();
+    let from = slot_at_or_after(now - 60_000);
+    w.checks_last_minute = blocks::entries(db, &ids, from, slot_at_or_before(now) + BLOCK_SECONDS).await?.len() as i64;
+    Ok(w)
 }
 
 /// Used by health: the cheapest query that proves D1 answers.

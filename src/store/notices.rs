@@ -153,6 +153,30 @@ const NOTICES_OF_PROJECT: &str = concat!("SELECT ", notice_columns!(), " FROM no
 const RENAME_NOTICE: &str = concat!("UPDATE notices SET title = ?2 WHERE id = ?1 RETURNING ", notice_columns!());
 const DELETE_NOTICE: &str = "DELETE FROM notices WHERE id = ?1";
 
+/// An incident of the owner's with what its dashboard page shows.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IncidentInfo {
+    pub id: i64,
+    pub monitor_id: i64,
+    pub monitor_name: String,
+    pub project_name: String,
+    pub project_slug: String,
+    pub project_public: i64,
+    pub opened_at: String,
+    pub resolved_at: Option<String>,
+    pub failure_kind: Option<crate::core::failure::FailureKind>,
+    pub cause_http_status: Option<i64>,
+}
+
+/// ?1 incident, ?2 owner.
+const INCIDENT_INFO: &str = "SELECT i.id, i.monitor_id, m.name AS monitor_name, p.name AS project_name, p.slug AS project_slug, \
+       p.public AS project_public, i.opened_at, i.resolved_at, i.failure_kind, i.cause_http_status \
+     FROM incidents i JOIN monitors m ON m.id = i.monitor_id JOIN projects p ON p.id = m.project_id WHERE i.id = ?1 AND p.owner_id = ?2";
+
+pub async fn incident_info(db: &D1Database, owner: i64, incident_id: i64) -> Result<Option<IncidentInfo>, AppError> {
+    first(db, INCIDENT_INFO, &args![incident_id, owner]).await
+}
+
 /// The project of an incident of the owner's, or `None` (another user's is not found).
 pub async fn incident_project(db: &D1Database, owner: i64, incident_id: i64) -> Result<Option<i64>, AppError> {
     Ok(first::<super::Id>(db, INCIDENT_PROJECT, &args![incident_id, owner]).await?.map(|r| r.id))
@@ -171,6 +195,7 @@ enum Key {
     Notice,
     Refresh,
     Version,
+    Subscribers,
 }
 
 /// Posts an update: the row, the notice's status, the project's version, in one batch.
@@ -185,9 +210,10 @@ pub async fn post_update(db: &D1Database, project_id: i64, target: Target, spec:
         batch.push(Key::Refresh, stmt(db, REFRESH_NOTICE, &args![n])?);
     }
     batch.push(Key::Version, stmt(db, BUMP_VERSION, &args![project_id])?);
-    // SEAM(subscribers): "an update was posted". The subscribers work adds its outbox row
-    // here (a statement from its store, pushed into this same batch), so an update and the
-    // emails about it are written together or not at all.
+    // "An update was posted": the subscribers' outbox row, in this same batch, so an update
+    // and the emails about it are written together or not at all (the route enqueues it).
+    let posted = super::subscribers::UpdatePosted { project_id, incident_id: incident, notice_id: notice, title: None, status: spec.status.as_str(), message: &spec.message, update_ref: None };
+    batch.push(Key::Subscribers, super::subscribers::update_posted(db, &posted, now)?);
     let results = batch.run(db, "post an incident update").await?;
     one(results.rows(Key::Write)?)
 }
@@ -241,7 +267,9 @@ pub async fn open_notice(db: &D1Database, project_id: i64, spec: &NoticeSpec, no
     batch.push(Key::Notice, stmt(db, INSERT_NOTICE, &args![project_id, spec.title.as_str(), now, spec.first.status.as_str(), resolved])?);
     batch.push(Key::Write, stmt(db, INSERT_FIRST_UPDATE, &args![project_id, spec.first.status.as_str(), spec.first.message.as_str(), now])?);
     batch.push(Key::Version, stmt(db, BUMP_VERSION, &args![project_id])?);
-    // SEAM(subscribers): a notice's first update is "an update was posted" too.
+    // A notice's first update is "an update was posted" too (see `post_update`).
+    let posted = super::subscribers::UpdatePosted { project_id, incident_id: None, notice_id: None, title: Some(&spec.title), status: spec.first.status.as_str(), message: &spec.first.message, update_ref: None };
+    batch.push(Key::Subscribers, super::subscribers::update_posted(db, &posted, now)?);
     let results = batch.run(db, "open a notice").await?;
     Ok((one(results.rows(Key::Notice)?)?, one(results.rows(Key::Write)?)?))
 }

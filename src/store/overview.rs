@@ -1,33 +1,42 @@
-//! What the dashboard overview reads (DESIGN.md §10, §12): three queries whatever the number of
-//! monitors, and none that grows with the length of their history. The 4-hour strip is grouped
-//! into 5-minute bins by SQLite, so ~50 rows per monitor cross into the isolate instead of up
-//! to 240 raw checks; the 24 h uptime comes from hourly rollups plus those bins.
+//! What the dashboard overview reads (DESIGN.md §10, §12): four queries whatever the number of
+//! monitors, and none that grows with the length of their history. The 4-hour strip comes from
+//! the monitors' hour blocks (5 rows per monitor), the 24 h uptime from their summary rows plus
+//! those blocks.
 use serde::Deserialize;
 use worker::D1Database;
 
-use super::{all, Arg};
+use super::{all, blocks, rollups, Arg};
+use crate::core::blocks::{decode, Entry};
+use crate::core::summary;
 use crate::error::AppError;
 
+/// Each monitor with its newest block (its newest check and the time of its last check).
 const MONITORS: &str = "SELECT m.id, m.project_id, m.name, m.is_active, m.status, m.slow, m.last_checked_at, \
      m.check_interval_seconds, m.rolled_up_until_ms, \
      EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = m.id AND i.resolved_at IS NULL) AS incident_open, \
-     (SELECT c.latency_ms FROM checks c WHERE c.monitor_id = m.id ORDER BY c.slot DESC LIMIT 1) AS latency_ms \
-     FROM monitors m WHERE m.project_id IN (SELECT id FROM projects WHERE owner_id = ?1) \
+     b.start AS block_start, b.data AS block, b.last_at \
+     FROM monitors m LEFT JOIN check_blocks b ON b.monitor_id = m.id AND b.start = (SELECT max(start) FROM check_blocks WHERE monitor_id = m.id) \
+     WHERE m.project_id IN (SELECT id FROM projects WHERE owner_id = ?1) \
      AND (?2 IS NULL OR m.project_id = ?2) ORDER BY m.id LIMIT ?3";
 
-/// Worst state per bin: 4 down (DOWN or TIMEOUT), 3 bot wall, 2 slow, 1 up.
-const BINS: &str = "SELECT monitor_id AS m, CAST((slot - ?2) / ?3 AS INTEGER) AS b, \
-     max(CASE WHEN status IN ('DOWN', 'TIMEOUT') THEN 4 WHEN status = 'BOT_DETECTED' THEN 3 WHEN slow = 1 THEN 2 ELSE 1 END) AS w, \
-     count(*) AS n, sum(status = 'UP') AS up \
-     FROM checks WHERE monitor_id IN (SELECT value FROM json_each(?1)) AND slot >= ?2 AND slot < ?4 \
-     GROUP BY monitor_id, b";
-
-/// Check counts of the finished, rolled-up hours since `?2`; the bins cover what follows.
-const HOURS: &str = "SELECT r.monitor_id AS m, sum(r.up) AS up, sum(r.up + r.down + r.timeout + r.bot) AS n FROM rollups r \
-     WHERE r.monitor_id IN (SELECT value FROM json_each(?1)) AND r.period = 'hour' AND r.start_ms >= ?2 \
-     AND r.start_ms < (SELECT rolled_up_until_ms FROM monitors WHERE id = r.monitor_id) GROUP BY r.monitor_id";
-
 #[derive(Debug, Clone, Deserialize)]
+struct StoredLine {
+    id: i64,
+    project_id: i64,
+    name: String,
+    is_active: i64,
+    status: Option<String>,
+    slow: i64,
+    last_checked_at: Option<String>,
+    check_interval_seconds: i64,
+    rolled_up_until_ms: i64,
+    incident_open: i64,
+    block_start: Option<i64>,
+    block: Option<String>,
+    last_at: Option<String>,
+}
+
+#[derive(Debug, Clone)]
 pub struct MonitorLine {
     pub id: i64,
     pub project_id: i64,
@@ -39,30 +48,55 @@ pub struct MonitorLine {
     pub check_interval_seconds: i64,
     pub rolled_up_until_ms: i64,
     pub incident_open: i64,
+    /// The newest check's latency.
     pub latency_ms: Option<i64>,
 }
 
 /// The user's monitors (of one project, if given), by id, at most `limit`.
-pub async fn monitors(db: &D1Database, user_id: i64, project: Option<i64>, limit: u32) -> Result<Vec<MonitorLine>, AppError> {
-    all(db, MONITORS, &[Arg::from(user_id), Arg::from(project), Arg::from(limit)]).await
+pub async fn monitors(
+    db: &D1Database,
+    user_id: i64,
+    project: Option<i64>,
+    limit: u32,
+) -> Result<Vec<MonitorLine>, AppError> {
+    let rows: Vec<StoredLine> = all(
+        db,
+        MONITORS,
+        &[Arg::from(user_id), Arg::from(project), Arg::from(limit)],
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let newest = r
+                .block_start
+                .zip(r.block.as_deref())
+                .and_then(|(start, data)| decode(start, data).pop());
+            MonitorLine {
+                id: r.id,
+                project_id: r.project_id,
+                name: r.name,
+                is_active: r.is_active,
+                status: r.status,
+                slow: r.slow,
+                last_checked_at: r.last_at.or(r.last_checked_at),
+                check_interval_seconds: r.check_interval_seconds,
+                rolled_up_until_ms: r.rolled_up_until_ms,
+                incident_open: r.incident_open,
+                latency_ms: newest.and_then(|e| e.latency_ms).map(i64::from),
+            }
+        })
+        .collect())
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub struct Bin {
-    /// Monitor id.
-    pub m: i64,
-    /// Bin index from the window start.
-    pub b: i64,
-    /// Worst state code (see `BINS`).
-    pub w: i64,
-    pub n: i64,
-    pub up: i64,
-}
-
-/// Checks of `ids` with slots in `[from_s, to_s)`, grouped per monitor into bins of `bin_s`.
-pub async fn bins(db: &D1Database, ids: &[i64], from_s: i64, bin_s: i64, to_s: i64) -> Result<Vec<Bin>, AppError> {
-    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    all(db, BINS, &[Arg::from(list), Arg::from(from_s), Arg::from(bin_s), Arg::from(to_s)]).await
+/// Checks of `ids` with slots in `[from_s, to_s)`, as (monitor, entry) by (monitor, slot).
+pub async fn checks(
+    db: &D1Database,
+    ids: &[i64],
+    from_s: i64,
+    to_s: i64,
+) -> Result<Vec<(i64, Entry)>, AppError> {
+    blocks::entries(db, ids, from_s, to_s).await
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -72,7 +106,27 @@ pub struct Hours {
     pub n: i64,
 }
 
-pub async fn rolled_hours(db: &D1Database, ids: &[i64], since_ms: i64) -> Result<Vec<Hours>, AppError> {
-    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    all(db, HOURS, &[Arg::from(list), Arg::from(since_ms)]).await
+/// Check counts of the finished, rolled-up hours since `since_ms`, per monitor, from the
+/// summary rows (the hours before each monitor's `rolled_up_until_ms`: the strip's checks
+/// cover what follows).
+pub async fn rolled_hours(
+    db: &D1Database,
+    ids: &[i64],
+    since_ms: i64,
+) -> Result<Vec<Hours>, AppError> {
+    Ok(rollups::summary_of(db, ids)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let hours: Vec<_> = summary::hours_of(&s.hours)
+                .into_iter()
+                .filter(|(start, _)| *start >= since_ms)
+                .collect();
+            Hours {
+                m: s.monitor_id,
+                up: hours.iter().map(|(_, r)| i64::from(r.up)).sum(),
+                n: hours.iter().map(|(_, r)| i64::from(r.checks())).sum(),
+            }
+        })
+        .collect())
 }

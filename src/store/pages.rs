@@ -99,7 +99,12 @@ impl DataVersion {
 
 /// One indexed aggregate over the project's monitors: far cheaper than building the page.
 pub async fn data_version(db: &D1Database, project_id: i64) -> Result<DataVersion, AppError> {
-    const DATA_VERSION: &str = "SELECT max(last_checked_at) AS last_checked_at, count(*) AS monitors, max(updated_at) AS changed, \
+    // The newest check: steady checks do not rewrite the monitor row, so it is read from each
+    // monitor's newest block (its latest start, and its length, which grows with every check
+    // even when one recorded late started earlier): two rows per monitor.
+    const DATA_VERSION: &str = "SELECT (SELECT max(b.last_at) || '/' || sum(length(b.data)) FROM monitors n JOIN check_blocks b ON b.monitor_id = n.id \
+           AND b.start = (SELECT max(start) FROM check_blocks WHERE monitor_id = n.id) WHERE n.project_id = ?1) AS last_checked_at, \
+         count(*) AS monitors, max(updated_at) AS changed, \
          (SELECT count(*) FROM maintenance_windows WHERE project_id = ?1) AS windows, \
          (SELECT max(created_at) FROM maintenance_windows WHERE project_id = ?1) AS window_changed, \
          (SELECT notices_version || ':' || name FROM projects WHERE id = ?1) AS project_name \

@@ -259,9 +259,11 @@ test('seed 000 routes: every posted target is monitored and reported', async () 
   assert.match(up.timestamp, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
   const queue = await bob('GET', '/status/queue');
   assert.equal(queue.body.category, 'success');
-  // queue_size is jobs per queue message (1 until jobs are packed); max_batch_size the batch.
-  assert.equal(queue.body.data.queue_size, 1);
-  assert.equal(queue.body.data.max_batch_size, 100);
+  // queue_size is jobs per queue message (CHECK_JOBS_PER_MESSAGE); max_batch_size the
+  // messages per consumer invocation (wrangler.toml).
+  assert.equal(queue.body.data.queue_size, 100);
+  assert.equal(queue.body.data.defaults.queue_size, 100);
+  assert.equal(queue.body.data.max_batch_size, 10);
   assert.equal(typeof queue.body.data.worker_thread, 'number');
   // Engine settings are the admin's (tests/e2e/seeds.test.mjs sets them).
   problem(await bob('POST', '/status/queue', { worker_thread: 2, queue_size: 4 }), 403, undefined, 'queue settings are admin only');

@@ -314,8 +314,13 @@ function makeHandle({ launch, proc, removeDir }) {
    * leaves a keep-alive socket that wrangler dev closed meanwhile in fetch's pool, and the next
    * request fails with "other side closed".
    */
-  async function d1(command) {
-    return runToCompletion(['wrangler', 'd1', 'execute', 'vigil', '--local', '--persist-to', dir, '--command', command], MIGRATE_TIMEOUT_MS);
+  async function d1(command, { json = false } = {}) {
+    const args = ['wrangler', 'd1', 'execute', 'vigil', '--local', '--persist-to', dir, '--command', command];
+    if (!json) return runToCompletion(args, MIGRATE_TIMEOUT_MS);
+    // `{ json: true }`: the results as wrangler's JSON, one `{results, success, meta}` per statement
+    // (meta carries D1's rows_read and rows_written).
+    const out = await runToCompletion([...args, '--json'], MIGRATE_TIMEOUT_MS);
+    return JSON.parse(out.slice(out.indexOf('[')));
   }
 
   function stop() {

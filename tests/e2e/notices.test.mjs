@@ -100,12 +100,17 @@ test('three updates to a real incident show in order on the page, in JSON and in
   assert.ok(!html.body.includes('<script>alert') && !html.body.includes('href="javascript'), 'hostile input is inert');
   assert.ok(html.body.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
 
-  const json = await pageJson();
-  const inc = json.body.incidents.find((i) => i.id === incident.id);
+  const inc = await vigil.waitFor(async () => {
+    const i = (await pageJson()).body.incidents.find((x) => x.id === incident.id);
+    return i?.updates.length === 3 && i;
+  }, { what: 'three updates in the JSON' });
   assert.deepEqual(inc.updates.map((u) => u.id), ids);
   assert.deepEqual(inc.updates.map((u) => u.status_text), ['Monitoring', 'Identified', 'Investigating']);
 
-  const atom = await feed();
+  const atom = await vigil.waitFor(async () => {
+    const r = await feed();
+    return r.body.includes(`#update-${u3.body.id}`) && r;
+  }, { what: 'the updates in the feed' });
   const entries = entryIds(atom.body);
   for (const id of ids) assert.equal(entries.filter((e) => e.endsWith(`#update-${id}`)).length, 1, `one entry for update ${id}`);
   assert.ok(entries.indexOf(entries.find((e) => e.endsWith(`#update-${ids[0]}`))) < entries.indexOf(entries.find((e) => e.endsWith(`#update-${ids[2]}`))));
@@ -131,9 +136,13 @@ test('three updates to a real incident show in order on the page, in JSON and in
   const del = await vigil.api('DELETE', `/api/incident-updates/${u1.body.id}`);
   assert.equal(del.status, 204);
   await vigil.waitFor(async () => !(await page()).body.includes(`id=update-${u1.body.id}`), { what: 'the deleted update gone from the page' });
-  const json2 = await pageJson();
-  assert.deepEqual(json2.body.incidents.find((i) => i.id === incident.id).updates.map((u) => u.id), [u3.body.id, u2.body.id]);
-  assert.ok(!entryIds((await feed()).body).some((e) => e.endsWith(`#update-${u1.body.id}`)));
+  // Each representation has its own cache entry with its own 1 s fresh window, so each is awaited.
+  const left = await vigil.waitFor(async () => {
+    const u = (await pageJson()).body.incidents.find((i) => i.id === incident.id).updates;
+    return u.length === 2 && u;
+  }, { what: 'the deleted update gone from the JSON' });
+  assert.deepEqual(left.map((u) => u.id), [u3.body.id, u2.body.id]);
+  await vigil.waitFor(async () => !entryIds((await feed()).body).some((e) => e.endsWith(`#update-${u1.body.id}`)), { what: 'the deleted update gone from the feed' });
   assert.equal((await vigil.api('PATCH', `/api/incident-updates/${u1.body.id}`, { message: 'x' })).status, 404);
 
   // The monitor's own page shows its incident's timeline too.
@@ -169,11 +178,10 @@ test('a notice without an incident shows at the top, then below once resolved', 
     return i > r.body.indexOf('Past incidents') && r.body.indexOf('Past incidents') > 0 && r;
   }, { what: 'the resolved notice below' });
   assert.ok(below.body.includes('The provider has recovered.'));
-  const json = await pageJson();
-  assert.equal(json.body.notices.find((x) => x.id === n.body.id).open, false);
+  await vigil.waitFor(async () => (await pageJson()).body.notices.find((x) => x.id === n.body.id)?.open === false, { what: 'the notice closed in the JSON' });
   const list = await vigil.api('GET', `/api/projects/${project.id}/notices`);
   assert.equal(list.body.items[0].id, n.body.id);
-  assert.ok(entryIds((await feed()).body).some((e) => e.endsWith(`#update-${resolved.body.id}`)));
+  await vigil.waitFor(async () => entryIds((await feed()).body).some((e) => e.endsWith(`#update-${resolved.body.id}`)), { what: 'the resolving update in the feed' });
 
   // Rename, then delete with its updates.
   assert.equal((await vigil.api('PATCH', `/api/notices/${n.body.id}`, { title: 'Card payments' })).body.title, 'Card payments');
@@ -196,7 +204,10 @@ test('a future maintenance window is announced on the page and in the feed befor
   const section = html.body.slice(html.body.indexOf('Scheduled maintenance'));
   assert.ok(section.includes('Upcoming'));
   assert.ok(section.includes(`<time datetime="${start.toISOString()}">`) && section.includes(`<time datetime="${end.toISOString()}">`), 'its time range');
-  const atom = await feed();
+  const atom = await vigil.waitFor(async () => {
+    const r = await feed();
+    return r.body.includes(`#maintenance-${w.body.id}`) && r;
+  }, { what: 'the window in the feed' });
   assert.ok(entryIds(atom.body).some((e) => e.endsWith(`#maintenance-${w.body.id}`)));
   assert.match(atom.body, /<title>Scheduled maintenance: Database upgrade<\/title>/);
 });
@@ -313,4 +324,105 @@ test('in a browser: screenshots light and dark at phone width, axe finds nothing
   } finally {
     await browser.close();
   }
+});
+
+test('the dashboard posts, edits and deletes updates and opens notices, without JavaScript; errors next to the field; CSRF refused', async () => {
+  const password = 'olive-password-1';
+  assert.equal((await vigil.api('POST', '/api/users', { username: 'olive', password })).status, 201);
+  const token = (await vigil.api('POST', '/api/auth/token', { username: 'olive', password }, { token: null })).body.token;
+  const as = (method, p, body) => vigil.api(method, p, body, { token });
+  const proj = await as('POST', '/api/projects', { name: 'Olive Bakery', slug: 'olive-bakery' });
+  await fetch(target.url('/_control/switch/olive'), { method: 'POST', body: JSON.stringify({ status: 500 }) });
+  const mon = await as('POST', '/api/monitors', { project: proj.body.id, name: 'Orders', url: target.url('/switch/olive'), check_interval_seconds: 60, retries: 0, failure_threshold: 1 });
+  assert.equal(mon.status, 201, JSON.stringify(mon.body));
+  await vigil.tick();
+  const inc = await vigil.waitFor(async () => (await as('GET', `/api/incidents?monitor=${mon.body.id}&state=open`)).body.items[0], { what: "olive's incident" });
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    for (const js of [false, true]) {
+      const context = await browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+      const p = await context.newPage();
+      p.setDefaultTimeout(20_000);
+      p.on('dialog', (d) => d.accept());
+      const axe = async (what) => {
+        if (!js) return;
+        await p.addScriptTag({ content: AXE });
+        const v = await p.evaluate(async () => (await window.axe.run()).violations.filter((x) => x.impact === 'serious' || x.impact === 'critical').map((x) => x.id));
+        assert.deepEqual(v, [], `axe on ${what}`);
+      };
+      await p.goto(`${vigil.base}/app/login`);
+      await p.getByLabel('Username').fill('olive');
+      await p.getByLabel('Password').fill(password);
+      await p.getByRole('button', { name: 'Log in' }).click();
+      await p.waitForURL(`${vigil.base}/app`);
+
+      // From the monitor's page to its incident's page.
+      await p.goto(`${vigil.base}/app/monitors/${mon.body.id}`);
+      await p.getByRole('link', { name: 'Post an update' }).first().click();
+      await p.waitForURL(new RegExp(`/app/incidents/${inc.id}$`));
+      await axe('incident page');
+      // An empty message: the API's error next to the field, the choice kept, nothing written.
+      await p.getByLabel('Status').selectOption('identified');
+      await p.getByRole('button', { name: 'Post update' }).click();
+      await p.locator('#e-message').waitFor();
+      assert.match(await p.locator('#e-message').textContent(), /required|characters/);
+      assert.equal(await p.getByLabel('Status').inputValue(), 'identified');
+      const before = (await as('GET', `/api/incidents/${inc.id}/updates`)).body.items.length;
+      await p.getByLabel('Message').fill(`Ovens are **down** (${js ? 'js' : 'no js'}). <b>not bold</b>`);
+      await p.getByRole('button', { name: 'Post update' }).click();
+      await p.waitForURL(/done=posted$/);
+      const items = (await as('GET', `/api/incidents/${inc.id}/updates`)).body.items;
+      assert.equal(items.length, before + 1);
+      assert.equal(items[0].status, 'identified');
+      await p.locator(`#update-${items[0].id} strong`, { hasText: 'down' }).waitFor();
+      assert.ok((await p.content()).includes('&lt;b&gt;not bold&lt;/b&gt;'));
+      // Edit, then delete.
+      await p.locator(`#update-${items[0].id}`).getByRole('link', { name: /Edit/ }).click();
+      await axe('edit update');
+      await p.getByLabel('Message').fill('Ovens are back.');
+      await p.getByLabel('Status').selectOption('monitoring');
+      await p.getByRole('button', { name: 'Save update' }).click();
+      await p.waitForURL(/done=saved$/);
+      const edited = (await as('GET', `/api/incidents/${inc.id}/updates`)).body.items[0];
+      assert.equal(edited.message, 'Ovens are back.');
+      assert.equal(edited.status, 'monitoring');
+      assert.ok(edited.edited_at);
+      await p.locator(`#update-${edited.id}`).getByRole('button', { name: 'Delete' }).click();
+      await p.waitForURL(/done=deleted$/);
+      assert.equal((await as('GET', `/api/incidents/${inc.id}/updates`)).body.items.length, before);
+
+      // A notice.
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Notices', exact: true }).click();
+      await axe('notices');
+      await p.getByLabel('Title').fill(`Flour delivery late ${js}`);
+      await p.getByRole('button', { name: 'Post notice' }).click();
+      await p.locator('#e-message').waitFor();
+      await p.getByLabel('First update').fill('Our supplier is late; fewer loaves today.');
+      await p.getByRole('button', { name: 'Post notice' }).click();
+      await p.waitForURL(/\/app\/notices\/\d+\?done=created$/);
+      await axe('notice page');
+      const noticeId = Number(new URL(p.url()).pathname.split('/').pop());
+      await p.getByLabel('Status').selectOption('resolved');
+      await p.getByLabel('Message').fill('Delivered.');
+      await p.getByRole('button', { name: 'Post update' }).click();
+      await p.waitForURL(/done=posted$/);
+      const n = await as('GET', `/api/notices/${noticeId}`);
+      assert.equal(n.body.open, false);
+      assert.deepEqual(n.body.updates.map((u) => u.status), ['resolved', 'investigating']);
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  // A form post without the session's CSRF token is refused and writes nothing.
+  const login = await fetch(`${vigil.base}/app/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `username=olive&password=${password}` });
+  const cookie = login.headers.get('set-cookie').split(';')[0];
+  const count = (await as('GET', `/api/incidents/${inc.id}/updates`)).body.items.length;
+  const forged = await fetch(`${vigil.base}/app/incidents/${inc.id}/updates`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'status=resolved&message=forged' });
+  assert.equal(forged.status, 403);
+  assert.equal((await as('GET', `/api/incidents/${inc.id}/updates`)).body.items.length, count);
+  // Another user's incident page is the same 404 as a missing one.
+  const other = await fetch(`${vigil.base}/app/incidents/${incident.id}`, { headers: { cookie } });
+  assert.equal(other.status, 404);
 });

@@ -195,14 +195,14 @@ test('seed 000: POST /status with two projects goes to the oldest; GET /status; 
   assert.deepEqual([logged.event, logged.status, logged.http_status, logged.attempts, logged.kind, logged.failure_kind], ["check", "UP", 200, 1, "scheduled", null]);
   assert.equal(typeof logged.latency_ms, 'number');
 
-  // `POST /status/queue` as the README shows it: queue_size cannot be honoured yet, so a 409
+  // `POST /status/queue` as the README shows it: queue_size is the CHECK_JOBS_PER_MESSAGE var here, so a 409
   // naming it, and nothing changes.
   const queueBody = `{
     "worker_thread": 2,
     "queue_size": 4
 }`;
   const adminJson = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
-  problem(await send('POST', '/status/queue', { headers: adminJson, body: queueBody }), 409, 'queue_size', 'jobs per message wait on packing');
+  problem(await send('POST', '/status/queue', { headers: adminJson, body: queueBody }), 409, 'queue_size', 'jobs per message are a var');
   problem(await user('POST', '/status/queue', { worker_thread: 2 }), 403, undefined, 'admin only');
   problem(await send('POST', '/status/queue', { headers: adminJson, body: '{"worker_thread": 7}' }), 400, 'worker_thread', 'over 6');
   const queue = await send('GET', '/status/queue', { headers: { authorization: `Bearer ${token}` } });

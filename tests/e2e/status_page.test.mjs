@@ -39,13 +39,22 @@ test('seeded history and real checks show up in timeline, uptime, JSON, feed and
 
   // The API monitor's past: UP for the hour starting 3 h ago, DOWN for the next hour, then silence.
   const h0 = Math.floor(Date.now() / HOUR) * HOUR;
+  // Stored as the recorder stores them (migration 0014): every check an entry of its hour's block
+  // (`;<slot offset>:<start offset ms>:<latency>`, `df` for a DOWN with a full row), and the
+  // DOWN ones also a full `checks` row.
   const rows = [];
+  const blocks = new Map();
   for (let m = 0; m < 120; m++) {
     const at = h0 - 3 * HOUR + m * 60_000;
+    const slot = at / 1000;
+    const start = slot - (slot % 3600);
     const isUp = m < 60;
-    rows.push(`(${down.id}, ${at / 1000}, 'scheduled', '${iso(at)}', '${isUp ? 'UP' : 'DOWN'}', 0, ${isUp ? 200 : 503}, ${isUp ? 40 : 30}, ${isUp ? 'NULL' : "'status 503 not in [200]'"}, 1)`);
+    blocks.set(start, { data: (blocks.get(start)?.data ?? '') + `;${slot - start}:0:${isUp ? 40 : '30df'}`, last: iso(at) });
+    if (!isUp) rows.push(`(${down.id}, ${slot}, 'scheduled', '${iso(at)}', 'DOWN', 0, 503, 30, 'status 503 not in [200]', 1)`);
   }
+  const blockRows = [...blocks].map(([start, b]) => `(${down.id}, ${start}, '${b.last}', '${b.data}')`);
   await sql(`UPDATE monitors SET created_at = '${iso(h0 - 4 * HOUR)}' WHERE id = ${down.id};
+       INSERT INTO check_blocks (monitor_id, start, last_at, data) VALUES ${blockRows.join(',')};
        INSERT INTO checks (monitor_id, slot, kind, started_at, status, slow, http_status, latency_ms, failure_type, attempts) VALUES ${rows.join(',')};`);
 
   await vigil.tick(); // real checks for both, and the cron rolls up the finished hours

@@ -59,6 +59,11 @@ pub enum Kind {
     Headers,
     /// A `datetime-local` input (`2026-12-01T12:00`), read as UTC -> RFC 3339; empty is left out.
     UtcTime,
+    /// One value per line -> a list of text (values that may hold spaces and commas).
+    Lines,
+    /// A JSON list typed into a textarea; empty is `[]`. Text that is not JSON is passed on as
+    /// text, so the API's type check refuses it naming the field.
+    JsonList,
 }
 
 pub struct FieldDef {
@@ -128,6 +133,9 @@ pub fn to_json(form: &Form, defs: &[FieldDef]) -> Map<String, Value> {
                 19 => format!("{text}Z"),
                 _ => text.to_string(),
             }),
+            Kind::Lines => Value::Array(raw.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| Value::String(l.to_string())).collect()),
+            Kind::JsonList if text.is_empty() => Value::Array(Vec::new()),
+            Kind::JsonList => serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string())),
             Kind::Words => unreachable!("handled above"),
         };
         out.insert(d.name.into(), value);

@@ -2,7 +2,8 @@
 //! checks, incidents, actions) and the delete confirmation.
 use super::form::{def, FieldDef, FormState, Kind};
 use super::html::{ago, button_form, csrf, error_summary, field, page, select, Chrome, Field, Html, Input, Section};
-use crate::core::monitor::MonitorSpec;
+use crate::core::dns::RecordType;
+use crate::core::monitor::{MonitorSpec, MonitorType};
 use crate::core::ssrf::TargetPolicy;
 use crate::core::status::CheckStatus;
 use crate::core::status_page::state_text;
@@ -13,7 +14,11 @@ pub const FIELDS: &[FieldDef] = &[
     def("project", Kind::Num),
     def("monitor_type", Kind::Text),
     def("name", Kind::Text),
-    def("url", Kind::Text),
+    // Empty is null: no URL (a DNS monitor), or "required" for the types that need one.
+    def("url", Kind::OptText),
+    def("hostname", Kind::OptText),
+    def("record_type", Kind::OptText),
+    def("expected_values", Kind::Lines),
     def("check_interval_seconds", Kind::Num),
     def("method", Kind::Text),
     def("headers", Kind::Headers),
@@ -29,6 +34,7 @@ pub const FIELDS: &[FieldDef] = &[
     def("retries", Kind::Num),
     def("backoff_factor", Kind::Num),
     def("retry_status_codes", Kind::Nums),
+    def("assertions", Kind::JsonList),
     def("role", Kind::Text),
     def("is_active", Kind::Bool),
     def("grace_seconds", Kind::OptNum),
@@ -57,6 +63,11 @@ pub fn state_of(spec: &MonitorSpec) -> FormState {
     s.set("name", spec.name.clone());
     s.set("monitor_type", spec.monitor_type.as_str());
     s.set("url", spec.url.clone());
+    s.set("hostname", spec.hostname.clone().unwrap_or_default());
+    s.set("record_type", spec.record_type.map(|t| t.as_str()).unwrap_or_default());
+    s.set("expected_values", spec.expected_values.join("\n"));
+    let assertions = if spec.assertions.is_empty() { String::new() } else { serde_json::to_string_pretty(&spec.assertions).unwrap_or_default() };
+    s.set("assertions", assertions);
     s.set("check_interval_seconds", spec.check_interval_seconds.to_string());
     s.set("method", spec.method.as_str());
     s.set("headers", spec.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("\n"));
@@ -90,8 +101,9 @@ pub fn new_state(d: &MonitorSpec, project: Option<i64>) -> FormState {
 }
 
 const GROUPS: &[(&str, &[&str])] = &[
-    ("Request", &["monitor_type", "method", "headers", "body"]),
-    ("What counts as up", &["expected_status_codes", "body_contains", "bot_protection_string", "bot_counts_as_failure", "expected_response_time_ms"]),
+    ("DNS (dns monitors)", &["hostname", "record_type", "expected_values"]),
+    ("Request (http monitors)", &["method", "headers", "body"]),
+    ("What counts as up", &["expected_status_codes", "body_contains", "bot_protection_string", "bot_counts_as_failure", "assertions", "expected_response_time_ms"]),
     ("Patience", &["timeout_seconds", "failure_threshold", "recovery_threshold", "retries", "backoff_factor", "retry_status_codes"]),
     ("Role and state", &["role", "is_active"]),
     ("Heartbeat (heartbeat monitors)", &["grace_seconds", "schedule", "tz"]),
@@ -118,8 +130,13 @@ pub fn form_page(c: &Chrome, d: &MonitorSpec, edit: Option<(i64, &str)>, state: 
             options.insert(0, (String::new(), "Choose a project".into()));
         }
         select(h, state, "project", "Project", &options);
-        field(h, state, Field::new("name", "Name", Input::Text).hint("Default: the URL's host name"));
-        field(h, state, Field::new("url", "URL", Input::Url).hint("http:// or https://").required());
+        let types: Vec<(String, String)> = MonitorType::ALL
+            .iter()
+            .map(|t| (t.as_str().to_string(), type_label(*t).to_string()))
+            .collect();
+        select(h, state, "monitor_type", "Type", &types);
+        field(h, state, Field::new("name", "Name", Input::Text).hint("Default: the URL's host name (a DNS monitor's hostname)"));
+        field(h, state, Field::new("url", "URL", Input::Url).hint("http:// or https:// for HTTP, tcp://host:port for TCP; none for DNS"));
         let interval = format!("Seconds between checks, 60 to 86400. Default: {}", d.check_interval_seconds);
         field(h, state, Field::new("check_interval_seconds", "Check every (seconds)", Input::Number).hint(&interval));
         for (legend, members) in GROUPS {
@@ -143,7 +160,19 @@ pub fn form_page(c: &Chrome, d: &MonitorSpec, edit: Option<(i64, &str)>, state: 
 fn group_field(h: &mut Html, s: &FormState, name: &str, d: &MonitorSpec) {
     let opt = |v: &[&str]| v.iter().map(|x| (x.to_string(), x.to_string())).collect::<Vec<_>>();
     match name {
-        "monitor_type" => select(h, s, "monitor_type", "Type", &[("http".into(), "HTTP(S) request".into()), ("heartbeat".into(), "Heartbeat (pinged by your job)".into())]),
+        "hostname" => field(h, s, Field::new("hostname", "Hostname", Input::Text).hint("The name to resolve, e.g. example.com")),
+        "record_type" => {
+            let mut types = vec![(String::new(), "A (default)".to_string())];
+            types.extend(RecordType::ALL.iter().map(|t| (t.as_str().to_string(), t.as_str().to_string())));
+            select(h, s, "record_type", "Record type", &types);
+        }
+        "expected_values" => field(h, s, Field::new("expected_values", "Expected values", Input::Textarea).hint("One per line; the answer must hold them all. Default: any record")),
+        "assertions" => field(
+            h,
+            s,
+            Field::new("assertions", "Assertions (http)", Input::Textarea)
+                .hint(r#"A JSON list, e.g. [{"source":"json","path":"$.status","op":"==","value":"ok"}]. Default: none"#),
+        ),
         "grace_seconds" => {
             let hint = format!("How late a ping may be, 60 to 2592000. Default: {}", crate::core::heartbeat::DEFAULT_GRACE_SECONDS);
             field(h, s, Field::new("grace_seconds", "Grace time (seconds)", Input::Number).hint(&hint));
@@ -188,6 +217,15 @@ fn group_field(h: &mut Html, s: &FormState, name: &str, d: &MonitorSpec) {
         "role" => select(h, s, "role", "Role", &[("core".into(), "Core: down means the site is down".into()), ("supplementary".into(), "Supplementary: down means degraded".into())]),
         "is_active" => field(h, s, Field::new("is_active", "Active (checked on schedule)", Input::Checkbox).hint("Default: on")),
         _ => {}
+    }
+}
+
+fn type_label(t: MonitorType) -> &'static str {
+    match t {
+        MonitorType::Http => "HTTP(S) request",
+        MonitorType::Tcp => "TCP port",
+        MonitorType::Dns => "DNS record",
+        MonitorType::Heartbeat => "Heartbeat (pinged by your job)",
     }
 }
 
@@ -351,9 +389,19 @@ pub fn detail_page(c: &Chrome, v: &Detail) -> String {
         }
         let grace = v.spec.grace_seconds.unwrap_or_default();
         match (&v.heartbeat, &v.spec.schedule) {
-            (None, _) => h.r(" <span class=url>").t(v.spec.method.as_str()).r(" ").t(&v.spec.url).r("</span> · ").t(v.project_name).r(" · every ").n(v.spec.check_interval_seconds).r(" s"),
-            (Some(_), Some(cron)) => h.r(" heartbeat · ").t(v.project_name).r(" · schedule <code>").t(cron).r("</code> (").t(v.spec.tz.as_deref().unwrap_or("UTC")).r(") + ").n(grace).r(" s grace"),
-            (Some(_), None) => h.r(" heartbeat · ").t(v.project_name).r(" · every ").n(v.spec.check_interval_seconds).r(" s + ").n(grace).r(" s grace"),
+            (None, _) => {
+                let verb = match v.spec.monitor_type {
+                    MonitorType::Http => v.spec.method.as_str(),
+                    other => other.as_str(),
+                };
+                h.r(" <span class=url>").t(verb).r(" ").t(&v.spec.target()).r("</span> · ").t(v.project_name).r(" · every ").n(v.spec.check_interval_seconds).r(" s");
+            }
+            (Some(_), Some(cron)) => {
+                h.r(" heartbeat · ").t(v.project_name).r(" · schedule <code>").t(cron).r("</code> (").t(v.spec.tz.as_deref().unwrap_or("UTC")).r(") + ").n(grace).r(" s grace");
+            }
+            (Some(_), None) => {
+                h.r(" heartbeat · ").t(v.project_name).r(" · every ").n(v.spec.check_interval_seconds).r(" s + ").n(grace).r(" s grace");
+            }
         };
         h.r(" · last checked ");
         match v.last_checked_ms {
@@ -386,7 +434,7 @@ pub fn detail_page(c: &Chrome, v: &Detail) -> String {
                 if let Some(r) = i.resolved_ms {
                     h.r(", lasted ").t(&crate::core::text::duration_ms(r - i.opened_ms));
                 }
-                h.r(" · ").t(i.cause).r("</li>");
+                h.r(" · ").t(i.cause).r(" · <a href=\"/app/incidents/").n(i.id).r("\">Post an update<span class=sr> to this incident</span></a></li>");
             }
             h.r("</ul>");
         }
@@ -469,6 +517,51 @@ mod tests {
         let map = super::super::form::to_json(&form, FIELDS);
         let again = MonitorSpec::from_map(map, 99, TargetPolicy::default()).unwrap();
         assert_eq!(again, spec);
+    }
+
+    /// A DNS and a TCP monitor, and an HTTP one with assertions, round-trip through the no-JS
+    /// form; the form offers every type.
+    #[test]
+    fn every_type_round_trips_through_the_form() {
+        let local = TargetPolicy { allow_private: true };
+        for body in [
+            r#"{"name":"mx","monitor_type":"dns","hostname":"example.com","record_type":"MX","expected_values":["mail.example.com","10 mx2.example.com"]}"#,
+            r#"{"name":"txt","monitor_type":"dns","hostname":"example.com","record_type":"TXT","expected_values":["v=spf1 include:_spf.example.com -all"]}"#,
+            r#"{"name":"db","monitor_type":"tcp","url":"tcp://127.0.0.1:5432"}"#,
+            r#"{"name":"api","url":"https://example.com/health","assertions":[{"source":"json","path":"$.status","op":"==","value":"ok"},{"source":"latency_ms","op":"<","value":500}]}"#,
+        ] {
+            let spec = MonitorSpec::create(body, 3, local).unwrap();
+            let state = state_of(&spec);
+            let form = super::super::form::Form(state.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+            let map = super::super::form::to_json(&form, FIELDS);
+            let again = MonitorSpec::from_map(map, 99, local).unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert_eq!(again, spec, "{body}");
+            // Editing keeps the type: a PATCH of the same form changes nothing.
+            let map = super::super::form::to_json(&form, FIELDS);
+            assert_eq!(spec.patch(&serde_json::Value::Object(map).to_string(), local).unwrap(), spec, "{body}");
+        }
+        let d = defaults().unwrap();
+        let html = form_page(&chrome(), &d, None, &new_state(&d, None), &[(1, "P".into())]);
+        for t in ["http", "tcp", "dns", "heartbeat"] {
+            assert!(html.contains(&format!("<option value=\"{t}\"")), "{t} offered");
+        }
+    }
+
+    /// An error inside an assertion (`assertions[1].op`) is shown next to the assertions input.
+    #[test]
+    fn assertion_errors_sit_next_to_their_field() {
+        let d = defaults().unwrap();
+        let mut state = new_state(&d, Some(1));
+        state.set("assertions", r#"[{"source":"status","op":"==","value":200},{"source":"status","op":"~","value":1}]"#);
+        let form = super::super::form::Form(state.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        let mut map = super::super::form::to_json(&form, FIELDS);
+        map.insert("url".into(), "https://example.com".into());
+        let err = MonitorSpec::from_map(map, 1, TargetPolicy::default()).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("assertions[1].op"));
+        state.error = Some(err);
+        let html = form_page(&chrome(), &d, None, &state, &[(1, "P".into())]);
+        assert!(html.contains("<details open><summary>What counts as up"), "{html}");
+        assert!(html.contains("id=e-assertions>"), "{html}");
     }
 
     #[test]

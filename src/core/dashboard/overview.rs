@@ -123,6 +123,42 @@ pub struct Input<'a> {
     pub notice: Option<&'static str>,
 }
 
+/// One strip bin's checks: the worst state among them, how many, how many UP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bin {
+    pub worst: BucketState,
+    pub n: i64,
+    pub up: i64,
+}
+
+/// Groups checks (slot, status, slow) with slots in `[from_s, from_s + STRIP_BINS * BIN_SECONDS)`
+/// into the strip's bins. Worst first: DOWN or TIMEOUT, then a bot wall, then slow, then up.
+pub fn bins_of(checks: impl IntoIterator<Item = (i64, CheckStatus, bool)>, from_s: i64) -> [Option<Bin>; STRIP_BINS] {
+    let rank = |s: BucketState| match s {
+        BucketState::Down => 4,
+        BucketState::Bot => 3,
+        BucketState::Slow => 2,
+        _ => 1,
+    };
+    let mut out = [None; STRIP_BINS];
+    for (slot, status, slow) in checks {
+        let Some(bin) = usize::try_from((slot - from_s).div_euclid(BIN_SECONDS)).ok().and_then(|i| out.get_mut(i)) else { continue };
+        let state = match status {
+            CheckStatus::Down | CheckStatus::Timeout => BucketState::Down,
+            CheckStatus::BotDetected => BucketState::Bot,
+            CheckStatus::Up if slow => BucketState::Slow,
+            CheckStatus::Up => BucketState::Up,
+        };
+        let b = bin.get_or_insert(Bin { worst: state, n: 0, up: 0 });
+        if rank(state) > rank(b.worst) {
+            b.worst = state;
+        }
+        b.n += 1;
+        b.up += i64::from(status == CheckStatus::Up);
+    }
+    out
+}
+
 /// Bins with no check inherit the bin before when it is within 2 x the interval (the
 /// timeline's freshness rule): a 5-minute monitor is not "no data" between its checks.
 pub fn fill(bins: &mut [Option<BucketState>; STRIP_BINS], interval_seconds: u32) {

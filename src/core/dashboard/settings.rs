@@ -9,7 +9,7 @@ use crate::core::email::Provider;
 use crate::core::endpoint::Kind as EndpointKind;
 use crate::core::notify::Channel;
 
-pub const PROJECT_FIELDS: &[FieldDef] = &[def("name", Kind::Text), def("slug", Kind::Text), def("public", Kind::Bool)];
+pub const PROJECT_FIELDS: &[FieldDef] = &[def("name", Kind::Text), def("slug", Kind::Text), def("public", Kind::Bool), def("custom_domain", Kind::OptText)];
 
 pub struct ProjectLine<'a> {
     pub id: i64,
@@ -54,19 +54,52 @@ pub fn projects_page(c: &Chrome, list: &[ProjectLine], state: &FormState, note: 
 }
 
 fn project_form(h: &mut Html, token: &str, action: &str, state: &FormState, button: &'static str) {
-    error_summary(h, state, &["name", "slug", "public"]);
+    error_summary(h, state, &["name", "slug", "public", "custom_domain"]);
     h.r("<form method=post class=\"card form\" action=\"").t(action).r("\">");
     csrf(h, token);
     field(h, state, Field::new("name", "Name", Input::Text).required());
     field(h, state, Field::new("slug", "Slug", Input::Text).hint("The status page address /status/<slug>: a-z, 0-9 and -. Default: made from the name"));
     field(h, state, Field::new("public", "Public status page", Input::Checkbox).hint("Anyone with the link can see this project's status page. Default: on"));
+    field(h, state, Field::new("custom_domain", "Custom domain", Input::Text).hint("Optional: a hostname like status.example.com that serves this page at / (route it to the worker in wrangler.toml). Empty: none"));
     h.r("<button class=\"btn primary\">").r(button).r("</button></form>");
 }
 
 pub fn project_page(c: &Chrome, id: i64, name: &str, state: &FormState) -> String {
     page(&Chrome { section: Section::Projects, ..*c }, name, |h| {
         project_form(h, c.csrf, &format!("/app/projects/{id}"), state, "Save project");
-        h.r("<p><a href=/app/projects>All projects</a></p>");
+        h.r("<p><a href=\"/app/projects/").n(id).r("/subscribers\">Status page subscribers</a> · <a href=/app/projects>All projects</a></p>");
+    })
+}
+
+/// A status page subscriber as its owner sees it.
+pub struct SubscriberLine<'a> {
+    pub id: i64,
+    pub email: &'a str,
+    pub confirmed: bool,
+    /// "all" or the monitors' names.
+    pub monitors: String,
+    pub created_at: &'a str,
+}
+
+/// A project's status page subscribers: how many, who, and a remove button each.
+pub fn subscribers_page(c: &Chrome, project_id: i64, name: &str, (confirmed, unconfirmed): (i64, i64), enabled: bool, list: &[SubscriberLine], note: Option<&'static str>) -> String {
+    page(&Chrome { section: Section::Projects, ..*c }, &format!("{name}: subscribers"), |h| {
+        notice(h, note);
+        h.r("<p><strong>").n(confirmed).r(" confirmed</strong>, ").n(unconfirmed).r(" waiting for confirmation. Confirmed subscribers get an email when an incident opens or resolves and when an update is posted.</p>");
+        if !enabled {
+            h.r("<p class=mut>Subscriptions are off for this instance or this page: the page shows no form (README \"Subscriptions\" says what they need).</p>");
+        }
+        if list.is_empty() {
+            h.r("<p class=empty>No subscribers yet.</p>");
+        } else {
+            head_row(h, &["Email", "State", "Monitors", "Since (UTC)", "Action"]);
+            for s in list {
+                h.r("<tr><td>").t(s.email).r("<td>").r(if s.confirmed { "confirmed" } else { "waiting" }).r("<td>").t(&s.monitors).r("<td>").t(&minute(s.created_at)).r("<td>");
+                button_form(h, c.csrf, &format!("/app/subscribers/{}/delete", s.id), "Remove", "link", Some("Remove this subscriber? They get no more email."));
+            }
+            h.r("</tbody></table></div>");
+        }
+        h.r("<p><a href=\"/app/projects/").n(project_id).r("\">Back to the project</a></p>");
     })
 }
 

@@ -387,6 +387,12 @@ pub(super) fn monitor_header(h: &mut Html, m: &MonitorView, link: Option<&str>, 
 
 /// Renders the public status page.
 pub fn render_html(v: &PageView) -> String {
+    render_html_with(v, false)
+}
+
+/// Renders the public status page, with the subscribe form when `subscribe` (subscriptions
+/// configured and the page public).
+pub fn render_html_with(v: &PageView, subscribe: bool) -> String {
     let mut h = Html::with_capacity(6_000 + v.monitors.len() * 2_000);
     head(&mut h, &format!("{} status", v.project.name), &v.project.slug, v.status);
     h.r("<header class=hd><h1>").t(&v.project.name).r("</h1><a href=\"/status/").t(&path_segment(&v.project.slug));
@@ -419,6 +425,9 @@ pub fn render_html(v: &PageView) -> String {
     let past: Vec<&IncidentView> = v.incidents.iter().filter(|i| !i.ongoing).collect();
     let past_notices: Vec<&NoticeView> = v.notices.iter().filter(|n| !n.open).collect();
     threads_html(&mut h, "Past incidents", &past_notices, &past, "No recent incidents.");
+    if subscribe {
+        super::subscribe::form_html(&mut h, v);
+    }
     h.r("</main>");
     foot(&mut h, &v.project.slug, v.updated_at);
     h.finish()

@@ -56,13 +56,15 @@ mod html;
 mod said;
 #[cfg(any(test, feature = "bench"))]
 mod sample;
+mod subscribe;
 mod timeline;
 mod view;
 
 pub use badge::{badge_svg, shields_endpoint, status_badge, uptime_badge};
 pub use feed::{atom_feed, atom_feed_with, FeedUpdate, FeedWindow};
-pub use html::{render_detail_html, render_detail_view, render_html, LOCAL_TIME_JS};
+pub use html::{render_detail_html, render_detail_view, render_html, render_html_with, LOCAL_TIME_JS};
 pub use said::{About, NoticeInput, NoticeView, Said, UpdateInput, UpdateView, MAX_UPDATES_SHOWN};
+pub use subscribe::{answer_html, Answer, AnswerForm};
 #[cfg(any(test, feature = "bench"))]
 pub use sample::{sample_data, SampleData};
 pub use view::{

@@ -10,10 +10,12 @@
 //!   inline next to the field it names.
 mod auth;
 mod monitors;
+mod notices;
 mod settings;
 
 pub use auth::{login, login_page, logout};
 pub use monitors::{create_monitor, delete_confirm, delete_monitor, detail, edit_monitor, new_monitor, overview, pause, resume, run_now, update_monitor};
+pub use notices::*;
 pub use settings::*;
 
 use std::future::Future;
@@ -211,6 +213,7 @@ pub fn notice(q: &[(String, String)]) -> Option<&'static str> {
         "created" => "Created.",
         "saved" => "Saved.",
         "deleted" => "Deleted.",
+        "posted" => "Posted: it is on the status page.",
         "paused" => "Paused: no scheduled checks until you resume it.",
         "resumed" => "Resumed: it is checked on the next tick.",
         "queued" => "A check is on its way; reload in a few seconds to see it.",

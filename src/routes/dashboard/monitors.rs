@@ -7,7 +7,6 @@ use worker::{Method, Response};
 
 use super::super::{api, Ctx};
 use super::{body_of, call, html, notice, query, query_get, redirect, refused};
-use crate::core::buckets::BucketState;
 use crate::core::dashboard::form::{to_json, FormState};
 use crate::core::dashboard::html::Section;
 use crate::core::dashboard::monitor::{self as view, CheckLine, Detail, HeartbeatInfo, IncidentLine, PingLine};
@@ -35,16 +34,6 @@ pub(super) async fn project_names(ctx: &Ctx) -> Result<Vec<(i64, String)>, AppEr
     Ok(rows.into_iter().map(|p| (p.id, p.name)).collect())
 }
 
-fn bucket(code: i64) -> Option<BucketState> {
-    Some(match code {
-        4 => BucketState::Down,
-        3 => BucketState::Bot,
-        2 => BucketState::Slow,
-        1 => BucketState::Up,
-        _ => return None,
-    })
-}
-
 /// `GET /app?project=&state=`: four queries (projects, monitors, strip bins, rolled-up hours)
 /// plus the session's, whatever the number of monitors.
 pub async fn overview(ctx: Ctx) -> Result<Response, AppError> {
@@ -62,10 +51,10 @@ pub async fn overview(ctx: Ctx) -> Result<Response, AppError> {
     let to_s = now.div_euclid(1000).div_euclid(BIN_SECONDS) * BIN_SECONDS + BIN_SECONDS;
     let from_s = to_s - STRIP_BINS as i64 * BIN_SECONDS;
     let day_from = hour_start(now) - 23 * HOUR_MS;
-    let (mut bins, mut hours) = (BTreeMap::new(), BTreeMap::new());
+    let (mut checks, mut hours) = (BTreeMap::new(), BTreeMap::new());
     if !ids.is_empty() {
-        for b in store::bins(&db, &ids, from_s, BIN_SECONDS, to_s).await? {
-            bins.entry(b.m).or_insert_with(Vec::new).push(b);
+        for (m, c) in store::checks(&db, &ids, from_s, to_s).await? {
+            checks.entry(m).or_insert_with(Vec::new).push((c.slot, c.status, c.slow));
         }
         for h in store::rolled_hours(&db, &ids, day_from).await? {
             hours.insert(h.m, h);
@@ -74,14 +63,14 @@ pub async fn overview(ctx: Ctx) -> Result<Response, AppError> {
     let rows: Vec<Row> = lines
         .iter()
         .map(|m| {
-            let mut strip = [None; STRIP_BINS];
             let (mut up, mut n) = hours.get(&m.id).map_or((0, 0), |h| (h.up, h.n));
-            for b in bins.get(&m.id).map(Vec::as_slice).unwrap_or_default() {
-                if let Some(slot) = usize::try_from(b.b).ok().filter(|i| *i < STRIP_BINS) {
-                    strip[slot] = bucket(b.w);
-                }
+            let bins = overview::bins_of(checks.remove(&m.id).unwrap_or_default(), from_s);
+            let mut strip = [None; STRIP_BINS];
+            for (i, b) in bins.iter().enumerate() {
+                let Some(b) = b else { continue };
+                strip[i] = Some(b.worst);
                 // Checks after the rolled-up hours count toward the 24 h uptime too.
-                if (from_s + b.b * BIN_SECONDS) * 1000 >= m.rolled_up_until_ms.max(day_from) {
+                if (from_s + i as i64 * BIN_SECONDS) * 1000 >= m.rolled_up_until_ms.max(day_from) {
                     up += b.up;
                     n += b.n;
                 }

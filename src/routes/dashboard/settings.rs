@@ -4,15 +4,15 @@
 use serde_json::{json, Value};
 use worker::{Method, Response};
 
-use super::super::{accounts, endpoints as api_endpoints, projects as api_projects, transfer, Ctx};
+use super::super::{accounts, endpoints as api_endpoints, projects as api_projects, subscribers as api_subscribers, transfer, Ctx};
 use super::monitors::project_names;
 use super::{body_of, call, html, notice, query, query_get, redirect, refused};
 use crate::core::dashboard::form::{to_json, FormState};
 use crate::core::dashboard::html::Section;
-use crate::core::dashboard::settings::{self as view, DeliveryLine, EndpointDetail, EndpointLine, ProjectLine, TokenLine, UserLine, WindowLine};
+use crate::core::dashboard::settings::{self as view, DeliveryLine, EndpointDetail, EndpointLine, ProjectLine, SubscriberLine, TokenLine, UserLine, WindowLine};
 use crate::core::time::iso;
 use crate::error::AppError;
-use crate::store::{accounts as store_accounts, deliveries, endpoints, monitors, projects, sessions};
+use crate::store::{accounts as store_accounts, deliveries, endpoints, monitors, projects, sessions, subscribers};
 
 type Params = Vec<(&'static str, String)>;
 
@@ -50,7 +50,12 @@ pub async fn project_edit(ctx: Ctx) -> Result<Response, AppError> {
     let browser = ctx.browser()?;
     let id = ctx.id("id")?;
     let p = projects::owned(&ctx.db()?, ctx.user_id()?, id).await?.ok_or_else(|| AppError::NotFound(format!("project {id}")))?;
-    let state = FormState::from_pairs(&[("name", &p.name), ("slug", &p.slug), ("public", if p.public != 0 { "true" } else { "false" })]);
+    let state = FormState::from_pairs(&[
+        ("name", &p.name),
+        ("slug", &p.slug),
+        ("public", if p.public != 0 { "true" } else { "false" }),
+        ("custom_domain", p.custom_domain.as_deref().unwrap_or("")),
+    ]);
     html(200, view::project_page(&browser.chrome(Section::Projects), id, &p.name, &state))
 }
 
@@ -65,6 +70,35 @@ pub async fn project_update(ctx: Ctx) -> Result<Response, AppError> {
             html(400, view::project_page(&browser.chrome(Section::Projects), id, &name, &state))
         }
     }
+}
+
+/// `GET /app/projects/{id}/subscribers`: the count and the list (the first 200).
+pub async fn subscribers_list(ctx: Ctx) -> Result<Response, AppError> {
+    let browser = ctx.browser()?;
+    let id = ctx.id("id")?;
+    let (db, user) = (ctx.db()?, ctx.user_id()?);
+    let p = projects::owned(&db, user, id).await?.ok_or_else(|| AppError::NotFound(format!("project {id}")))?;
+    let rows = subscribers::list(&db, user, id, 0, 200).await?;
+    let counts = subscribers::counts(&db, user, id).await?;
+    let names = monitors::in_project(&db, id, 200).await?;
+    let monitor_names = |ids: Option<Vec<i64>>| match ids {
+        None => String::from("all"),
+        Some(ids) => ids.iter().map(|m| names.iter().find(|n| n.id == *m).map_or_else(|| format!("#{m}"), |n| n.name.clone())).collect::<Vec<_>>().join(", "),
+    };
+    let lines: Vec<SubscriberLine> = rows
+        .iter()
+        .map(|r| SubscriberLine { id: r.id, email: &r.email, confirmed: r.confirmed_at.is_some(), monitors: monitor_names(r.monitor_ids()), created_at: &r.created_at })
+        .collect();
+    let enabled = ctx.config.alerts.subscriptions().is_some() && p.public != 0;
+    html(200, view::subscribers_page(&browser.chrome(Section::Projects), id, &p.name, (counts.confirmed, counts.unconfirmed), enabled, &lines, notice(&query(&ctx))))
+}
+
+/// `POST /app/subscribers/{id}/delete`: runs `DELETE /api/subscribers/{id}`.
+pub async fn subscriber_delete(ctx: Ctx) -> Result<Response, AppError> {
+    let (id, params) = id_param(&ctx)?;
+    let project = subscribers::project_of(&ctx.db()?, ctx.user_id()?, id).await?.ok_or_else(|| AppError::NotFound(format!("subscriber {id}")))?;
+    call(&ctx, api_subscribers::remove, Method::Delete, &format!("/api/subscribers/{id}"), params, None).await?;
+    Ok(redirect(&format!("/app/projects/{project}/subscribers?done=deleted")))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,218 @@
+//! Checks-queue messages (DESIGN.md §3): a tick packs many check jobs into one message, because
+//! a message costs three queue operations (write, read, delete) whatever it carries. A job that
+//! fails is sent again on its own ([`CheckJob`] with its attempt number); re-checks and manual
+//! runs are one-job messages too.
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use super::schedule::{CheckJob, JobKind};
+
+/// Queues bill each 64 KB of a message as one operation, and refuse messages over 128 KB: a
+/// packed message stays under 60,000 bytes (estimated, see [`job_bytes`]).
+pub const MESSAGE_BYTES_MAX: usize = 60_000;
+/// `send_batch` takes at most 100 messages and 256 KB per call.
+pub const SEND_BATCH_MESSAGES_MAX: usize = 100;
+pub const SEND_BATCH_BYTES_MAX: usize = 240_000;
+/// Jobs per packed message unless `CHECK_JOBS_PER_MESSAGE` says otherwise: at three operations
+/// a message, 100 jobs cost 0.03 operations per check.
+pub const JOBS_PER_MESSAGE_DEFAULT: u32 = 100;
+/// What a message costs besides its jobs' specs: the envelope and each job's id and keys.
+const ENVELOPE_BYTES: usize = 64;
+const JOB_OVERHEAD_BYTES: usize = 40;
+
+/// One checks-queue message: many jobs of one slot and kind, or a single job. Untagged, so a
+/// one-job message is exactly a [`CheckJob`] (what re-checks, manual runs and messages queued
+/// before packing look like).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CheckMessage {
+    Packed(PackedJobs),
+    One(CheckJob),
+}
+
+/// Jobs that share a slot and kind: a tick's scheduled checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackedJobs {
+    pub slot: i64,
+    pub kind: JobKind,
+    pub jobs: Vec<PackedJob>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackedJob {
+    pub monitor_id: i64,
+    /// The monitor's config as JSON (see [`CheckJob::spec`]); left out when it alone would
+    /// not fit a message, and the consumer reads it from D1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<String>,
+    /// Its last check timed out: it may hold only a few connection slots (`src/pool.rs`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timed_out: bool,
+}
+
+impl CheckMessage {
+    /// The message's jobs, each with its slot, kind and attempt.
+    pub fn jobs(&self) -> Vec<CheckJob> {
+        match self {
+            Self::Packed(p) => p.jobs.iter().map(|j| CheckJob { timed_out: j.timed_out, ..CheckJob::new(j.monitor_id, p.slot, p.kind, j.spec.clone()) }).collect(),
+            Self::One(job) => vec![job.clone()],
+        }
+    }
+
+    /// Estimated bytes on the queue.
+    pub fn bytes(&self) -> usize {
+        match self {
+            Self::Packed(p) => ENVELOPE_BYTES + p.jobs.iter().map(|j| job_bytes(j.spec.as_deref())).sum::<usize>(),
+            Self::One(job) => ENVELOPE_BYTES + job_bytes(job.spec.as_deref()),
+        }
+    }
+}
+
+/// A job's estimated size in a message. Queues carry messages in V8's serialization, where a
+/// string with any non-Latin-1 character takes 2 bytes per character, so non-ASCII text counts
+/// double (an over-estimate for Latin-1, never an under-estimate).
+pub fn job_bytes(spec: Option<&str>) -> usize {
+    JOB_OVERHEAD_BYTES + spec.map_or(0, |s| if s.is_ascii() { s.len() } else { 2 * s.len() })
+}
+
+/// Packs one slot's jobs, in order, into messages of at most `max_jobs` jobs and
+/// [`MESSAGE_BYTES_MAX`] bytes. A job whose spec alone would overflow a message goes without
+/// it (the consumer then reads the config from D1).
+pub fn pack(slot: i64, kind: JobKind, jobs: Vec<PackedJob>, max_jobs: usize) -> Vec<PackedJobs> {
+    let max_jobs = max_jobs.max(1);
+    let mut messages: Vec<PackedJobs> = Vec::new();
+    let mut bytes = 0;
+    for mut job in jobs {
+        if ENVELOPE_BYTES + job_bytes(job.spec.as_deref()) > MESSAGE_BYTES_MAX {
+            job.spec = None;
+        }
+        let size = job_bytes(job.spec.as_deref());
+        match messages.last_mut() {
+            Some(m) if m.jobs.len() < max_jobs && bytes + size <= MESSAGE_BYTES_MAX => {
+                bytes += size;
+                m.jobs.push(job);
+            }
+            _ => {
+                bytes = ENVELOPE_BYTES + size;
+                messages.push(PackedJobs { slot, kind, jobs: vec![job] });
+            }
+        }
+    }
+    messages
+}
+
+/// Splits messages of these sizes, in order, into `send_batch` calls within the platform's
+/// limits (100 messages, 256 KB per call).
+pub fn send_groups(sizes: &[usize], max_messages: usize) -> Vec<Range<usize>> {
+    let max_messages = max_messages.clamp(1, SEND_BATCH_MESSAGES_MAX);
+    let mut groups = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, &size) in sizes.iter().enumerate() {
+        if i > start && (i - start >= max_messages || bytes + size > SEND_BATCH_BYTES_MAX) {
+            groups.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < sizes.len() {
+        groups.push(start..sizes.len());
+    }
+    groups
+}
+
+/// What becomes of a job that failed in the consumer: sent again on its own with the next
+/// attempt number, or given up (logged dead) after [`super::schedule::JOB_MAX_ATTEMPTS`].
+pub fn retry_of(job: &CheckJob, max_attempts: u32) -> Option<CheckJob> {
+    (job.attempt < max_attempts).then(|| CheckJob { attempt: job.attempt + 1, ..job.clone() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::schedule::JOB_MAX_ATTEMPTS;
+
+    fn job(id: i64, spec_len: usize) -> PackedJob {
+        PackedJob { monitor_id: id, spec: (spec_len > 0).then(|| "x".repeat(spec_len)), timed_out: false }
+    }
+
+    #[test]
+    fn packs_by_count_and_by_size_in_order() {
+        // (jobs, spec bytes each, max jobs) -> jobs per message
+        let cases: &[(usize, usize, usize, &[usize])] = &[
+            (0, 500, 100, &[]),
+            (1, 500, 100, &[1]),
+            (250, 500, 100, &[100, 100, 50]),
+            (1000, 500, 100, &[100; 10]),
+            // 2,000-byte specs: 29 fit 60,000 bytes.
+            (60, 2_000, 100, &[29, 29, 2]),
+            (5, 500, 2, &[2, 2, 1]),
+            (3, 500, 0, &[1, 1, 1]),
+        ];
+        for &(n, spec, max, want) in cases {
+            let messages = pack(60, JobKind::Scheduled, (1..=n as i64).map(|i| job(i, spec)).collect(), max);
+            assert_eq!(messages.iter().map(|m| m.jobs.len()).collect::<Vec<_>>(), want, "{n} x {spec} B, max {max}");
+            let ids: Vec<i64> = messages.iter().flat_map(|m| m.jobs.iter().map(|j| j.monitor_id)).collect();
+            assert_eq!(ids, (1..=n as i64).collect::<Vec<_>>(), "order kept");
+            for m in &messages {
+                assert!(CheckMessage::Packed(m.clone()).bytes() <= MESSAGE_BYTES_MAX);
+                let json = serde_json::to_string(&CheckMessage::Packed(m.clone())).unwrap();
+                assert!(json.len() <= CheckMessage::Packed(m.clone()).bytes(), "the estimate covers the JSON: {} > est", json.len());
+            }
+        }
+    }
+
+    #[test]
+    fn a_spec_too_big_for_any_message_travels_without_it() {
+        let messages = pack(60, JobKind::Scheduled, vec![job(1, 100), job(2, MESSAGE_BYTES_MAX), job(3, 100)], 100);
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].jobs.iter().map(|j| j.spec.is_some()).collect::<Vec<_>>(), vec![true, false, true]);
+        // Non-ASCII counts double: 40,000 bytes of 'é' is estimated at 80,000.
+        let wide = PackedJob { monitor_id: 4, spec: Some("é".repeat(20_000)), timed_out: false };
+        assert_eq!(pack(60, JobKind::Scheduled, vec![wide], 100)[0].jobs[0].spec, None);
+    }
+
+    #[test]
+    fn sends_stay_within_the_batch_limits() {
+        type Case<'a> = (&'a [usize], usize, &'a [Range<usize>]);
+        let cases: &[Case] = &[
+            (&[], 100, &[]),
+            (&[55_000; 10], 100, &[0..4, 4..8, 8..10]),
+            (&[100; 250], 100, &[0..100, 100..200, 200..250]),
+            (&[100; 5], 2, &[0..2, 2..4, 4..5]),
+            (&[239_000, 239_000], 100, &[0..1, 1..2]),
+        ];
+        for &(sizes, max, want) in cases {
+            assert_eq!(send_groups(sizes, max), want, "{sizes:?}");
+        }
+    }
+
+    #[test]
+    fn messages_decode_packed_or_single() {
+        let packed = CheckMessage::Packed(PackedJobs { slot: 120, kind: JobKind::Scheduled, jobs: vec![job(7, 0), PackedJob { monitor_id: 8, spec: Some("{}".into()), timed_out: true }] });
+        let json = serde_json::to_string(&packed).unwrap();
+        assert_eq!(json, r#"{"slot":120,"kind":"scheduled","jobs":[{"monitor_id":7},{"monitor_id":8,"spec":"{}","timed_out":true}]}"#);
+        assert_eq!(serde_json::from_str::<CheckMessage>(&json).unwrap(), packed);
+        let jobs = packed.jobs();
+        assert_eq!(jobs, vec![CheckJob::new(7, 120, JobKind::Scheduled, None), CheckJob { timed_out: true, ..CheckJob::new(8, 120, JobKind::Scheduled, Some("{}".into())) }]);
+        // A one-job message is a plain CheckJob, as before packing (and from the test hook).
+        let one: CheckMessage = serde_json::from_str(r#"{"monitor_id":1,"slot":60,"kind":"recheck"}"#).unwrap();
+        assert_eq!(one.jobs(), vec![CheckJob::new(1, 60, JobKind::Recheck, None)]);
+        let retried: CheckMessage = serde_json::from_str(r#"{"monitor_id":1,"slot":60,"kind":"manual","attempt":3}"#).unwrap();
+        assert_eq!(retried.jobs()[0].attempt, 3);
+        assert!(serde_json::from_str::<CheckMessage>(r#"{"slot":60}"#).is_err());
+    }
+
+    #[test]
+    fn a_failed_job_is_retried_alone_until_its_attempts_run_out() {
+        let first = CheckJob::new(5, 60, JobKind::Scheduled, Some("{}".into()));
+        let mut attempts = vec![first.attempt];
+        let mut job = first.clone();
+        while let Some(next) = retry_of(&job, JOB_MAX_ATTEMPTS) {
+            assert_eq!((next.monitor_id, next.slot, next.kind, next.spec.as_deref()), (5, 60, JobKind::Scheduled, Some("{}")));
+            attempts.push(next.attempt);
+            job = next;
+        }
+        assert_eq!(attempts, vec![1, 2, 3, 4]);
+    }
+}

@@ -1,0 +1,168 @@
+// The scheduler and the checks queue (DESIGN.md §3): due-ness from each monitor's period and
+// phase plus one claim row per tick, many jobs per queue message, one-job retries, and the cap
+// on connection slots for monitors whose last check timed out. Faults are armed through the
+// test hook `POST /__test/faults` (src/hooks.rs).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startVigil, startTarget, usageLines } from './harness.mjs';
+
+let vigil;
+let target;
+
+before(async () => {
+  target = await startTarget();
+  vigil = await startVigil({ vars: { VIGIL_TEST_HOOKS: 'true' }, logLevel: 'log' });
+});
+
+after(async () => {
+  await vigil?.stop();
+  await target?.close();
+});
+
+async function create(body) {
+  const r = await vigil.api('POST', '/api/monitors', { check_interval_seconds: 300, retries: 0, ...body });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body;
+}
+
+async function checksOf(id) {
+  const r = await vigil.api('GET', `/api/checks?monitor=${id}&limit=200`);
+  assert.equal(r.status, 200);
+  return r.body.items;
+}
+
+async function arm(faults) {
+  const r = await vigil.api('POST', '/__test/faults', faults);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+}
+
+const hits = (path) => target.stats().byPath[path] ?? 0;
+const consumerLines = () => usageLines(vigil.logs()).filter((l) => l.event === 'consumer');
+
+test('new monitors are checked on the next tick; a failed send leaves them for the tick after', async () => {
+  const monitors = [];
+  for (let i = 0; i < 3; i++) monitors.push(await create({ name: `new ${i}`, url: target.url(`/body/new-${i}`) }));
+  await arm({ sends: [true] });
+  await vigil.tick();
+  await sleep(1500); // time for a check to show up, if one had been sent
+  for (const m of monitors) assert.equal((await checksOf(m.id)).length, 0, `${m.name}: nothing sent yet`);
+
+  await vigil.tick();
+  for (const m of monitors) {
+    const [check, ...more] = await vigil.waitFor(async () => {
+      const list = await checksOf(m.id);
+      return list.length > 0 && list;
+    }, { what: `${m.name} checked` });
+    assert.equal(more.length, 0);
+    assert.equal(check.kind, 'scheduled');
+    assert.equal(check.status, 'UP');
+    // Next due one period (5 minutes) after the minute it was checked in.
+    const state = (await vigil.api('GET', `/api/monitors/${m.id}`)).body.state;
+    const slotMs = Number(check.id.split('-')[1]) * 1000;
+    assert.equal(Date.parse(state.next_check_at) - slotMs, 300_000, `${m.name}: ${state.next_check_at}`);
+  }
+  // Another tick in the same minute sends nothing more.
+  await vigil.tick();
+  await sleep(1000);
+  for (const [i, m] of monitors.entries()) {
+    assert.equal((await checksOf(m.id)).length, 1);
+    assert.equal(hits(`/body/new-${i}`), 1);
+  }
+});
+
+test('a packed message with one failing job re-sends only that job', async () => {
+  const monitors = [];
+  for (const name of ['a', 'b', 'c']) monitors.push(await create({ name: `pack ${name}`, url: target.url(`/body/pack-${name}`) }));
+  const linesBefore = consumerLines().length;
+  await arm({ fail_jobs: { monitor_id: monitors[1].id, times: 1 } });
+  await vigil.tick();
+  for (const m of monitors) await vigil.waitFor(async () => (await checksOf(m.id)).length === 1, { what: `${m.name} recorded` });
+  await sleep(1000);
+  // The failing job ran twice (failed before probing, then on its own); the others once.
+  assert.deepEqual(['a', 'b', 'c'].map((n) => hits(`/body/pack-${n}`)), [1, 1, 1]);
+  for (const m of monitors) assert.equal((await checksOf(m.id)).length, 1, m.name);
+  const lines = consumerLines().slice(linesBefore);
+  const packed = lines.find((l) => l.checks === 3);
+  assert.ok(packed, `one invocation ran the 3 jobs of one message: ${JSON.stringify(lines)}`);
+  assert.equal(packed.messages, 1);
+  assert.equal(packed.queue_messages, 1, 'only the failed job was sent again, in a message of its own');
+  assert.equal(packed.retried, 0, 'the packed message was acknowledged, not retried');
+  assert.ok(lines.some((l) => l.checks === 1 && l.messages === 1), 'the re-sent job came alone');
+
+  // A job that keeps failing is given up after 4 attempts, and its message is not replayed.
+  const stubborn = await create({ name: 'pack stubborn', url: target.url('/body/pack-stubborn') });
+  await arm({ fail_jobs: { monitor_id: stubborn.id, times: 99 } });
+  await vigil.tick();
+  await vigil.waitFor(() => vigil.logs().includes(`check ${stubborn.id}-`) && /dead after 4 attempts/.test(vigil.logs()), { what: 'the job given up' });
+  assert.equal((await checksOf(stubborn.id)).length, 0);
+  assert.equal(hits('/body/pack-stubborn'), 0);
+  await arm({ fail_jobs: { monitor_id: stubborn.id, times: 0 } });
+});
+
+test('hanging targets hold at most 2 of 6 slots while healthy checks wait', async () => {
+  // Six monitors whose last check timed out, queued ahead of three healthy ones in one batch.
+  const hanging = [];
+  for (let i = 0; i < 6; i++) hanging.push(await create({ name: `hang ${i}`, url: target.url(`/delay/4000?h=${i}`), timeout_seconds: 2, check_interval_seconds: 3600 }));
+  const healthy = [];
+  for (let i = 0; i < 3; i++) healthy.push(await create({ name: `healthy ${i}`, url: target.url(`/body/healthy-${i}`), check_interval_seconds: 3600 }));
+  await vigil.tick(); // their first checks (the hanging ones time out)
+  for (const m of [...hanging, ...healthy]) await vigil.waitFor(async () => (await checksOf(m.id)).length === 1, { what: `${m.name} first check`, timeoutMs: 60_000 });
+  for (const m of hanging) assert.equal((await checksOf(m.id))[0].status, 'TIMEOUT');
+
+  const slot = Math.floor(Date.now() / 1000) + 1000;
+  const jobs = [
+    ...hanging.map((m) => ({ monitor_id: m.id, slot, kind: 'manual', timed_out: true })),
+    ...healthy.map((m) => ({ monitor_id: m.id, slot, kind: 'manual' })),
+  ];
+  assert.equal((await vigil.api('POST', '/__test/check-jobs', jobs)).status, 202);
+  const second = async (m) => (await checksOf(m.id)).find((c) => c.id === `${m.id}-${slot}`);
+  const all = await vigil.waitFor(async () => {
+    const got = await Promise.all([...hanging, ...healthy].map(second));
+    return got.every(Boolean) && got;
+  }, { what: 'every second check recorded', timeoutMs: 60_000 });
+  const [hung, fine] = [all.slice(0, 6), all.slice(6)];
+  assert.ok(hung.every((c) => c.status === 'TIMEOUT') && fine.every((c) => c.status === 'UP'), JSON.stringify(all));
+  // Without the cap the six hanging checks take all six slots for their 2 s timeout and the
+  // healthy ones start after; with it, the healthy ones start at once beside two hanging ones.
+  const started = (cs) => cs.map((c) => Date.parse(c.started_at));
+  const firstHang = Math.min(...started(hung));
+  assert.ok(Math.max(...started(fine)) < firstHang + 1000, `healthy started ${started(fine).map((t) => t - firstHang)} ms after the first hanging one`);
+  // Two at a time while healthy checks waited; the rest once no healthy check was left.
+  const hangStarts = started(hung).sort((a, b) => a - b);
+  assert.ok(hangStarts[2] >= Math.max(...started(fine)), `hanging checks started at ${hangStarts.map((t) => t - firstHang)} ms, healthy at ${started(fine).map((t) => t - firstHang)}`);
+});
+
+test('two ticks of one minute dispatch it once, and a dispatch that failed part way is finished by the next tick', async () => {
+  const monitors = [];
+  for (let i = 0; i < 6; i++) monitors.push(await create({ name: `minute ${i}`, url: target.url(`/body/minute-${i}`), check_interval_seconds: 60 }));
+  await vigil.tick(); // first checks (pending)
+  for (const m of monitors) await vigil.waitFor(async () => (await checksOf(m.id)).length === 1, { what: `${m.name} first check` });
+  // A fresh minute: every monitor is due on the schedule now.
+  const minute = Math.floor(Date.now() / 60_000) + 1;
+  await vigil.waitFor(() => Math.floor(Date.now() / 60_000) >= minute, { what: 'the next minute', timeoutMs: 70_000, intervalMs: 100 });
+  const slot = minute * 60;
+  const atSlot = async (m) => (await checksOf(m.id)).filter((c) => c.id === `${m.id}-${slot}`);
+
+  // 2 jobs a message, 1 message a send: the second send fails, after the first 2 monitors.
+  await arm({ sends: [false, true], messages_per_send: 1, jobs_per_message: 2 });
+  await vigil.tick();
+  await vigil.waitFor(async () => (await atSlot(monitors[1])).length === 1, { what: 'the first send recorded' });
+  await sleep(1000);
+  const partial = await Promise.all(monitors.map(atSlot));
+  assert.deepEqual(partial.map((l) => l.length), [1, 1, 0, 0, 0, 0], 'stopped at the failed send');
+
+  // Overlapping ticks of the same minute: one takes the failed claim over from where it
+  // stopped; the others find it taken.
+  await arm({ messages_per_send: 1, jobs_per_message: 2 });
+  await Promise.all([vigil.tick(), vigil.tick(), vigil.tick()]);
+  for (const m of monitors) await vigil.waitFor(async () => (await atSlot(m)).length === 1, { what: `${m.name} at slot ${slot}` });
+  await vigil.tick();
+  await sleep(1500);
+  for (const [i, m] of monitors.entries()) {
+    const checks = await checksOf(m.id);
+    assert.deepEqual(checks.filter((c) => c.kind === 'scheduled').map((c) => c.id).filter((id) => id.endsWith(`-${slot}`)), [`${m.id}-${slot}`]);
+    assert.equal(hits(`/body/minute-${i}`), 2, `${m.name}: probed once for its first check and once for minute ${minute}`);
+  }
+  await arm({});
+});
