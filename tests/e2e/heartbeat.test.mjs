@@ -72,6 +72,10 @@ test('a heartbeat monitor: ping URL, no url, waits for its first ping', async ()
   await sleep(PERIOD_MS + GRACE_MS + 300);
   await vigil.tick();
   assert.deepEqual(await checksOf(m), []);
+  // The tick never dispatches a heartbeat monitor (it is pinged, not probed): no queue message.
+  const queue = (await vigil.api('GET', '/status/queue')).body.data;
+  assert.equal(queue.last_tick.dispatched, 0, JSON.stringify(queue));
+  assert.equal(queue.due_now, 0, 'a heartbeat monitor is never due');
   const d = await detail(m);
   assert.equal(d.state.status, null);
   assert.equal(d.heartbeat.deadline_at, null);
