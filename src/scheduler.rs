@@ -18,7 +18,7 @@ use crate::core::time::EpochMs;
 use crate::error::{AppError, Context};
 use crate::history;
 use crate::hooks;
-use crate::store::monitors::{self, MonitorRow, Position};
+use crate::store::monitors::{self, DueMonitor, Position};
 use crate::store::ticks::{self, Claim};
 use crate::store::{checks, settings};
 
@@ -159,7 +159,7 @@ async fn dispatch_schedule(db: &D1Database, sender: &Sender, slot: i64, now: Epo
             return Err(AppError::Internal(format!("tick {}: claim taken over while dispatching", claim.slot)));
         }
     }
-    let end = rows.last().map_or(cursor, MonitorRow::position).max(cursor);
+    let end = rows.last().map_or(cursor, DueMonitor::position).max(cursor);
     let last_group = sends.last().map_or(0, |g| g.end_job - g.first_job);
     ticks::advance(db, &claim, end, last_group, Some(clock::now_ms()), 0).await?;
     Ok(sent)
@@ -168,7 +168,7 @@ async fn dispatch_schedule(db: &D1Database, sender: &Sender, slot: i64, now: Epo
 /// The claim's due monitors after its cursor, in dispatch order: for each period, the phases
 /// its window makes due, page by page. Reads only the index entries and rows of due monitors,
 /// plus one index entry per distinct period.
-async fn due_rows(db: &D1Database, claim: &Claim) -> Result<Vec<MonitorRow>, AppError> {
+async fn due_rows(db: &D1Database, claim: &Claim) -> Result<Vec<DueMonitor>, AppError> {
     let minute = minute_of(claim.slot);
     let cursor = claim.cursor();
     let mut rows = Vec::new();
@@ -194,18 +194,12 @@ async fn due_rows(db: &D1Database, claim: &Claim) -> Result<Vec<MonitorRow>, App
     Ok(rows)
 }
 
-/// Each row's job with its dispatch position; a row whose config cannot be read is logged and
-/// skipped (it cannot be checked until it is fixed), as are rows in `skip`.
-fn jobs_of(rows: &[MonitorRow], skip: &BTreeSet<i64>) -> Vec<(Position, PackedJob)> {
+/// Each due monitor's job with its dispatch position, but those in `skip`. A job carries no
+/// config: the consumer checks the monitor as its row is when the job runs.
+fn jobs_of(rows: &[DueMonitor], skip: &BTreeSet<i64>) -> Vec<(Position, PackedJob)> {
     rows.iter()
         .filter(|r| !skip.contains(&r.id))
-        .filter_map(|r| match r.spec_json() {
-            Ok(spec) => Some((r.position(), PackedJob { monitor_id: r.id, spec: Some(spec), timed_out: r.status.as_deref() == Some("TIMEOUT") })),
-            Err(e) => {
-                worker::console_error!("monitor {} cannot be checked: {e:?}", r.id);
-                None
-            }
-        })
+        .map(|r| (r.position(), PackedJob { monitor_id: r.id, spec: None, timed_out: r.timed_out() }))
         .collect()
 }
 

@@ -149,15 +149,21 @@ impl History {
                 .updates
                 .iter()
                 .filter_map(|u| {
-                    let about = match (u.incident_id, u.notice_id) {
-                        (Some(i), _) => About::Incident(i),
-                        (None, Some(n)) => About::Notice(n),
-                        (None, None) => return None,
-                    };
+                    let about = about(u.incident_id, u.notice_id)?;
                     Some(UpdateInput { id: u.id, about, status: u.status, message: &u.message, created_ms: u.created_ms, edited_ms: u.edited_ms })
                 })
                 .collect(),
         }
+    }
+}
+
+/// What an update belongs to, from its row's two columns (the schema's CHECK keeps exactly one
+/// set; a row with neither is skipped rather than shown under the wrong heading).
+fn about(incident_id: Option<i64>, notice_id: Option<i64>) -> Option<About> {
+    match (incident_id, notice_id) {
+        (Some(i), _) => Some(About::Incident(i)),
+        (None, Some(n)) => Some(About::Notice(n)),
+        (None, None) => None,
     }
 }
 
@@ -292,11 +298,7 @@ pub async fn feed(ctx: Ctx) -> Result<Response, AppError> {
         let updates: Vec<FeedUpdate> = updates
             .iter()
             .filter_map(|u| {
-                let about = match (u.incident_id, u.notice_id) {
-                    (Some(i), _) => About::Incident(i),
-                    (None, Some(n)) => About::Notice(n),
-                    (None, None) => return None,
-                };
+                let about = about(u.incident_id, u.notice_id)?;
                 let subject = u.subject.as_deref().unwrap_or("Update");
                 Some(FeedUpdate { id: u.id, about, subject, status: u.status, message: &u.message, created_ms: u.created_ms, edited_ms: u.edited_ms })
             })

@@ -72,12 +72,13 @@ macro_rules! row_columns {
     };
 }
 
-/// The columns the tick reads of each due monitor: its config and schedule, without
-/// `row_columns`'s per-row block lookup (a job needs no last-check time; DESIGN.md §3), so a due
-/// monitor costs the tick one row read, not two.
+/// The columns the tick reads of each due monitor ([`DueMonitor`]): its place in the schedule
+/// and whether its last check timed out. Not its config: the consumer reads every row of its
+/// batch anyway (it needs the state to record), so carrying the config in the job would move
+/// each row through the tick twice (DESIGN.md §3).
 macro_rules! tick_columns {
     () => {
-        concat!(state_columns!(), ", NULL AS last_checked_at, 0 AS incident_open")
+        "id, sched_period, sched_phase, status"
     };
 }
 
@@ -406,7 +407,14 @@ pub fn upsert_by_name(db: &D1Database, user_id: i64, slug: &str, spec: &MonitorS
 
 pub(super) const GET: &str = select_rows!("WHERE id = ?1");
 const GET_OWNED: &str = select_rows!("WHERE id = ?1 AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)");
-const GET_MANY: &str = select_rows!("WHERE id IN (SELECT value FROM json_each(?1))");
+/// Without `row_columns`'s block lookup: the consumer and the heartbeat sweep record checks, and
+/// a record needs the state, not the last check's time (one row read per monitor, not two).
+const GET_MANY: &str = concat!(
+    "SELECT ",
+    state_columns!(),
+    ", NULL AS last_checked_at, EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = monitors.id AND i.resolved_at IS NULL) AS incident_open \
+     FROM monitors WHERE id IN (SELECT value FROM json_each(?1))"
+);
 const LIST: &str = select_rows!(
     "WHERE id > ?1 AND (?2 IS NULL OR project_id = ?2) AND project_id IN (SELECT id FROM projects WHERE owner_id = ?4) \
      ORDER BY id LIMIT ?3"
@@ -468,7 +476,7 @@ const OWNED_IDS: &str = "SELECT id FROM monitors WHERE id IN (SELECT value FROM 
      AND project_id IN (SELECT id FROM projects WHERE owner_id = ?2)";
 
 /// Monitors by id, for a consumer batch: one query whatever the batch size (json_each keeps
-/// it to one bound parameter; D1 allows 100 per statement).
+/// it to one bound parameter; D1 allows 100 per statement). `last_checked_at` is not read.
 pub async fn get_many(db: &D1Database, ids: &[i64]) -> Result<Vec<MonitorRow>, AppError> {
     let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
     all(db, GET_MANY, &args![list]).await
@@ -498,9 +506,23 @@ pub struct Position {
     pub id: i64,
 }
 
-impl MonitorRow {
+/// A monitor the tick dispatches: what its job and the claim's cursor need.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DueMonitor {
+    pub id: i64,
+    pub sched_period: i64,
+    pub sched_phase: i64,
+    pub status: Option<String>,
+}
+
+impl DueMonitor {
     pub fn position(&self) -> Position {
         Position { period: self.sched_period, phase: self.sched_phase, id: self.id }
+    }
+
+    /// Its last check timed out: its job takes a capped slot (`pool`).
+    pub fn timed_out(&self) -> bool {
+        self.status.as_deref() == Some(CheckStatus::Timeout.as_str())
     }
 }
 
@@ -515,7 +537,7 @@ pub async fn due_periods(db: &D1Database) -> Result<Vec<i64>, AppError> {
 
 /// Up to `limit` monitors with `period` and a phase in `lo..=hi`, after `after` (which has this
 /// period, or starts it), in dispatch order.
-pub async fn due_page(db: &D1Database, period: i64, (lo, hi): (i64, i64), after: Position, limit: u32) -> Result<Vec<MonitorRow>, AppError> {
+pub async fn due_page(db: &D1Database, period: i64, (lo, hi): (i64, i64), after: Position, limit: u32) -> Result<Vec<DueMonitor>, AppError> {
     if after.phase > hi {
         return Ok(Vec::new());
     }
@@ -530,7 +552,7 @@ pub async fn due_page(db: &D1Database, period: i64, (lo, hi): (i64, i64), after:
 
 /// Takes the monitors waiting for their first check (new, edited, resumed), fixing their phase
 /// on the tick of `minute`.
-pub async fn take_pending(db: &D1Database, minute: i64, limit: u32) -> Result<Vec<MonitorRow>, AppError> {
+pub async fn take_pending(db: &D1Database, minute: i64, limit: u32) -> Result<Vec<DueMonitor>, AppError> {
     all(db, TAKE_PENDING, &args![minute, limit]).await
 }
 

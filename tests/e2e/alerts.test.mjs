@@ -65,9 +65,7 @@ async function monitor(name, key) {
   return r.body;
 }
 
-async function incidentsOf(id) {
-  return (await vigil.api('GET', `/api/incidents?monitor=${id}`)).body.items;
-}
+const incidentsOf = (id) => vigil.incidentsOf(id);
 
 /** Takes the monitor down, waits for its incident to open; returns the incident. */
 async function goDown(m, key) {

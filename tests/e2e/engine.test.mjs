@@ -18,23 +18,11 @@ after(async () => {
   await target?.close();
 });
 
-async function create(body) {
-  const r = await vigil.api('POST', '/api/monitors', { check_interval_seconds: 3600, ...body });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  return r.body;
-}
+const create = (body) => vigil.createMonitor(body, { check_interval_seconds: 3600 });
 
-async function checksOf(id) {
-  const r = await vigil.api('GET', `/api/checks?monitor=${id}&limit=200`);
-  assert.equal(r.status, 200);
-  return r.body.items;
-}
+const checksOf = (id, query) => vigil.checksOf(id, query);
 
-async function incidentsOf(id) {
-  const r = await vigil.api('GET', `/api/incidents?monitor=${id}`);
-  assert.equal(r.status, 200);
-  return r.body.items;
-}
+const incidentsOf = (id) => vigil.incidentsOf(id);
 
 async function setSwitch(key, status) {
   const r = await fetch(target.url(`/_control/switch/${key}`), { method: 'POST', body: JSON.stringify({ status }) });

@@ -24,11 +24,7 @@ const monitorBody = (name, path, extra = {}) => ({
   ...extra,
 });
 
-async function create(body) {
-  const r = await vigil.api('POST', '/api/monitors', body);
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  return r.body;
-}
+const create = (body) => vigil.createMonitor(body);
 
 async function latestCheck(id) {
   const r = await vigil.api('GET', `/api/monitors/${id}`);

@@ -334,6 +334,20 @@ function makeHandle({ launch, proc, removeDir }) {
     return stopping;
   }
 
+  /** Answers a GET with 200 or throws with the body, so a helper never returns an error as data. */
+  async function ok(apiPath) {
+    const r = await api('GET', apiPath);
+    if (r.status !== 200) throw new Error(`GET ${apiPath} answered ${r.status}: ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+
+  /** Creates a monitor from `defaults` and `body` (the test's file-wide settings first); throws unless 201. */
+  async function createMonitor(body, defaults = {}) {
+    const r = await api('POST', '/api/monitors', { ...defaults, ...body });
+    if (r.status !== 201) throw new Error(`POST /api/monitors answered ${r.status}: ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+
   const handle = {
     base,
     port,
@@ -350,6 +364,11 @@ function makeHandle({ launch, proc, removeDir }) {
     api,
     tick,
     waitFor,
+    createMonitor,
+    /** A monitor's checks, newest first (up to 200; `query` adds parameters such as `&status=DOWN`). */
+    checksOf: async (id, query = '') => (await ok(`/api/checks?monitor=${id}&limit=200${query}`)).items,
+    /** A monitor's incidents, newest first. */
+    incidentsOf: async (id) => (await ok(`/api/incidents?monitor=${id}`)).items,
   };
   return handle;
 }

@@ -39,8 +39,8 @@ async function ping(m, suffix = '', init = {}) {
   return { status: res.status, type: res.headers.get('content-type'), body: await res.text(), headers: res.headers };
 }
 
-const checksOf = async (m) => (await vigil.api('GET', `/api/checks?monitor=${m.id}`)).body.items;
-const incidentsOf = async (m) => (await vigil.api('GET', `/api/incidents?monitor=${m.id}`)).body.items;
+const checksOf = (m) => vigil.checksOf(m.id);
+const incidentsOf = (m) => vigil.incidentsOf(m.id);
 const detail = async (m) => (await vigil.api('GET', `/api/monitors/${m.id}`)).body;
 
 /** Ticks until `cond()` holds (each tick runs the sweep), with a deadline. */

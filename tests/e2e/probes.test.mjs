@@ -54,11 +54,7 @@ after(async () => {
   await new Promise((r) => (site ? site.close(r) : r()));
 });
 
-async function create(body) {
-  const r = await vigil.api('POST', '/api/monitors', { check_interval_seconds: 3600, retries: 0, failure_threshold: 1, timeout_seconds: 5, ...body });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  return r.body;
-}
+const create = (body) => vigil.createMonitor(body, { check_interval_seconds: 3600, retries: 0, failure_threshold: 1, timeout_seconds: 5 });
 
 /** Runs one check of `m` now and returns it once recorded (newer than `after` checks). */
 async function runCheck(m, seen = 0) {
@@ -69,9 +65,7 @@ async function runCheck(m, seen = 0) {
   }, { what: `check ${seen + 1} of ${m.name}`, timeoutMs: 30_000 });
 }
 
-async function incidentsOf(m) {
-  return (await vigil.api('GET', `/api/incidents?monitor=${m.id}`)).body.items;
-}
+const incidentsOf = (m) => vigil.incidentsOf(m.id);
 
 test('the API validates each kind and names the field', async () => {
   const cases = [

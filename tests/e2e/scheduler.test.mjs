@@ -20,17 +20,9 @@ after(async () => {
   await target?.close();
 });
 
-async function create(body) {
-  const r = await vigil.api('POST', '/api/monitors', { check_interval_seconds: 300, retries: 0, ...body });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  return r.body;
-}
+const create = (body) => vigil.createMonitor(body, { check_interval_seconds: 300, retries: 0 });
 
-async function checksOf(id) {
-  const r = await vigil.api('GET', `/api/checks?monitor=${id}&limit=200`);
-  assert.equal(r.status, 200);
-  return r.body.items;
-}
+const checksOf = (id, query) => vigil.checksOf(id, query);
 
 async function arm(faults) {
   const r = await vigil.api('POST', '/__test/faults', faults);

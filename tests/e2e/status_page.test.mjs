@@ -27,11 +27,7 @@ const sql = (command) => vigil.d1(command);
 
 const iso = (ms) => new Date(ms).toISOString();
 
-async function create(body) {
-  const r = await vigil.api('POST', '/api/monitors', { check_interval_seconds: 60, ...body });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  return r.body;
-}
+const create = (body) => vigil.createMonitor(body, { check_interval_seconds: 60 });
 
 test('seeded history and real checks show up in timeline, uptime, JSON, feed and badges', async () => {
   const up = await create({ name: 'Homepage <script>alert(1)</script>', url: target.url('/ok') });

@@ -23,23 +23,15 @@ after(async () => {
   await target?.close();
 });
 
-async function create(body) {
-  // An hour's interval and no tick in this file: only the jobs sent here run.
-  const r = await vigil.api('POST', '/api/monitors', { check_interval_seconds: 3600, retries: 0, ...body });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  return r.body;
-}
+// An hour's interval and no tick in this file: only the jobs sent here run.
+const create = (body) => vigil.createMonitor(body, { check_interval_seconds: 3600, retries: 0 });
 
 async function setSwitch(key, status) {
   const r = await fetch(target.url(`/_control/switch/${key}`), { method: 'POST', body: JSON.stringify({ status }) });
   assert.equal(r.status, 204);
 }
 
-async function checksOf(id, query = '') {
-  const r = await vigil.api('GET', `/api/checks?monitor=${id}&limit=200${query}`);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  return r.body.items;
-}
+const checksOf = (id, query) => vigil.checksOf(id, query);
 
 async function send(jobs) {
   const r = await vigil.api('POST', '/__test/check-jobs', jobs);
