@@ -12,7 +12,8 @@
 // read per retry), subrequests, and time: the consumer's wall ms per check and the CPU time the
 // workerd processes used per check (worker + local D1 + local queues: an upper bound on the
 // isolate's own CPU). The first tick of new monitors also pays one-off work, so figures are given
-// for it ("first") and for the later ticks ("steady").
+// for it ("first") and for the later ticks ("steady"); with --ticks 13 or more, also for the ticks
+// after every success streak has saturated ("saturated": what a long-running monitor costs).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -120,6 +121,14 @@ try {
     first: summarize(perTick.slice(0, 1)),
     steady: summarize(perTick.slice(1)),
   };
+  // A monitor's success streak counts up to 10 (core::incident::SUCCESS_STREAK_CAP) and its row is
+  // rewritten until then: from the 11th check on, a steady UP check writes only its block entry.
+  // `--ticks 13` or more shows that ("saturated": ticks 12 on).
+  if (TICKS > 11) result.saturated = summarize(perTick.slice(11));
+  result.rows_written_per_check_by_tick = perTick.map((t) => {
+    const c = t.lines.filter((l) => l.event === 'consumer').reduce((n, l) => n + l.checks, 0);
+    return +(t.lines.reduce((n, l) => n + l.d1_rows_written, 0) / Math.max(1, c)).toFixed(3);
+  });
   console.log(JSON.stringify(result, null, 2));
 } finally {
   await vigil.stop();
