@@ -1,17 +1,29 @@
 //! Binding and var names, and the config read from vars, in one place.
-use worker::Env;
+use worker::{Env, Queue};
 
 use crate::core::delivery::BACKOFF_BASE_S;
+use crate::core::dispatch::Lane;
 use crate::core::email::{Mailbox, Provider};
 use crate::core::subscribers;
 use crate::core::notify::Channel;
 use crate::core::ssrf::TargetPolicy;
+use crate::error::{AppError, Context};
 
 pub const DB: &str = "DB";
 pub const CHECKS_QUEUE: &str = "CHECKS";
+pub const CHECKS_SLOW_QUEUE: &str = "CHECKS_SLOW";
 pub const ALERTS_QUEUE: &str = "ALERTS";
 /// Queue names as they appear in a MessageBatch (wrangler.toml `queue =`).
 pub const CHECKS_QUEUE_NAME: &str = "vigil-checks";
+pub const CHECKS_SLOW_QUEUE_NAME: &str = "vigil-checks-slow";
+
+/// The checks queue of a lane (DESIGN.md §3): both are consumed by the same code.
+pub fn checks_queue(env: &Env, lane: Lane) -> Result<Queue, AppError> {
+    match lane {
+        Lane::Main => env.queue(CHECKS_QUEUE).context("checks queue binding"),
+        Lane::Slow => env.queue(CHECKS_SLOW_QUEUE).context("slow checks queue binding"),
+    }
+}
 
 /// Cloudflare's public resolver, which answers `application/dns-json` (as Google's does at
 /// `https://dns.google/resolve`).

@@ -11,13 +11,13 @@ use futures::FutureExt;
 use worker::{D1Database, Env, Message, MessageBuilder, MessageExt};
 
 use crate::alerts;
-use crate::bindings::{Config, CHECKS_QUEUE, DB};
+use crate::bindings::{self, Config, DB};
 use crate::clock;
 use crate::core::check_log::CheckLine;
 use crate::core::classify::classify;
 use crate::core::incident::{self, Effect, Thresholds};
 use crate::core::monitor::MonitorSpec;
-use crate::core::dispatch::{retry_of, CheckMessage};
+use crate::core::dispatch::{retry_of, CheckMessage, Lane};
 use crate::core::schedule::{recheck_lost_after, CheckJob, JobKind, JOB_MAX_ATTEMPTS};
 use crate::core::status::CheckStatus;
 use crate::core::usage::{Invocation, UsageLine};
@@ -124,9 +124,12 @@ async fn retry_alone(ctx: &Job<'_>, failed: &[&CheckJob]) -> Result<usize, AppEr
     if retries.is_empty() {
         return Ok(0);
     }
-    let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
-    let messages: Vec<_> = retries.iter().map(|j| MessageBuilder::new(CheckMessage::One(j.clone())).build()).collect();
-    meter::send_batch(&queue, messages).await.context("re-sending failed checks")?;
+    for lane in [Lane::Main, Lane::Slow] {
+        let messages: Vec<_> = retries.iter().filter(|j| Lane::of(j.timed_out) == lane).map(|j| MessageBuilder::new(CheckMessage::One(j.clone())).build()).collect();
+        if !messages.is_empty() {
+            meter::send_batch(&bindings::checks_queue(ctx.env, lane)?, messages).await.context("re-sending failed checks")?;
+        }
+    }
     Ok(retries.len())
 }
 
@@ -218,12 +221,12 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>, healthy: Option<H
     Err(AppError::Internal(format!("monitor {} state kept changing while recording", job.monitor_id)))
 }
 
-/// Pulls the next check forward to confirm a failure (or a recovery) in about a minute. The
-/// record already holds this re-check (`recheck_slot`), so if this message is lost the cron
-/// sends it again (`scheduler::tick`).
+/// Pulls the next check forward to confirm a failure (or a recovery) in about a minute, in the
+/// slow lane after a timeout (DESIGN.md §3). The record already holds this re-check
+/// (`recheck_slot`), so if this message is lost the cron sends it again (`scheduler::tick`).
 async fn send_recheck(ctx: &Job<'_>, job: &CheckJob, slot: i64, timed_out: bool) -> Result<(), AppError> {
     let delay = ctx.config.recheck_delay_seconds;
     let recheck = CheckJob { timed_out, ..CheckJob::new(job.monitor_id, slot, JobKind::Recheck, job.spec.clone()) };
-    let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
+    let queue = bindings::checks_queue(ctx.env, Lane::of(timed_out))?;
     meter::send(&queue, MessageBuilder::new(CheckMessage::One(recheck)).delay_seconds(delay).build()).await.context("sending recheck")
 }

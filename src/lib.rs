@@ -91,7 +91,8 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 
 #[event(queue)]
 async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> worker::Result<()> {
-    let result = if batch.queue() == bindings::CHECKS_QUEUE_NAME {
+    let name = batch.queue();
+    let result = if name == bindings::CHECKS_QUEUE_NAME || name == bindings::CHECKS_SLOW_QUEUE_NAME {
         consumer::consume(decode::<CheckMessage>(&batch), &env).await
     } else {
         alerts::consume(decode::<alerts::AlertMessage>(&batch), &env).await

@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 use worker::{D1Database, Env, MessageBuilder, Queue};
 
 use crate::alerts;
-use crate::bindings::{Config, CHECKS_QUEUE, DB};
+use crate::bindings::{self, Config, DB};
 use crate::clock;
-use crate::core::dispatch::{pack, send_groups, CheckMessage, PackedJob, SEND_BATCH_MESSAGES_MAX};
+use crate::core::dispatch::{pack, pack_lanes, send_groups, CheckMessage, Lane, PackedJob, SEND_BATCH_MESSAGES_MAX};
 use crate::core::schedule::{due_phases, minute_of, plan_tick, tick_slot, CheckJob, JobKind, TickPlan, CLAIM_LEASE_MS};
 use crate::heartbeat;
 use crate::core::time::EpochMs;
@@ -46,7 +46,7 @@ pub async fn tick(env: &Env, now: EpochMs) -> Result<TickReport, AppError> {
     let db = env.d1(DB).context("D1 binding")?;
     let config = Config::from_env(env);
     let slot = tick_slot(now);
-    let sender = Sender { queue: env.queue(CHECKS_QUEUE).context("checks queue binding")?, jobs_per_message: config.check_jobs_per_message };
+    let sender = Sender { main: bindings::checks_queue(env, Lane::Main)?, slow: bindings::checks_queue(env, Lane::Slow)?, jobs_per_message: config.check_jobs_per_message };
     let mut report = TickReport { slot, ..TickReport::default() };
     let before = crate::meter::now();
 
@@ -116,14 +116,14 @@ async fn dispatch_pending(db: &D1Database, sender: &Sender, slot: i64, now: Epoc
     }
     let jobs = jobs_of(&rows, &BTreeSet::new());
     let mut sent = Sent::default();
-    for (n, messages) in sender.sends(slot, &jobs).into_iter().enumerate() {
-        if let Err(e) = sender.send(&messages.messages).await {
-            let unsent: Vec<i64> = jobs[messages.first_job..].iter().map(|(_, j)| j.monitor_id).collect();
+    for (n, group) in sender.sends(slot, &jobs).into_iter().enumerate() {
+        if let Err(e) = sender.send(&group).await {
+            let unsent: Vec<i64> = jobs[group.first_job..].iter().map(|(_, j)| j.monitor_id).collect();
             monitors::restore_pending(db, &unsent, now).await?;
             return Err(AppError::Internal(format!("sending new monitors' checks (send {n}): {e:?}")));
         }
-        sent.messages += messages.messages.len();
-        sent.ids.extend(jobs[messages.first_job..messages.end_job].iter().map(|(_, j)| j.monitor_id));
+        sent.messages += group.messages();
+        sent.ids.extend(jobs[group.first_job..group.end_job].iter().map(|(_, j)| j.monitor_id));
     }
     Ok(sent)
 }
@@ -147,12 +147,12 @@ async fn dispatch_schedule(db: &D1Database, sender: &Sender, slot: i64, now: Epo
     let mut cursor = claim.cursor();
     let last = sends.len().saturating_sub(1);
     for (n, group) in sends.iter().enumerate() {
-        if let Err(e) = sender.send(&group.messages).await {
+        if let Err(e) = sender.send(group).await {
             // Give the claim up at once (lease 0): the next tick takes it over from `cursor`.
             ticks::advance(db, &claim, cursor, 0, None, 0).await?;
             return Err(AppError::Internal(format!("sending tick {} (send {n} of {}): {e:?}", claim.slot, sends.len())));
         }
-        sent.messages += group.messages.len();
+        sent.messages += group.messages();
         sent.ids.extend(jobs[group.first_job..group.end_job].iter().map(|(_, j)| j.monitor_id));
         cursor = jobs[group.end_job - 1].0;
         if n < last && !ticks::advance(db, &claim, cursor, group.end_job - group.first_job, None, now + CLAIM_LEASE_MS).await? {
@@ -203,46 +203,65 @@ fn jobs_of(rows: &[DueMonitor], skip: &BTreeSet<i64>) -> Vec<(Position, PackedJo
         .collect()
 }
 
-/// Packs and sends check jobs to the checks queue.
+/// Packs and sends check jobs to the checks queues, each job in its lane.
 struct Sender {
-    queue: Queue,
+    main: Queue,
+    slow: Queue,
     jobs_per_message: usize,
 }
 
-/// One `send_batch` call: its messages and the jobs (by index) they carry.
+/// One group of consecutive jobs (by index), sent as one `send_batch` call per lane: the
+/// cursor moves past the group only when every lane's call has succeeded.
 struct Send {
-    messages: Vec<CheckMessage>,
+    lanes: Vec<(Lane, Vec<CheckMessage>)>,
     first_job: usize,
     end_job: usize,
 }
 
+impl Send {
+    fn messages(&self) -> usize {
+        self.lanes.iter().map(|(_, m)| m.len()).sum()
+    }
+}
+
 impl Sender {
-    /// The `send_batch` calls for these jobs of one slot, in order.
+    /// The groups of these jobs of one slot, in order, each within `send_batch`'s limits.
     fn sends(&self, slot: i64, jobs: &[(Position, PackedJob)]) -> Vec<Send> {
         let per_message = hooks::jobs_per_message().unwrap_or(self.jobs_per_message);
-        let packed = pack(slot, JobKind::Scheduled, jobs.iter().map(|(_, j)| j.clone()).collect(), per_message);
-        let messages: Vec<CheckMessage> = packed.into_iter().map(CheckMessage::Packed).collect();
-        let sizes: Vec<usize> = messages.iter().map(CheckMessage::bytes).collect();
+        let jobs: Vec<PackedJob> = jobs.iter().map(|(_, j)| j.clone()).collect();
+        let packed = pack(slot, JobKind::Scheduled, jobs.clone(), per_message);
+        let sizes: Vec<usize> = packed.iter().map(|m| CheckMessage::Packed(m.clone()).bytes()).collect();
         let per_send = hooks::messages_per_send().unwrap_or(SEND_BATCH_MESSAGES_MAX);
         let mut first_job = 0;
         send_groups(&sizes, per_send)
             .into_iter()
             .map(|range| {
-                let group: Vec<CheckMessage> = messages[range].to_vec();
-                let count: usize = group.iter().map(|m| m.jobs().len()).sum();
-                let send = Send { messages: group, first_job, end_job: first_job + count };
-                first_job += count;
+                let end_job = first_job + packed[range].iter().map(|m| m.jobs.len()).sum::<usize>();
+                let lanes = pack_lanes(slot, JobKind::Scheduled, &jobs[first_job..end_job], per_message);
+                let lanes = lanes.into_iter().map(|(lane, ms)| (lane, ms.into_iter().map(CheckMessage::Packed).collect())).collect();
+                let send = Send { lanes, first_job, end_job };
+                first_job = end_job;
                 send
             })
             .collect()
     }
 
-    async fn send(&self, messages: &[CheckMessage]) -> Result<(), AppError> {
+    fn queue(&self, lane: Lane) -> &Queue {
+        match lane {
+            Lane::Main => &self.main,
+            Lane::Slow => &self.slow,
+        }
+    }
+
+    async fn send(&self, send: &Send) -> Result<(), AppError> {
         if hooks::send_fails() {
             return Err(AppError::Internal("send_batch failed (test hook)".into()));
         }
-        let batch: Vec<_> = messages.iter().map(|m| MessageBuilder::new(m.clone()).build()).collect();
-        crate::meter::send_batch(&self.queue, batch).await.context("sending check jobs")
+        for (lane, messages) in &send.lanes {
+            let batch: Vec<_> = messages.iter().map(|m| MessageBuilder::new(m.clone()).build()).collect();
+            crate::meter::send_batch(self.queue(*lane), batch).await.context("sending check jobs")?;
+        }
+        Ok(())
     }
 }
 
@@ -255,6 +274,6 @@ async fn resend_lost_rechecks(sender: &Sender, db: &D1Database, now: EpochMs, gr
     }
     worker::console_log!("resending {} lost re-checks", lost.len());
     let messages: Vec<_> = lost.iter().map(|&(monitor_id, slot)| MessageBuilder::new(CheckMessage::One(CheckJob::new(monitor_id, slot, JobKind::Recheck, None))).build()).collect();
-    crate::meter::send_batch(&sender.queue, messages).await.context("resending lost rechecks")?;
+    crate::meter::send_batch(&sender.main, messages).await.context("resending lost rechecks")?;
     Ok(lost.len())
 }

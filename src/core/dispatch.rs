@@ -121,6 +121,36 @@ pub fn send_groups(sizes: &[usize], max_messages: usize) -> Vec<Range<usize>> {
     groups
 }
 
+/// Which checks queue carries a job (DESIGN.md §3). Monitors whose last check timed out go to
+/// the slow lane, its own queue and consumer: a hanging target holds its connection for its
+/// whole timeout, and in the main lane it would hold the invocation (and the messages queued
+/// behind it) as long, while every healthy check waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Main,
+    Slow,
+}
+
+impl Lane {
+    pub fn of(timed_out: bool) -> Self {
+        if timed_out {
+            Self::Slow
+        } else {
+            Self::Main
+        }
+    }
+}
+
+/// One `send_batch` group's jobs, in order, packed per lane: the main lane's messages first.
+/// Each lane gets no more messages than the group had, so each send stays within its limits.
+pub fn pack_lanes(slot: i64, kind: JobKind, jobs: &[PackedJob], max_jobs: usize) -> Vec<(Lane, Vec<PackedJobs>)> {
+    [Lane::Main, Lane::Slow]
+        .into_iter()
+        .map(|lane| (lane, pack(slot, kind, jobs.iter().filter(|j| Lane::of(j.timed_out) == lane).cloned().collect(), max_jobs)))
+        .filter(|(_, messages)| !messages.is_empty())
+        .collect()
+}
+
 /// What becomes of a job that failed in the consumer: sent again on its own with the next
 /// attempt number, or given up (logged dead) after [`super::schedule::JOB_MAX_ATTEMPTS`].
 pub fn retry_of(job: &CheckJob, max_attempts: u32) -> Option<CheckJob> {
@@ -201,6 +231,27 @@ mod tests {
         let retried: CheckMessage = serde_json::from_str(r#"{"monitor_id":1,"slot":60,"kind":"manual","attempt":3}"#).unwrap();
         assert_eq!(retried.jobs()[0].attempt, 3);
         assert!(serde_json::from_str::<CheckMessage>(r#"{"slot":60}"#).is_err());
+    }
+
+    #[test]
+    fn timed_out_jobs_go_to_the_slow_lane_in_order() {
+        let j = |id: i64, timed_out: bool| PackedJob { monitor_id: id, spec: None, timed_out };
+        // (jobs as (id, timed out), max jobs) -> per lane, the ids of each message
+        type Case<'a> = (&'a [(i64, bool)], usize, &'a [(Lane, &'a [&'a [i64]])]);
+        let cases: &[Case] = &[
+            (&[], 100, &[]),
+            (&[(1, false), (2, false)], 100, &[(Lane::Main, &[&[1, 2]])]),
+            (&[(1, true)], 100, &[(Lane::Slow, &[&[1]])]),
+            (&[(1, false), (2, true), (3, false), (4, true), (5, false)], 2, &[(Lane::Main, &[&[1, 3], &[5]]), (Lane::Slow, &[&[2, 4]])]),
+        ];
+        for &(jobs, max, want) in cases {
+            let jobs: Vec<PackedJob> = jobs.iter().map(|&(id, t)| j(id, t)).collect();
+            let got = pack_lanes(60, JobKind::Scheduled, &jobs, max);
+            let got: Vec<(Lane, Vec<Vec<i64>>)> = got.into_iter().map(|(lane, ms)| (lane, ms.iter().map(|m| m.jobs.iter().map(|j| j.monitor_id).collect()).collect())).collect();
+            let want: Vec<(Lane, Vec<Vec<i64>>)> = want.iter().map(|&(lane, ms)| (lane, ms.iter().map(|m| m.to_vec()).collect())).collect();
+            assert_eq!(got, want, "{jobs:?}");
+        }
+        assert_eq!((Lane::of(false), Lane::of(true)), (Lane::Main, Lane::Slow));
     }
 
     #[test]

@@ -125,6 +125,35 @@ test('hanging targets hold at most 2 of 6 slots while healthy checks wait', asyn
   assert.ok(hangStarts[2] >= Math.max(...started(fine)), `hanging checks started at ${hangStarts.map((t) => t - firstHang)} ms, healthy at ${started(fine).map((t) => t - firstHang)}`);
 });
 
+test('a monitor whose last check timed out is checked in the slow lane, apart from healthy ones', async () => {
+  const hanging = await create({ name: 'lane hang', url: target.url('/delay/4000?lane'), timeout_seconds: 2, check_interval_seconds: 60 });
+  const healthy = await create({ name: 'lane fine', url: target.url('/body/lane-fine'), check_interval_seconds: 60 });
+  await vigil.tick(); // first checks (pending), both in the main lane: nothing has timed out yet
+  for (const m of [hanging, healthy]) await vigil.waitFor(async () => (await checksOf(m.id)).length >= 1, { what: `${m.name} first check`, timeoutMs: 30_000 });
+  assert.equal((await checksOf(hanging.id))[0].status, 'TIMEOUT');
+  const minute = Math.floor(Date.now() / 60_000) + 1;
+  await vigil.waitFor(() => Math.floor(Date.now() / 60_000) >= minute, { what: 'the next minute', timeoutMs: 70_000, intervalMs: 100 });
+  const slot = minute * 60;
+  const mark = vigil.logs().length;
+  await vigil.tick();
+  const atSlot = async (m) => (await checksOf(m.id)).find((c) => c.id === `${m.id}-${slot}`);
+  const [hung, fine] = await vigil.waitFor(async () => {
+    const got = await Promise.all([hanging, healthy].map(atSlot));
+    return got.every(Boolean) && got;
+  }, { what: `both checked at slot ${slot}`, timeoutMs: 30_000 });
+  assert.deepEqual([hung.status, fine.status], ['TIMEOUT', 'UP']);
+  // wrangler dev logs each queue batch as `QUEUE <name> acked/total (ms)`: the tick's two jobs
+  // went one to each queue, so the healthy one did not wait out the hanging one's timeout.
+  const batches = [...vigil.logs().slice(mark).matchAll(/QUEUE\S*\s+(vigil-checks(?:-slow)?)\S*\s+\S*(\d+)\/(\d+)\S*\s+\S*\((\d+)ms\)/g)]
+    .map(([, queue, , , ms]) => ({ queue, ms: Number(ms) }));
+  const slow = batches.filter((b) => b.queue === 'vigil-checks-slow');
+  const main = batches.filter((b) => b.queue === 'vigil-checks');
+  assert.ok(slow.length >= 1 && slow.some((b) => b.ms >= 2000), `the hanging check ran in the slow lane: ${JSON.stringify(batches)}`);
+  assert.ok(main.length >= 1 && main.every((b) => b.ms < 2000), `the main lane never waited out a timeout: ${JSON.stringify(batches)}`);
+  // Out of the way of the next test's minute.
+  for (const m of [hanging, healthy]) assert.equal((await vigil.api('DELETE', `/api/monitors/${m.id}`)).status, 204);
+});
+
 test('two ticks of one minute dispatch it once, and a dispatch that failed part way is finished by the next tick', async () => {
   const monitors = [];
   for (let i = 0; i < 6; i++) monitors.push(await create({ name: `minute ${i}`, url: target.url(`/body/minute-${i}`), check_interval_seconds: 60 }));
