@@ -19,7 +19,7 @@ use crate::store::settings::{self, EngineSettings};
 use crate::store::{monitors, projects};
 
 /// What `max_batch_size` for the checks queue says in wrangler.toml (a test keeps them equal).
-pub const CHECKS_BATCH_SIZE: u32 = 10;
+pub const CHECKS_BATCH_SIZE: u32 = 3;
 /// The seed's interval: targets are hit every 300 seconds.
 const SEED_INTERVAL_SECONDS: u32 = 300;
 const MAX_TARGETS: usize = 50;

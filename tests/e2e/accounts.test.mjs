@@ -263,7 +263,7 @@ test('seed 000 routes: every posted target is monitored and reported', async () 
   // messages per consumer invocation (wrangler.toml).
   assert.equal(queue.body.data.queue_size, 100);
   assert.equal(queue.body.data.defaults.queue_size, 100);
-  assert.equal(queue.body.data.max_batch_size, 10);
+  assert.equal(queue.body.data.max_batch_size, 3);
   assert.equal(typeof queue.body.data.worker_thread, 'number');
   // Engine settings are the admin's (tests/e2e/seeds.test.mjs sets them).
   problem(await bob('POST', '/status/queue', { worker_thread: 2, queue_size: 4 }), 403, undefined, 'queue settings are admin only');
