@@ -173,7 +173,7 @@ impl History {
             id: m.row.id,
             name: &m.row.name,
             role: m.row.role(),
-            interval_seconds: m.row.check_interval_seconds.clamp(60, 86_400) as u32,
+            interval_seconds: m.row.freshness_interval(),
             status: m.row.status.as_deref().and_then(CheckStatus::parse),
             slow: m.row.slow != 0,
             last_checked_ms: m.row.last_checked_at.as_deref().and_then(parse_iso),

@@ -222,6 +222,14 @@ impl MonitorRow {
         if self.role == "supplementary" { Role::Supplementary } else { Role::Core }
     }
 
+    /// The interval the pages judge this monitor's last result fresh by (a heartbeat's lasts
+    /// until its deadline): `core::status_page::freshness_interval`.
+    pub fn freshness_interval(&self) -> u32 {
+        let heartbeat = self.monitor_type == MonitorType::Heartbeat.as_str();
+        let last = self.last_checked_at.as_deref().and_then(crate::core::time::parse_iso);
+        crate::core::status_page::freshness_interval(heartbeat, self.check_interval_seconds, self.grace_seconds, last, self.deadline_ms)
+    }
+
     pub fn streaks(&self) -> Streaks {
         Streaks {
             consecutive_failures: self.consecutive_failures.max(0) as u32,

@@ -7,12 +7,15 @@ use worker::D1Database;
 
 use super::{all, blocks, rollups, Arg};
 use crate::core::blocks::{decode, Entry};
+use crate::core::monitor::MonitorType;
+use crate::core::status_page;
+use crate::core::time::parse_iso;
 use crate::core::summary;
 use crate::error::AppError;
 
 /// Each monitor with its newest block (its newest check and the time of its last check).
 const MONITORS: &str = "SELECT m.id, m.project_id, m.name, m.is_active, m.status, m.slow, m.last_checked_at, \
-     m.check_interval_seconds, m.rolled_up_until_ms, \
+     m.check_interval_seconds, m.rolled_up_until_ms, m.monitor_type, m.grace_seconds, m.deadline_ms, \
      EXISTS (SELECT 1 FROM incidents i WHERE i.monitor_id = m.id AND i.resolved_at IS NULL) AS incident_open, \
      b.start AS block_start, b.data AS block, b.last_at \
      FROM monitors m LEFT JOIN check_blocks b ON b.monitor_id = m.id AND b.start = (SELECT max(start) FROM check_blocks WHERE monitor_id = m.id) \
@@ -30,6 +33,9 @@ struct StoredLine {
     last_checked_at: Option<String>,
     check_interval_seconds: i64,
     rolled_up_until_ms: i64,
+    monitor_type: String,
+    grace_seconds: Option<i64>,
+    deadline_ms: Option<i64>,
     incident_open: i64,
     block_start: Option<i64>,
     block: Option<String>,
@@ -46,6 +52,8 @@ pub struct MonitorLine {
     pub slow: i64,
     pub last_checked_at: Option<String>,
     pub check_interval_seconds: i64,
+    /// What the freshness rule reads (a heartbeat's result lasts until its deadline).
+    pub freshness_interval: u32,
     pub rolled_up_until_ms: i64,
     pub incident_open: i64,
     /// The newest check's latency.
@@ -72,6 +80,10 @@ pub async fn monitors(
                 .block_start
                 .zip(r.block.as_deref())
                 .and_then(|(start, data)| decode(start, data).pop());
+            let last_checked_at = r.last_at.or(r.last_checked_at);
+            let heartbeat = r.monitor_type == MonitorType::Heartbeat.as_str();
+            let last_ms = last_checked_at.as_deref().and_then(parse_iso);
+            let freshness_interval = status_page::freshness_interval(heartbeat, r.check_interval_seconds, r.grace_seconds, last_ms, r.deadline_ms);
             MonitorLine {
                 id: r.id,
                 project_id: r.project_id,
@@ -79,8 +91,9 @@ pub async fn monitors(
                 is_active: r.is_active,
                 status: r.status,
                 slow: r.slow,
-                last_checked_at: r.last_at.or(r.last_checked_at),
+                last_checked_at,
                 check_interval_seconds: r.check_interval_seconds,
+                freshness_interval,
                 rolled_up_until_ms: r.rolled_up_until_ms,
                 incident_open: r.incident_open,
                 latency_ms: newest.and_then(|e| e.latency_ms).map(i64::from),

@@ -68,7 +68,7 @@ pub use subscribe::{answer_html, Answer, AnswerForm};
 #[cfg(any(test, feature = "bench"))]
 pub use sample::{sample_data, SampleData};
 pub use view::{
-    detail_view, detail_view_with, fresh_status, public_cause, render_json, render_json_string, state_text, uptime_text, view, view_with, DayState,
+    detail_view, detail_view_with, fresh_status, freshness_interval, public_cause, render_json, render_json_string, state_text, uptime_text, view, view_with, DayState,
     DayView, DetailView, IncidentView, LatencyStats, LatencyView, MaintenanceView, MonitorView, PageView, ProjectView,
     StateCounts, TimelineRun, UptimeView,
 };

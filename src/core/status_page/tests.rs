@@ -100,6 +100,36 @@ fn monitor_state_words_and_staleness() {
 }
 
 #[test]
+fn heartbeats_stay_fresh_until_their_deadline_and_the_sweep() {
+    const H: i64 = 3600;
+    // (heartbeat, interval s, grace s, deadline after the last check s) -> the interval the rule uses
+    type Case = (bool, i64, Option<i64>, Option<i64>, u32);
+    let cases: [Case; 7] = [
+        (false, 300, None, None, 300),
+        (false, 30, None, None, 60),
+        (false, 7 * 24 * H, None, None, 86_400), // probed: clamped to a day, as before
+        (true, 24 * H, Some(H), Some(25 * H), (25 * 3600 + 120) / 2),
+        // A weekly cron heartbeat: its deadline, not its stored interval, decides.
+        (true, 24 * H, Some(H), Some(7 * 24 * H + H), ((7 * 24 + 1) * 3600 + 120) / 2),
+        // No deadline known (never pinged, or paused): period + grace.
+        (true, 600, None, None, (600 + 3600 + 120) / 2),
+        (true, 60, Some(60), Some(0), 120), // a deadline not after the check: period + grace
+    ];
+    for (heartbeat, interval, grace, deadline_after, want) in cases {
+        let last = NOW - 10 * MIN;
+        let got = freshness_interval(heartbeat, interval, grace, Some(last), deadline_after.map(|s| last + s * 1000));
+        assert_eq!(got, want, "{heartbeat} {interval} {grace:?} {deadline_after:?}");
+    }
+    // A weekly heartbeat pinged 5 days ago is still UP, and stops counting after its deadline
+    // plus the sweep's margin.
+    let last = NOW - 5 * 24 * H * 1000;
+    let interval = freshness_interval(true, 24 * H, Some(H), Some(last), Some(last + (7 * 24 + 1) * H * 1000));
+    assert_eq!(fresh_status(Some(CheckStatus::Up), Some(last), interval, NOW), Some(CheckStatus::Up));
+    let late = NOW + (2 * 24 + 1) * H * 1000 + 121_000;
+    assert_eq!(fresh_status(Some(CheckStatus::Up), Some(last), interval, late), None);
+}
+
+#[test]
 fn forward_fill_and_unknown_gaps_reach_the_html() {
     // 300 s monitor checked every 5 minutes for 5 hours: forward fill
     // makes the whole 4 hours one green run.

@@ -404,6 +404,28 @@ pub fn fresh_status(
     }
 }
 
+/// A heartbeat found late is recorded DOWN by the next cron sweep, within this margin of its
+/// deadline (a tick a minute, plus the tick's own time).
+const SWEEP_MARGIN_S: i64 = 120;
+
+/// The interval the pages' freshness rule (a result counts for 2 x it, see [`fresh_status`])
+/// applies to a monitor. A probed monitor is checked every `interval_s`, clamped to a day.
+/// A heartbeat's results come when its job pings, and it is on time until its deadline (its
+/// period plus grace after the last success, the next cron run plus grace, or grace after a
+/// start), after which the sweep records it DOWN; so its last result counts until then.
+/// Without this, a weekly heartbeat pinged on time read "No data" for five days of its week.
+pub fn freshness_interval(heartbeat: bool, interval_s: i64, grace_s: Option<i64>, last_checked_ms: Option<EpochMs>, deadline_ms: Option<EpochMs>) -> u32 {
+    if !heartbeat {
+        return interval_s.clamp(60, 86_400) as u32;
+    }
+    let until_deadline_s = match (last_checked_ms, deadline_ms) {
+        (Some(last), Some(deadline)) if deadline > last => (deadline - last + 999) / 1000,
+        _ => interval_s + grace_s.unwrap_or(i64::from(crate::core::heartbeat::DEFAULT_GRACE_SECONDS)),
+    };
+    let gap_s = until_deadline_s.max(0) + SWEEP_MARGIN_S;
+    ((gap_s + 1) / 2).clamp(60, i64::from(u32::MAX)) as u32
+}
+
 pub(super) fn current(m: &MonitorInput, now: EpochMs) -> Option<CheckStatus> {
     fresh_status(m.status, m.last_checked_ms, m.interval_seconds, now)
 }

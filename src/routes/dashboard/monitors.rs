@@ -75,7 +75,7 @@ pub async fn overview(ctx: Ctx) -> Result<Response, AppError> {
                     n += b.n;
                 }
             }
-            let interval = m.check_interval_seconds.clamp(60, 86_400) as u32;
+            let interval = m.freshness_interval;
             overview::fill(&mut strip, interval);
             Row {
                 id: m.id,
