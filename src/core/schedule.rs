@@ -27,6 +27,21 @@ pub fn slot_of(ms: EpochMs) -> i64 {
     ms.div_euclid(1000)
 }
 
+/// The slot of a manual run asked for at `now`. A check is known by (monitor, slot), so a run in
+/// the same second as the monitor's last check (a re-check lands on the second it was due) would
+/// be taken for that check delivered again and silently dropped: it takes the second after the
+/// last check's start, and steps over a re-check still due in that second.
+pub fn manual_slot(now: EpochMs, last_checked: Option<EpochMs>, recheck_slot: Option<i64>) -> i64 {
+    let mut slot = slot_of(now);
+    if let Some(last) = last_checked {
+        slot = slot.max(slot_of(last) + 1);
+    }
+    if recheck_slot == Some(slot) {
+        slot += 1;
+    }
+    slot
+}
+
 /// The first slot at or after the instant `ms`: `slot >= slot_at_or_after(t)` keeps the
 /// checks that stand for a time not before `t`, and `slot < slot_at_or_after(t)` those before it.
 pub fn slot_at_or_after(ms: EpochMs) -> i64 {
@@ -242,6 +257,22 @@ pub fn parse_check_id(id: &str) -> Option<(i64, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_manual_run_never_takes_the_slot_of_a_check_already_there() {
+        // (now ms, last check started ms, pending re-check slot) -> slot
+        let cases: [(EpochMs, Option<EpochMs>, Option<i64>, i64); 6] = [
+            (100_500, None, None, 100),
+            (100_500, Some(40_000), None, 100),
+            (100_500, Some(100_200), None, 101), // the re-check of second 100 was just recorded
+            (100_500, Some(99_900), Some(100), 101), // a re-check due this very second
+            (100_500, Some(99_900), Some(120), 100), // one due later keeps its own slot
+            (100_500, Some(100_900), Some(101), 102),
+        ];
+        for (now, last, recheck, want) in cases {
+            assert_eq!(manual_slot(now, last, recheck), want, "{now} {last:?} {recheck:?}");
+        }
+    }
 
     #[test]
     fn instants_to_slots() {

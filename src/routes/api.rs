@@ -4,14 +4,14 @@ use serde_json::Value;
 use worker::{D1Database, MessageBuilder, Response};
 
 use super::{json, next_cursor, require_owned, Ctx, Page};
-use crate::bindings::CHECKS_QUEUE;
+use crate::bindings::{self, CHECKS_QUEUE};
 use crate::core::input::{self, FieldError};
 use crate::core::{accept, csv};
-use crate::core::dispatch::CheckMessage;
+use crate::core::dispatch::{CheckMessage, Lane, PackedJob, PackedJobs};
 use crate::core::monitor::{self, MonitorSpec, MonitorType};
-use crate::core::time::iso;
+use crate::core::time::{iso, parse_iso};
 use crate::zone;
-use crate::core::schedule::{check_id, slot_of, CheckJob, JobKind};
+use crate::core::schedule::{check_id, manual_slot, CheckJob, JobKind};
 use crate::core::status::CheckStatus;
 use crate::error::{AppError, Context};
 use crate::store::checks::{self, CheckFilter, CheckView};
@@ -220,8 +220,9 @@ pub async fn run_monitor(ctx: Ctx) -> Result<Response, AppError> {
     if row.monitor_type == "heartbeat" {
         return Err(AppError::Conflict(FieldError::new("monitor_type", "a heartbeat monitor is not run: its job pings it (see ping_url)")));
     }
-    let job = CheckJob { timed_out: row.status.as_deref() == Some("TIMEOUT"), ..CheckJob::new(id, slot_of(ctx.now), JobKind::Manual, Some(row.spec_json()?)) };
-    let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
+    let slot = manual_slot(ctx.now, row.last_checked_at.as_deref().and_then(parse_iso), row.recheck_slot);
+    let job = CheckJob { timed_out: row.status.as_deref() == Some("TIMEOUT"), ..CheckJob::new(id, slot, JobKind::Manual, Some(row.spec_json()?)) };
+    let queue = bindings::checks_queue(&ctx.env, Lane::of(job.timed_out))?;
     let accepted = Accepted { check_id: job.check_id(), monitor_id: id, kind: job.kind, checks_url: format!("/api/checks?monitor={id}") };
     crate::meter::send(&queue, MessageBuilder::new(CheckMessage::One(job)).build()).await.context("queueing a manual check")?;
     json(202, &accepted)
@@ -318,14 +319,26 @@ pub async fn list_incidents(ctx: Ctx) -> Result<Response, AppError> {
     json(200, &Page { items, next_cursor })
 }
 
-/// Test hook (VIGIL_TEST_HOOKS=true only): sends the given check jobs to the queue verbatim, in
-/// one batch, so a test can deliver the same message twice. 404 when hooks are off.
+/// Test hook (VIGIL_TEST_HOOKS=true only): sends the given check jobs to the main checks queue
+/// verbatim, one message each, in one batch, so a test can deliver the same message twice; or,
+/// as `{"packed": [jobs of one slot and kind]}`, in one packed message, so they run in one
+/// invocation whatever `max_batch_size` is. 404 when hooks are off.
 pub async fn enqueue_raw_jobs(mut ctx: Ctx) -> Result<Response, AppError> {
     if !ctx.config.test_hooks {
         return Err(AppError::NotFound("route /__test/check-jobs".into()));
     }
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum RawJobs {
+        Each(Vec<CheckJob>),
+        Packed { packed: Vec<CheckJob> },
+    }
     let body = ctx.json_body().await?;
-    let mut jobs: Vec<CheckJob> = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected an array of check jobs: {e}")))?;
+    let raw: RawJobs = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected an array of check jobs or {{\"packed\": [...]}}: {e}")))?;
+    let (mut jobs, packed) = match raw {
+        RawJobs::Each(jobs) => (jobs, false),
+        RawJobs::Packed { packed } => (packed, true),
+    };
     // Scoped like every route: another tenant's monitor id is not found, and nothing is queued.
     let ids: Vec<i64> = jobs.iter().map(|j| j.monitor_id).collect();
     require_owned(&ids, &monitors::owned_ids(&ctx.db()?, ctx.user_id()?, &ids).await?, "monitor")?;
@@ -335,7 +348,17 @@ pub async fn enqueue_raw_jobs(mut ctx: Ctx) -> Result<Response, AppError> {
     }
     let queue = ctx.env.queue(CHECKS_QUEUE).context("checks queue binding")?;
     let count = jobs.len();
-    crate::meter::send_batch(&queue, jobs.into_iter().map(|j| MessageBuilder::new(CheckMessage::One(j)).build()).collect::<Vec<_>>()).await.context("sending test jobs")?;
+    let messages: Vec<CheckMessage> = match jobs.first() {
+        Some(first) if packed => {
+            if jobs.iter().any(|j| j.slot != first.slot || j.kind != first.kind) {
+                return Err(FieldError::new("packed", "jobs of one packed message share a slot and a kind").into());
+            }
+            let packed = jobs.iter().map(|j| PackedJob { monitor_id: j.monitor_id, spec: None, timed_out: j.timed_out }).collect();
+            vec![CheckMessage::Packed(PackedJobs { slot: first.slot, kind: first.kind, jobs: packed })]
+        }
+        _ => jobs.into_iter().map(CheckMessage::One).collect(),
+    };
+    crate::meter::send_batch(&queue, messages.into_iter().map(|m| MessageBuilder::new(m).build()).collect::<Vec<_>>()).await.context("sending test jobs")?;
     json(202, &serde_json::json!({ "queued": count }))
 }
 
