@@ -17,7 +17,7 @@ use crate::core::check_log::CheckLine;
 use crate::core::classify::classify;
 use crate::core::incident::{self, Effect, Thresholds};
 use crate::core::monitor::MonitorSpec;
-use crate::core::dispatch::{retry_of, CheckMessage, Lane};
+use crate::core::dispatch::{by_lane, retry_of, CheckMessage, Lane};
 use crate::core::schedule::{recheck_lost_after, CheckJob, JobKind, JOB_MAX_ATTEMPTS};
 use crate::core::status::CheckStatus;
 use crate::core::usage::{Invocation, UsageLine};
@@ -124,13 +124,12 @@ async fn retry_alone(ctx: &Job<'_>, failed: &[&CheckJob]) -> Result<usize, AppEr
     if retries.is_empty() {
         return Ok(0);
     }
-    for lane in [Lane::Main, Lane::Slow] {
-        let messages: Vec<_> = retries.iter().filter(|j| Lane::of(j.timed_out) == lane).map(|j| MessageBuilder::new(CheckMessage::One(j.clone())).build()).collect();
-        if !messages.is_empty() {
-            meter::send_batch(&bindings::checks_queue(ctx.env, lane)?, messages).await.context("re-sending failed checks")?;
-        }
+    let count = retries.len();
+    for (lane, jobs) in by_lane(retries, |j| j.timed_out) {
+        let messages: Vec<_> = jobs.into_iter().map(|j| MessageBuilder::new(CheckMessage::One(j)).build()).collect();
+        meter::send_batch(&bindings::checks_queue(ctx.env, lane)?, messages).await.context("re-sending failed checks")?;
     }
-    Ok(retries.len())
+    Ok(count)
 }
 
 /// Fetches held open at once: the admin's `worker_thread` (seed 000's `POST /status/queue`)

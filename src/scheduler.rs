@@ -11,8 +11,8 @@ use worker::{D1Database, Env, MessageBuilder, Queue};
 use crate::alerts;
 use crate::bindings::{self, Config, DB};
 use crate::clock;
-use crate::core::dispatch::{pack, pack_lanes, send_groups, CheckMessage, Lane, PackedJob, SEND_BATCH_MESSAGES_MAX};
-use crate::core::schedule::{due_phases, minute_of, plan_tick, tick_slot, CheckJob, JobKind, TickPlan, CLAIM_LEASE_MS};
+use crate::core::dispatch::{by_lane, pack, pack_lanes, send_groups, CheckMessage, Lane, PackedJob, SEND_BATCH_MESSAGES_MAX};
+use crate::core::schedule::{due_phases, minute_of, plan_tick, tick_slot, JobKind, TickPlan, CLAIM_LEASE_MS};
 use crate::heartbeat;
 use crate::core::time::EpochMs;
 use crate::error::{AppError, Context};
@@ -273,7 +273,10 @@ async fn resend_lost_rechecks(sender: &Sender, db: &D1Database, now: EpochMs, gr
         return Ok(0);
     }
     worker::console_log!("resending {} lost re-checks", lost.len());
-    let messages: Vec<_> = lost.iter().map(|&(monitor_id, slot)| MessageBuilder::new(CheckMessage::One(CheckJob::new(monitor_id, slot, JobKind::Recheck, None))).build()).collect();
-    crate::meter::send_batch(&sender.main, messages).await.context("resending lost rechecks")?;
-    Ok(lost.len())
+    let count = lost.len();
+    for (lane, jobs) in by_lane(lost, |j| j.timed_out) {
+        let messages: Vec<_> = jobs.into_iter().map(|j| MessageBuilder::new(CheckMessage::One(j)).build()).collect();
+        crate::meter::send_batch(sender.queue(lane), messages).await.context("resending lost rechecks")?;
+    }
+    Ok(count)
 }

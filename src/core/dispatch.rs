@@ -141,14 +141,17 @@ impl Lane {
     }
 }
 
+/// Items split by lane, each lane in order, the main lane first; an empty lane is left out.
+/// Every sender of check jobs (the tick, per-job retries, lost re-checks) goes through it.
+pub fn by_lane<T>(items: Vec<T>, timed_out: impl Fn(&T) -> bool) -> Vec<(Lane, Vec<T>)> {
+    let (slow, main): (Vec<T>, Vec<T>) = items.into_iter().partition(|i| timed_out(i));
+    [(Lane::Main, main), (Lane::Slow, slow)].into_iter().filter(|(_, items)| !items.is_empty()).collect()
+}
+
 /// One `send_batch` group's jobs, in order, packed per lane: the main lane's messages first.
 /// Each lane gets no more messages than the group had, so each send stays within its limits.
 pub fn pack_lanes(slot: i64, kind: JobKind, jobs: &[PackedJob], max_jobs: usize) -> Vec<(Lane, Vec<PackedJobs>)> {
-    [Lane::Main, Lane::Slow]
-        .into_iter()
-        .map(|lane| (lane, pack(slot, kind, jobs.iter().filter(|j| Lane::of(j.timed_out) == lane).cloned().collect(), max_jobs)))
-        .filter(|(_, messages)| !messages.is_empty())
-        .collect()
+    by_lane(jobs.to_vec(), |j| j.timed_out).into_iter().map(|(lane, jobs)| (lane, pack(slot, kind, jobs, max_jobs))).collect()
 }
 
 /// What becomes of a job that failed in the consumer: sent again on its own with the next

@@ -10,7 +10,7 @@ use crate::core::blocks::{block_start, is_plain, Entry};
 use crate::core::classify::Verdict;
 use crate::core::failure::FailureKind;
 use crate::core::incident::{changes_state, Step, Transition};
-use crate::core::schedule::{check_id, slot_at_or_after, slot_at_or_before, CheckJob};
+use crate::core::schedule::{check_id, slot_at_or_after, slot_at_or_before, CheckJob, JobKind};
 use crate::core::status::CheckStatus;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
@@ -47,7 +47,7 @@ const UPDATE_STATE: &str = "UPDATE monitors SET status = ?2, slow = ?3, consecut
 const LOST_RECHECKS: &str = "UPDATE monitors SET recheck_due = CASE WHEN is_active = 1 THEN ?1 + ?2 END, \
        recheck_slot = CASE WHEN is_active = 1 THEN recheck_slot END \
      WHERE rowid IN (SELECT rowid FROM monitors WHERE recheck_due <= ?1 LIMIT 100) \
-     RETURNING id AS monitor_id, recheck_slot AS slot, is_active";
+     RETURNING id AS monitor_id, recheck_slot AS slot, is_active, status = 'TIMEOUT' AS timed_out";
 const OPEN_INCIDENT: &str = "INSERT INTO incidents (monitor_id, opened_at, opened_slot, cause, last_status, failure_kind, cause_http_status) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 const RESOLVE_INCIDENT: &str =
@@ -121,12 +121,23 @@ pub struct LostRecheck {
     pub monitor_id: i64,
     pub slot: Option<i64>,
     pub is_active: i64,
+    /// 1 when the monitor's last check timed out: its re-check goes in the slow lane.
+    #[serde(default)]
+    pub timed_out: Option<i64>,
 }
 
-/// The cron's safety net for re-checks (see `LOST_RECHECKS`): the active ones to send again.
-pub async fn lost_rechecks(db: &D1Database, now_s: i64, grace_s: i64) -> Result<Vec<(i64, i64)>, AppError> {
+/// The cron's safety net for re-checks (see `LOST_RECHECKS`): the active ones to send again,
+/// as re-check jobs of their own slot.
+pub async fn lost_rechecks(db: &D1Database, now_s: i64, grace_s: i64) -> Result<Vec<CheckJob>, AppError> {
     let rows: Vec<LostRecheck> = all(db, LOST_RECHECKS, &args![now_s, grace_s]).await?;
-    Ok(rows.into_iter().filter(|r| r.is_active == 1).filter_map(|r| Some((r.monitor_id, r.slot?))).collect())
+    Ok(lost_jobs(rows))
+}
+
+fn lost_jobs(rows: Vec<LostRecheck>) -> Vec<CheckJob> {
+    rows.into_iter()
+        .filter(|r| r.is_active == 1)
+        .filter_map(|r| Some(CheckJob { timed_out: r.timed_out == Some(1), ..CheckJob::new(r.monitor_id, r.slot?, JobKind::Recheck, None) }))
+        .collect()
 }
 
 /// The statements that record a check, in order (see [`record`]): pure, so host tests run them
@@ -362,7 +373,6 @@ mod tests {
     use crate::core::blocks::decode;
     use crate::core::failure::Failure;
     use crate::core::incident::{self, Effect, Thresholds};
-    use crate::core::schedule::JobKind;
     use crate::store::sqlite::{self, q};
 
     const BLOCKS: &str = "SELECT monitor_id, start, data FROM check_blocks ORDER BY monitor_id, start";
@@ -401,6 +411,30 @@ mod tests {
 
     fn sql_text(v: &Option<impl ToString>) -> String {
         v.as_ref().map_or("NULL".into(), |x| format!("'{}'", x.to_string().replace('\'', "''")))
+    }
+
+    /// Lost re-checks come back as re-check jobs of their own slot, those of monitors whose last
+    /// check timed out marked so (the tick sends them in the slow lane); paused monitors' are
+    /// dropped, and nothing not yet overdue is taken.
+    #[test]
+    fn lost_rechecks_keep_their_lane() {
+        let mut script = sqlite::migrations(99);
+        script.push_str(
+            "INSERT INTO monitors (id, project_id, name, url, created_at, updated_at, status, is_active, recheck_slot, recheck_due) VALUES \
+             (1, 1, 'hang', 'https://a.example', 'x', 'x', 'TIMEOUT', 1, 500, 900), \
+             (2, 1, 'down', 'https://b.example', 'x', 'x', 'DOWN', 1, 510, 900), \
+             (3, 1, 'paused', 'https://c.example', 'x', 'x', 'TIMEOUT', 0, 520, 900), \
+             (4, 1, 'later', 'https://d.example', 'x', 'x', 'TIMEOUT', 1, 530, 2000);\n",
+        );
+        let out = sqlite::run(&script, &[vec![q(LOST_RECHECKS, &[Arg::from(1000_i64), Arg::from(120_i64)])]]);
+        let rows: Vec<LostRecheck> = out[0].as_ref().unwrap()[0].0.iter().map(|r| serde_json::from_value(r.clone()).unwrap()).collect();
+        let mut jobs = lost_jobs(rows);
+        jobs.sort_by_key(|j| j.monitor_id);
+        let want = vec![
+            CheckJob { timed_out: true, ..CheckJob::new(1, 500, JobKind::Recheck, None) },
+            CheckJob::new(2, 510, JobKind::Recheck, None),
+        ];
+        assert_eq!(jobs, want);
     }
 
     /// Migration 0014 copies every existing check into the new layout exactly: read back through

@@ -225,9 +225,7 @@ impl MonitorRow {
     /// The interval the pages judge this monitor's last result fresh by (a heartbeat's lasts
     /// until its deadline): `core::status_page::freshness_interval`.
     pub fn freshness_interval(&self) -> u32 {
-        let heartbeat = self.monitor_type == MonitorType::Heartbeat.as_str();
-        let last = self.last_checked_at.as_deref().and_then(crate::core::time::parse_iso);
-        crate::core::status_page::freshness_interval(heartbeat, self.check_interval_seconds, self.grace_seconds, last, self.deadline_ms)
+        freshness_interval(&self.monitor_type, self.check_interval_seconds, self.grace_seconds, self.last_checked_at.as_deref(), self.deadline_ms)
     }
 
     pub fn streaks(&self) -> Streaks {
@@ -300,6 +298,14 @@ fn config_args(spec: &MonitorSpec) -> Vec<Arg> {
         spec.schedule.clone(),
         spec.tz.clone().unwrap_or_else(|| "UTC".into()),
     ])
+}
+
+/// `core::status_page::freshness_interval` from a monitor's stored columns (its type code, ISO
+/// last-check time), for every row type that pages read.
+pub fn freshness_interval(monitor_type: &str, interval_s: i64, grace_s: Option<i64>, last_checked_at: Option<&str>, deadline_ms: Option<EpochMs>) -> u32 {
+    let heartbeat = monitor_type == MonitorType::Heartbeat.as_str();
+    let last = last_checked_at.and_then(crate::core::time::parse_iso);
+    crate::core::status_page::freshness_interval(heartbeat, interval_s, grace_s, last, deadline_ms)
 }
 
 /// A fresh ping token for a heartbeat monitor (used only where the row has none yet).

@@ -5,11 +5,8 @@
 use serde::Deserialize;
 use worker::D1Database;
 
-use super::{all, blocks, rollups, Arg};
+use super::{all, blocks, monitors, rollups, Arg};
 use crate::core::blocks::{decode, Entry};
-use crate::core::monitor::MonitorType;
-use crate::core::status_page;
-use crate::core::time::parse_iso;
 use crate::core::summary;
 use crate::error::AppError;
 
@@ -81,9 +78,7 @@ pub async fn monitors(
                 .zip(r.block.as_deref())
                 .and_then(|(start, data)| decode(start, data).pop());
             let last_checked_at = r.last_at.or(r.last_checked_at);
-            let heartbeat = r.monitor_type == MonitorType::Heartbeat.as_str();
-            let last_ms = last_checked_at.as_deref().and_then(parse_iso);
-            let freshness_interval = status_page::freshness_interval(heartbeat, r.check_interval_seconds, r.grace_seconds, last_ms, r.deadline_ms);
+            let freshness_interval = monitors::freshness_interval(&r.monitor_type, r.check_interval_seconds, r.grace_seconds, last_checked_at.as_deref(), r.deadline_ms);
             MonitorLine {
                 id: r.id,
                 project_id: r.project_id,
