@@ -196,7 +196,7 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>, healthy: Option<H
     let thresholds = Thresholds { failure: spec.failure_threshold, recovery: spec.recovery_threshold };
     for _ in 0..STALE_RETRIES {
         let step = incident::step(row.streaks(), effect, thresholds);
-        let result = CheckResult { job: &job, started_at: report.started_at, attempts: report.attempts, verdict: &verdict, recheck: step.recheck.then_some(recheck) };
+        let result = CheckResult { job: &job, started_at: report.started_at, attempts: report.attempts, verdict: &verdict, recheck: step.recheck.then_some(recheck), heartbeat: None };
         match checks::record(ctx.db, &result, &step, &row).await? {
             Recorded::New(events) => {
                 alerts::enqueue(ctx.env, ctx.db, &events, clock::now_ms()).await?;

@@ -17,7 +17,7 @@ use crate::core::time::EpochMs;
 use crate::entropy;
 use crate::error::AppError;
 use crate::store::checks::{self, CheckResult, Recorded};
-use crate::store::heartbeats::{self, PingRow};
+use crate::store::heartbeats::{self, PingRow, Save};
 use crate::store::incidents;
 use crate::store::monitors::{self, MonitorRow};
 use crate::zone::IntlZone;
@@ -88,10 +88,12 @@ pub enum Answer {
     RateLimited(EpochMs),
 }
 
-/// Applies a ping. Costs: the token lookup (1 index read) and the monitor row; then one
-/// compare-and-set UPDATE of the monitor's heartbeat state and deadline, a ping log row only
-/// when the ping carries a body or is a `/start` or `/log`, and for a finish (success, failure,
-/// exit status) one check recorded by `checks::record`.
+/// Applies a ping. Costs: the token lookup (1 index read) and the monitor row; then one batch
+/// (D1 runs it as one transaction). A finish (success, failure, exit status) records its check
+/// there with the heartbeat's new state and deadline in the same write of the monitor row: a
+/// steady success writes 2 rows (that row and the check's hour-block entry). A `/start` or
+/// `/log` writes the row and its ping log row. A ping log row is kept also for a finish that
+/// carries a body.
 pub async fn ping(env: &Env, db: &D1Database, config: &Config, p: Ping<'_>) -> Result<Answer, AppError> {
     let Some(id) = heartbeats::id_by_token(db, p.token).await? else { return Ok(Answer::NotFound) };
     for _ in 0..STALE_RETRIES {
@@ -117,20 +119,25 @@ pub async fn ping(env: &Env, db: &D1Database, config: &Config, p: Ping<'_>) -> R
             slot: outcome.finding.is_some().then_some(slot),
             body: p.body.clone(),
         });
-        if !heartbeats::save(db, id, row.heartbeat_state.as_deref(), &outcome.state.to_text(), outcome.deadline_ms, logged.as_ref()).await? {
-            continue; // another ping (or the sweep) wrote first: read again
+        let text = outcome.state.to_text();
+        let save = Save { state: &text, deadline_ms: outcome.deadline_ms, ping: logged.as_ref() };
+        let written = match &outcome.finding {
+            Some(finding) => record(env, db, &row, &spec, slot, p.now, finding, &save).await?,
+            None => heartbeats::save(db, id, row.state_version, &save).await?,
+        };
+        if written {
+            return Ok(Answer::Ok);
         }
-        if let Some(finding) = outcome.finding {
-            record(env, db, row, &spec, slot, p.now, &finding, false).await?;
-        }
-        return Ok(Answer::Ok);
+        // Another ping (or the sweep) wrote first: read again and decide again.
     }
     Err(AppError::Internal(format!("monitor {id}: heartbeat state kept changing")))
 }
 
-/// Records a heartbeat's check the way the checks consumer records a probed one.
+/// Records a heartbeat's check the way the checks consumer records a probed one, with the
+/// heartbeat state it leads to (`save`) in the same batch, against the row as read. Returns
+/// false when the row's state moved meanwhile: nothing was written; the caller re-reads.
 #[allow(clippy::too_many_arguments)]
-async fn record(env: &Env, db: &D1Database, mut row: MonitorRow, spec: &MonitorSpec, slot: i64, at_ms: EpochMs, f: &Finding, from_sweep: bool) -> Result<(), AppError> {
+async fn record(env: &Env, db: &D1Database, row: &MonitorRow, spec: &MonitorSpec, slot: i64, at_ms: EpochMs, f: &Finding, save: &Save<'_>) -> Result<bool, AppError> {
     let job = CheckJob::new(row.id, slot, JobKind::Scheduled, None);
     let verdict = Verdict {
         status: f.status,
@@ -139,29 +146,25 @@ async fn record(env: &Env, db: &D1Database, mut row: MonitorRow, spec: &MonitorS
         http_status: None,
         latency_ms: f.duration_ms.map(|d| d.clamp(0, i64::from(u32::MAX)) as u32),
     };
-    let effect = Effect::of(verdict.status, false);
     let thresholds = Thresholds { failure: spec.failure_threshold, recovery: spec.recovery_threshold };
-    for _ in 0..STALE_RETRIES {
-        let step = incident::step(row.streaks(), effect, thresholds);
-        // No confirmation re-checks: a heartbeat cannot be asked again; its grace time is the patience.
-        let result = CheckResult { job: &job, started_at: at_ms, attempts: 1, verdict: &verdict, recheck: None };
-        match checks::record(db, &result, &step, &row).await? {
-            Recorded::New(events) => return alerts::enqueue(env, db, &events, clock::now_ms()).await,
-            Recorded::Duplicate => {
-                // This second already has a check (a second finish within it, or a sweep run twice).
-                let unsent = incidents::unreceived_of_check(db, job.monitor_id, job.slot).await?;
-                return alerts::enqueue(env, db, &unsent, clock::now_ms()).await;
+    // No confirmation re-checks: a heartbeat cannot be asked again; its grace time is the patience.
+    let step = incident::step(row.streaks(), Effect::of(verdict.status, false), thresholds);
+    let result = CheckResult { job: &job, started_at: at_ms, attempts: 1, verdict: &verdict, recheck: None, heartbeat: Some(*save) };
+    match checks::record(db, &result, &step, row).await? {
+        Recorded::New(events) => alerts::enqueue(env, db, &events, clock::now_ms()).await.map(|()| true),
+        Recorded::Duplicate => {
+            // This second already has a check (a second finish within it, or a sweep run
+            // twice): the heartbeat's state still moves on, and the check's events, if any
+            // are still unsent, go out again.
+            if !heartbeats::save(db, row.id, row.state_version, save).await? {
+                return Ok(false);
             }
-            Recorded::MonitorGone => return Ok(()),
-            // A ping recorded meanwhile is newer than the deadline the sweep stands for: it decides.
-            Recorded::Stale if from_sweep => return Ok(()),
-            Recorded::Stale => match monitors::get(db, row.id).await? {
-                Some(fresh) => row = fresh,
-                None => return Ok(()),
-            },
+            let unsent = incidents::unreceived_of_check(db, job.monitor_id, job.slot).await?;
+            alerts::enqueue(env, db, &unsent, clock::now_ms()).await.map(|()| true)
         }
+        Recorded::MonitorGone => Ok(true),
+        Recorded::Stale => Ok(false),
     }
-    Err(AppError::Internal(format!("monitor {} state kept changing while recording", row.id)))
 }
 
 /// The tick's heartbeat work: the sweep, then pruning pings older than raw checks are kept.
@@ -184,9 +187,9 @@ pub async fn upkeep(env: &Env, db: &D1Database, config: &Config, now: EpochMs) -
 }
 
 /// The cron's sweep: every heartbeat monitor whose deadline passed gets a DOWN check
-/// (`missed_heartbeat`) and its next deadline. One query finds them all through the
-/// `monitors_deadline` partial index (nothing is read when none is overdue); each overdue
-/// monitor then costs one read, one compare-and-set and one recorded check.
+/// (`missed_heartbeat`) and its next deadline. One query finds them all, reading only the
+/// heartbeat monitors' rows (`heartbeats::overdue`); each overdue monitor then costs one read
+/// and one batch: its check recorded with its new heartbeat state.
 pub async fn sweep(env: &Env, db: &D1Database, config: &Config, now: EpochMs) -> Result<usize, AppError> {
     let ids = heartbeats::overdue(db, now, SWEEP_LIMIT).await?;
     if ids.is_empty() {
@@ -218,11 +221,11 @@ async fn miss(env: &Env, db: &D1Database, config: &Config, row: MonitorRow, now:
         heartbeats::set_deadline(db, row.id, timing.deadline(&state)).await?;
         return Ok(false);
     };
-    if !heartbeats::save(db, row.id, row.heartbeat_state.as_deref(), &m.state.to_text(), m.deadline_ms, None).await? {
-        return Ok(false); // a ping came in meanwhile
-    }
-    record(env, db, row, &spec, m.slot, m.at_ms, &m.finding, true).await?;
-    Ok(true)
+    let text = m.state.to_text();
+    let save = Save { state: &text, deadline_ms: m.deadline_ms, ping: None };
+    // False: a ping came in meanwhile. It is newer than the deadline this sweep stands for, so
+    // it decides; the next tick looks again.
+    record(env, db, &row, &spec, m.slot, m.at_ms, &m.finding, &save).await
 }
 
 /// After a configuration write: a heartbeat monitor gets its token if it has none, and its

@@ -34,15 +34,15 @@ async fn handle(mut ctx: Ctx, segment: Option<String>) -> Result<Response, AppEr
             Err(why) => return text(400, why),
         }
     };
-    // Any content type: cron jobs post logs with curl's form default. Kept up to BODY_MAX.
-    let body = match ctx.req.method() {
-        worker::Method::Post => heartbeat::kept_body(&ctx.req.bytes().await.unwrap_or_default()),
-        _ => None,
-    };
     let token = ctx.param("token").to_string();
     if !crate::heartbeat::token_shaped(&token) {
-        return text(404, "not found"); // not one we issue: no D1 read
+        return text(404, "not found"); // not one we issue: no D1 read, no body read
     }
+    // Any content type: cron jobs post logs with curl's form default. Kept up to BODY_MAX.
+    let body = match ctx.req.method() {
+        worker::Method::Post => heartbeat::kept_body(&head_of_body(&mut ctx.req).await),
+        _ => None,
+    };
     let db = ctx.db()?;
     let ping = Ping { token: &token, signal, rid: rid.as_deref(), body, now: ctx.now };
     let before = crate::meter::now();
@@ -68,6 +68,22 @@ async fn handle(mut ctx: Ctx, segment: Option<String>) -> Result<Response, AppEr
             Ok(r)
         }
     }
+}
+
+/// The first bytes of a request body, enough for [`heartbeat::kept_body`]: the stream is read
+/// only that far, so a large upload (a whole log) is neither buffered nor waited for. An
+/// unreadable body counts as none: the ping itself still counts.
+async fn head_of_body(req: &mut worker::Request) -> Vec<u8> {
+    use futures::StreamExt as _;
+    let Ok(mut stream) = req.stream() else { return Vec::new() };
+    let mut head = Vec::new();
+    while head.len() < heartbeat::BODY_MAX + 4 {
+        match stream.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    head
 }
 
 fn text(status: u16, body: &str) -> Result<Response, AppError> {

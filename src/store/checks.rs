@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use worker::D1Database;
 
 use super::monitors::MonitorRow;
-use super::{all, blocks, stmt, Arg, Batch, Refusal};
+use super::{all, blocks, heartbeats, stmt, Arg, Batch, Refusal};
 use crate::args;
 use crate::core::blocks::{block_start, is_plain, Entry};
 use crate::core::classify::Verdict;
@@ -106,6 +106,9 @@ pub struct CheckResult<'a> {
     /// The confirmation re-check this check asks for, recorded with it so the cron can find
     /// it again if its queue message is lost.
     pub recheck: Option<Recheck>,
+    /// A heartbeat's check: the heartbeat state it leads to, written in the same statement as
+    /// the monitor's state (always: a ping's time is in it), and its ping row.
+    pub heartbeat: Option<heartbeats::Save<'a>>,
 }
 
 /// A re-check handed to the checks queue: its job slot, and when (epoch s) it counts as lost.
@@ -143,7 +146,7 @@ fn lost_jobs(rows: Vec<LostRecheck>) -> Vec<CheckJob> {
 /// The statements that record a check, in order (see [`record`]): pure, so host tests run them
 /// on SQLite.
 pub fn plan(result: &CheckResult<'_>, step: &Step, row: &MonitorRow) -> Vec<(Write, &'static str, Vec<Arg>)> {
-    let CheckResult { job, started_at, attempts, verdict, recheck } = result;
+    let CheckResult { job, started_at, attempts, verdict, recheck, heartbeat } = result;
     let read_version = row.state_version;
     let status = verdict.status.as_str();
     let at = iso(*started_at);
@@ -172,7 +175,27 @@ pub fn plan(result: &CheckResult<'_>, step: &Step, row: &MonitorRow) -> Vec<(Wri
             ]),
         ));
     }
-    if writes_state {
+    if let Some(hb) = heartbeat {
+        let written = read_version + 1;
+        batch.push((
+            Write::State,
+            heartbeats::UPDATE_WITH_CHECK,
+            Vec::from(args![
+                job.monitor_id,
+                status,
+                verdict.slow,
+                step.streaks.consecutive_failures,
+                step.streaks.consecutive_successes,
+                at.clone(),
+                written,
+                hb.state,
+                hb.deadline_ms
+            ]),
+        ));
+        if let Some(args) = hb.ping_args(job.monitor_id, written) {
+            batch.push((Write::Ping, heartbeats::INSERT_PING, args));
+        }
+    } else if writes_state {
         batch.push((
             Write::State,
             UPDATE_STATE,
@@ -217,7 +240,9 @@ pub fn plan(result: &CheckResult<'_>, step: &Step, row: &MonitorRow) -> Vec<(Wri
 /// D1 rows written: 1 for a plain check that changes nothing of the state (its block entry);
 /// otherwise 1 more for the full row, 1 for the state and whatever the incident transition
 /// writes. A check stays plain only if it is a scheduled UP at the first attempt and changes
-/// no state, so while an incident is open every check has its full row.
+/// no state, so while an incident is open every check has its full row. A heartbeat's check
+/// always writes the state row (its ping time is in it), and nothing more when it is plain: a
+/// steady success ping writes 2 rows.
 pub async fn record(db: &D1Database, result: &CheckResult<'_>, step: &Step, row: &MonitorRow) -> Result<Recorded, AppError> {
     let mut batch = Batch::new();
     for (key, sql, args) in plan(result, step, row) {
@@ -244,6 +269,8 @@ pub enum Write {
     /// The full row of a check that is not plain.
     Check,
     State,
+    /// A heartbeat's ping row, logged with the check it finished.
+    Ping,
     OpenIncident,
     /// The outbox row; its `RETURNING` is the batch's only result that is read.
     Event,
@@ -560,7 +587,7 @@ mod tests {
             let job = CheckJob { monitor_id: 1, slot, kind, spec: None, attempt: 1, timed_out: false };
             let step = incident::step(row.streaks(), Effect::of(status, false), thresholds);
             let recheck = step.recheck.then_some(super::Recheck { slot: slot + 20, lost_after: slot + 300 });
-            let result = CheckResult { job: &job, started_at: started, attempts, verdict: &verdict, recheck };
+            let result = CheckResult { job: &job, started_at: started, attempts, verdict: &verdict, recheck, heartbeat: None };
             let statements: Vec<sqlite::Step> = plan(&result, &step, &row).into_iter().map(|(_, sql, args)| (sql.to_string(), args)).collect();
             let mut group = statements.clone();
             group.push(get());
@@ -590,7 +617,7 @@ mod tests {
         let stale = MonitorRow { state_version: row.state_version - 1, ..row.clone() };
         let job = CheckJob { monitor_id: 1, slot: h + 7200, kind: Scheduled, spec: None, attempt: 1, timed_out: false };
         let verdict = Verdict { status: Up, failure: None, slow: false, http_status: Some(200), latency_ms: Some(1) };
-        let result = CheckResult { job: &job, started_at: (h + 7200) * 1000, attempts: 1, verdict: &verdict, recheck: None };
+        let result = CheckResult { job: &job, started_at: (h + 7200) * 1000, attempts: 1, verdict: &verdict, recheck: None, heartbeat: None };
         let step = incident::step(stale.streaks(), Effect::Success, thresholds);
         let statements: Vec<sqlite::Step> = plan(&result, &step, &stale).into_iter().map(|(_, sql, args)| (sql.to_string(), args)).collect();
         let out = sqlite::run_on(&file, "", &[statements]).remove(0);
@@ -619,6 +646,86 @@ mod tests {
         assert_eq!(r[1].0.len(), seq.len() - plain, "only steady plain checks go without a full row");
         let m = monitor(&file);
         assert_eq!((m.status.as_deref(), m.consecutive_successes, m.incident_open), (Some("UP"), 10, 0), "bot walls left the saturated streak as it was");
+        let _ = std::fs::remove_file(&file);
+    }
+
+    /// A heartbeat's check writes the monitor row once, with the heartbeat's state and
+    /// deadline: a steady success is its block entry and that row (2 rows), a logged ping adds
+    /// its row, and a recorder that read an older state writes nothing at all (no ping row
+    /// either). The sweep's query reads only heartbeat monitors, through their index.
+    #[test]
+    fn heartbeat_checks_write_the_row_once_with_their_state() {
+        let file = std::env::temp_dir().join(format!("vigil-heartbeat-{}.sqlite", std::process::id()));
+        let _ = std::fs::remove_file(&file);
+        let file = file.to_string_lossy().to_string();
+        let mut script = sqlite::migrations(u32::MAX);
+        script.push_str(
+            "INSERT INTO monitors (id, project_id, name, url, created_at, updated_at, monitor_type, check_interval_seconds, failure_threshold, recovery_threshold) \
+             VALUES (1, 1, 'cron', '', 'x', 'x', 'heartbeat', 60, 1, 1), (2, 1, 'web', 'https://a.example', 'x', 'x', 'http', 60, 1, 1), \
+             (3, 1, 'later', '', 'x', 'x', 'heartbeat', 60, 1, 1);\n\
+             UPDATE monitors SET deadline_ms = 5 WHERE id = 2;\n\
+             UPDATE monitors SET deadline_ms = 9999999999999 WHERE id = 3;\n",
+        );
+        sqlite::run_on(&file, &script, &[]);
+        let h = 1_795_237_200;
+        let thresholds = Thresholds { failure: 1, recovery: 1 };
+        let up = Verdict { status: CheckStatus::Up, failure: None, slow: false, http_status: None, latency_ms: Some(1500) };
+        let mut row = monitor(&file);
+        for i in 0..13_i64 {
+            let slot = h + i * 60;
+            let state = format!("{{\"last\":{slot}}}");
+            let logged = (i == 12).then(|| heartbeats::PingRow {
+                received_ms: slot * 1000,
+                kind: "success".into(),
+                exit_status: None,
+                rid: None,
+                duration_ms: Some(1500),
+                slot: Some(slot),
+                body: Some("done".into()),
+            });
+            let save = heartbeats::Save { state: &state, deadline_ms: Some(slot * 1000 + 120_000), ping: logged.as_ref() };
+            let job = CheckJob::new(1, slot, JobKind::Scheduled, None);
+            let step = incident::step(row.streaks(), Effect::Success, thresholds);
+            let result = CheckResult { job: &job, started_at: slot * 1000, attempts: 1, verdict: &up, recheck: None, heartbeat: Some(save) };
+            let planned = plan(&result, &step, &row);
+            let writes: Vec<Write> = planned.iter().map(|p| p.0).collect();
+            let steady = i >= 10; // the success streak saturates at 10
+            let want = match (steady, i == 12) {
+                (true, false) => vec![Write::Block, Write::State],
+                (true, true) => vec![Write::Block, Write::State, Write::Ping],
+                (false, _) => vec![Write::Block, Write::Check, Write::State],
+            };
+            assert_eq!(writes, want, "ping {i}");
+            let statements: Vec<sqlite::Step> = planned.into_iter().map(|(_, sql, args)| (sql.to_string(), args)).collect();
+            // Recorded against an older read first: aborted by the version guard, nothing written.
+            if i == 12 {
+                let stale = MonitorRow { state_version: row.state_version - 1, ..row.clone() };
+                let old: Vec<sqlite::Step> = plan(&result, &step, &stale).into_iter().map(|(_, sql, args)| (sql.to_string(), args)).collect();
+                let out = sqlite::run_on(&file, "", &[old]);
+                assert!(out[0].as_ref().unwrap_err().contains("stale monitor state"), "{:?}", out[0]);
+            }
+            let out = sqlite::run_on(&file, "", &[statements]);
+            let changed: i64 = out[0].as_ref().unwrap_or_else(|e| panic!("ping {i}: {e}")).iter().map(|r| r.1).sum();
+            assert_eq!(changed, want.len() as i64, "ping {i}: one row per statement");
+            let before = row.state_version;
+            row = monitor(&file);
+            assert_eq!((row.heartbeat_state.as_deref(), row.deadline_ms, row.state_version), (Some(state.as_str()), Some(slot * 1000 + 120_000), before + 1), "ping {i}");
+        }
+        let out = sqlite::run_on(
+            &file,
+            "",
+            &[vec![
+                q("SELECT count(*) AS n, max(body) AS body FROM pings", &[]),
+                q(super::heartbeats::OVERDUE, &args![h * 1000 + 13 * 60_000 + 120_000, 50_i64]),
+                q(&format!("EXPLAIN QUERY PLAN {}", super::heartbeats::OVERDUE), &args![0_i64, 50_i64]),
+            ]],
+        );
+        let r = out[0].as_ref().unwrap();
+        assert_eq!((r[0].0[0]["n"].as_i64(), r[0].0[0]["body"].as_str()), (Some(1), Some("done")), "one ping row, written once");
+        let overdue: Vec<i64> = r[1].0.iter().map(|v| v["id"].as_i64().unwrap()).collect();
+        assert_eq!(overdue, vec![1], "the overdue heartbeat; not the HTTP monitor's stray deadline, not the later one");
+        let query_plan = serde_json::to_string(&r[2].0).unwrap();
+        assert!(query_plan.contains("monitors_heartbeat"), "{query_plan}");
         let _ = std::fs::remove_file(&file);
     }
 
