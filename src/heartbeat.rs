@@ -22,8 +22,11 @@ use crate::store::incidents;
 use crate::store::monitors::{self, MonitorRow};
 use crate::zone::IntlZone;
 
-/// Attempts against a monitor whose state keeps moving (as the consumer's).
-const STALE_RETRIES: usize = 5;
+/// A ping's attempts: pings of one token arriving together (a job run on many hosts) each win
+/// one round of the `state_version` race, so the last of N needs N attempts. The rate limit
+/// bounds N: once a window has accepted its pings, the rest are refused on their next read,
+/// writing nothing, so this many attempts always settle.
+const PING_ATTEMPTS: usize = heartbeat::PINGS_PER_WINDOW as usize + 2;
 /// Overdue monitors one tick handles; more wait for the next tick (oldest deadline first).
 pub const SWEEP_LIMIT: u32 = 50;
 
@@ -96,7 +99,7 @@ pub enum Answer {
 /// carries a body.
 pub async fn ping(env: &Env, db: &D1Database, config: &Config, p: Ping<'_>) -> Result<Answer, AppError> {
     let Some(id) = heartbeats::id_by_token(db, p.token).await? else { return Ok(Answer::NotFound) };
-    for _ in 0..STALE_RETRIES {
+    for _ in 0..PING_ATTEMPTS {
         let Some(row) = monitors::get(db, id).await? else { return Ok(Answer::NotFound) };
         if row.is_active == 0 {
             // Paused: answered, ignored (nothing written), as no check runs for a paused monitor.

@@ -250,6 +250,15 @@ test('pings are rate-limited per token', async () => {
   assert.equal((await ping(other)).status, 200, 'another token is not limited');
 });
 
+test('concurrent pings of one token are all counted, none lost to the race', async () => {
+  // Ten servers running the same job, finishing at once: every ping is answered and logged.
+  const m = await heartbeat('fleet job');
+  const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => fetch(`${m.ping_url}/log`, { method: 'POST', body: `host ${i}` })));
+  assert.deepEqual(answers.map((r) => r.status), Array(10).fill(200));
+  const logged = (await detail(m)).heartbeat.pings.map((p) => p.body).sort();
+  assert.deepEqual(logged, Array.from({ length: 10 }, (_, i) => `host ${i}`).sort());
+});
+
 test('pausing disarms the deadline; export and import keep the heartbeat fields', async () => {
   const m = await heartbeat('paused job', { grace_seconds: 120 });
   await ping(m);
