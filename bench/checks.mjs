@@ -1,7 +1,7 @@
 // Check-engine benchmark (not a test): N monitors against loopback targets that answer in
 // 50 ms, and how long from a cron tick until every check is recorded.
 //
-//   node bench/checks.mjs --n 1000 [--hanging 10] [--timeout 10] [--steady 0]
+//   node bench/checks.mjs --n 1000 [--hanging 10] [--timeout 10] [--steady 0] [--handoff MS]
 //
 // Round 1 is the first tick after the monitors are created (they are new, so the tick takes
 // them as pending). Unless `--steady 0`, round 2 waits for the next minute and ticks again: the
@@ -65,7 +65,9 @@ const target = {
 for (let i = 0; i < 50; i++) {
   try { await target.stats(); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
 }
-const vigil = await startVigil({ logLevel: 'log' });
+// --handoff MS: the worker's HANDOFF_AFTER_MS (default: wrangler.toml's).
+const HANDOFF = arg('handoff', NaN);
+const vigil = await startVigil({ logLevel: 'log', vars: Number.isNaN(HANDOFF) ? {} : { HANDOFF_AFTER_MS: String(HANDOFF) } });
 try {
   const hanging = Math.round(N * HANG);
   const every = hanging ? Math.floor(N / hanging) : 0;

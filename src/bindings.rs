@@ -40,6 +40,9 @@ pub struct Config {
     pub dns_resolver_url: String,
     /// Fetches one consumer invocation keeps open at once (Cloudflare allows 6).
     pub check_concurrency: usize,
+    /// A main-lane check still open after this long (ms) gives its slot up to waiting healthy
+    /// checks and moves to the slow lane (DESIGN.md §3); 0 never hands off.
+    pub handoff_after_ms: u32,
     pub recheck_delay_seconds: u32,
     /// `CHECK_JOBS_PER_MESSAGE`: check jobs a tick packs into one checks-queue message (1-100;
     /// a message costs 3 queue operations whatever it carries).
@@ -148,6 +151,10 @@ impl AlertConfig {
     }
 }
 
+/// See [`Config::handoff_after_ms`]: well above a healthy site's answer seen from Cloudflare's
+/// edge, short enough that a hanging one frees its slot soon.
+pub const HANDOFF_AFTER_MS_DEFAULT: u32 = 1_000;
+
 /// A secret value whose `Debug` never shows it, so logging a config cannot leak a key.
 #[derive(Clone)]
 struct Redacted(String);
@@ -169,6 +176,7 @@ impl Config {
             target_policy: TargetPolicy { allow_private: var("ALLOW_PRIVATE_TARGETS").is_some_and(|v| v.trim() == "true") },
             dns_resolver_url: var("DNS_RESOLVER_URL").map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).unwrap_or_else(|| DNS_RESOLVER_DEFAULT.to_string()),
             check_concurrency: number("CHECK_CONCURRENCY", 6, (1, 6)) as usize,
+            handoff_after_ms: number("HANDOFF_AFTER_MS", HANDOFF_AFTER_MS_DEFAULT, (0, 60_000)),
             recheck_delay_seconds: number("RECHECK_DELAY_SECONDS", 20, (0, 300)),
             check_jobs_per_message: number("CHECK_JOBS_PER_MESSAGE", crate::core::dispatch::JOBS_PER_MESSAGE_DEFAULT, (1, 100)) as usize,
             handoff_grace_seconds: number("HANDOFF_GRACE_SECONDS", 120, (1, 3600)),

@@ -17,7 +17,7 @@ use crate::core::check_log::CheckLine;
 use crate::core::classify::classify;
 use crate::core::incident::{self, Effect, Thresholds};
 use crate::core::monitor::MonitorSpec;
-use crate::core::dispatch::{by_lane, retry_of, CheckMessage, Lane};
+use crate::core::dispatch::{by_lane, retry_of, slow_lane_after, CheckMessage, Lane};
 use crate::core::schedule::{recheck_lost_after, CheckJob, JobKind, JOB_MAX_ATTEMPTS};
 use crate::core::status::CheckStatus;
 use crate::core::usage::{Invocation, UsageLine};
@@ -25,7 +25,7 @@ use crate::error::{AppError, Context};
 use crate::hooks;
 use crate::meter;
 use crate::pool::{HealthyJob, Slots};
-use crate::probe;
+use crate::probe::{self, Probed};
 use crate::store::checks::{self, CheckResult, Recheck, Recorded};
 use crate::store::monitors::{self, MonitorRow};
 use crate::store::{incidents, settings};
@@ -175,7 +175,15 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>, healthy: Option<H
         return Ok(()); // pinged, never probed (a job queued before the monitor became one)
     }
     let slots = if job.timed_out { ctx.slots.capped() } else { ctx.slots.clone() };
-    let report = probe::run(&spec, ctx.config, &slots).await;
+    // Only the main lane hands off: the slow lane is where a slow check gets its whole timeout.
+    let handoff = (!job.timed_out).then_some(ctx.config.handoff_after_ms).filter(|ms| *ms > 0);
+    let report = match probe::run(&spec, ctx.config, &slots, handoff).await {
+        Probed::Done(report) => report,
+        Probed::HandedOff => {
+            drop(healthy);
+            return hand_off(ctx, &job).await;
+        }
+    };
     drop(healthy); // probed: no longer a healthy check waiting for a slot
     let verdict = classify(&spec, &report.outcome);
     if ctx.config.check_log {
@@ -193,10 +201,11 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>, healthy: Option<H
         lost_after: recheck_lost_after(recheck_slot, ctx.config.handoff_grace_seconds, spec.timeout_seconds, spec.retries),
     };
     let effect = Effect::of(verdict.status, spec.bot_counts_as_failure);
+    let slow_lane = Some(slow_lane_after(job.timed_out, verdict.latency_ms, ctx.config.handoff_after_ms));
     let thresholds = Thresholds { failure: spec.failure_threshold, recovery: spec.recovery_threshold };
     for _ in 0..STALE_RETRIES {
         let step = incident::step(row.streaks(), effect, thresholds);
-        let result = CheckResult { job: &job, started_at: report.started_at, attempts: report.attempts, verdict: &verdict, recheck: step.recheck.then_some(recheck), heartbeat: None };
+        let result = CheckResult { job: &job, started_at: report.started_at, attempts: report.attempts, verdict: &verdict, recheck: step.recheck.then_some(recheck), heartbeat: None, slow_lane };
         match checks::record(ctx.db, &result, &step, &row).await? {
             Recorded::New(events) => {
                 alerts::enqueue(ctx.env, ctx.db, &events, clock::now_ms()).await?;
@@ -218,6 +227,19 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>, healthy: Option<H
         }
     }
     Err(AppError::Internal(format!("monitor {} state kept changing while recording", job.monitor_id)))
+}
+
+/// Moves a check whose first attempt outlasted the hand-off time, while healthy checks waited,
+/// to the slow lane (DESIGN.md §3): the same job (monitor, slot, kind, attempt), marked as a
+/// slow one, in a one-job message. Nothing was recorded for it here, so the slow lane's run is
+/// its only record; if this send fails the job fails and is re-sent like any failed job.
+async fn hand_off(ctx: &Job<'_>, job: &CheckJob) -> Result<(), AppError> {
+    if ctx.config.check_log {
+        worker::console_log!("vigil-handoff {{\"check\":\"{}\",\"after_ms\":{}}}", job.check_id(), ctx.config.handoff_after_ms);
+    }
+    let slow = CheckJob { timed_out: true, ..job.clone() };
+    let queue = bindings::checks_queue(ctx.env, Lane::Slow)?;
+    meter::send(&queue, MessageBuilder::new(CheckMessage::One(slow)).build()).await.context("handing a slow check to the slow lane")
 }
 
 /// Pulls the next check forward to confirm a failure (or a recovery) in about a minute, in the

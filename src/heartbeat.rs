@@ -152,7 +152,7 @@ async fn record(env: &Env, db: &D1Database, row: &MonitorRow, spec: &MonitorSpec
     let thresholds = Thresholds { failure: spec.failure_threshold, recovery: spec.recovery_threshold };
     // No confirmation re-checks: a heartbeat cannot be asked again; its grace time is the patience.
     let step = incident::step(row.streaks(), Effect::of(verdict.status, false), thresholds);
-    let result = CheckResult { job: &job, started_at: at_ms, attempts: 1, verdict: &verdict, recheck: None, heartbeat: Some(*save) };
+    let result = CheckResult { job: &job, started_at: at_ms, attempts: 1, verdict: &verdict, recheck: None, heartbeat: Some(*save), slow_lane: None };
     match checks::record(db, &result, &step, row).await? {
         Recorded::New(events) => alerts::enqueue(env, db, &events, clock::now_ms()).await.map(|()| true),
         Recorded::Duplicate => {

@@ -28,18 +28,38 @@ pub fn request<'a>(method: &str, url: &str, headers: impl IntoIterator<Item = (&
 /// Runs `work` (every fetch and body read it makes takes the signal it is given) under one
 /// deadline. `None`: the deadline passed first; the work is dropped and its fetches aborted.
 pub async fn within<T, Fut: Future<Output = T>>(timeout_ms: u64, work: impl FnOnce(AbortSignal) -> Fut) -> Option<T> {
+    match within_unless(timeout_ms, futures::future::pending(), work).await {
+        Ended::Done(value) => Some(value),
+        Ended::TimedOut | Ended::Stopped => None,
+    }
+}
+
+/// How work under [`within_unless`] ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ended<T> {
+    Done(T),
+    TimedOut,
+    /// `stop` came first: the work was abandoned, its fetches aborted.
+    Stopped,
+}
+
+/// [`within`], with a second way out: `stop` (the consumer's hand-off of a slow check,
+/// DESIGN.md §3). Either way out aborts the signal, which closes the connection: dropping the
+/// Rust future alone would leave the JavaScript fetch, and its connection slot, open.
+pub async fn within_unless<T, Fut: Future<Output = T>>(timeout_ms: u64, stop: impl Future<Output = ()>, work: impl FnOnce(AbortSignal) -> Fut) -> Ended<T> {
     let controller = AbortController::default();
     let work = pin!(work(controller.signal()));
     let deadline = pin!(Delay::from(Duration::from_millis(timeout_ms)));
-    match select(work, deadline).await {
-        Either::Left((value, _)) => Some(value),
-        Either::Right(_) => {
-            // The pinned work future is dropped when this function returns; aborting the
-            // signal is what cancels the fetch.
-            controller.abort();
-            None
-        }
-    }
+    let stop = pin!(stop);
+    let ended = match select(work, select(deadline, stop)).await {
+        Either::Left((value, _)) => return Ended::Done(value),
+        Either::Right((Either::Left(_), _)) => Ended::TimedOut,
+        Either::Right((Either::Right(_), _)) => Ended::Stopped,
+    };
+    // The pinned work future is dropped when this function returns; aborting the signal is
+    // what cancels the fetch.
+    controller.abort();
+    ended
 }
 
 /// One fetch, abortable by the deadline's signal, counted as a subrequest (`meter`).

@@ -2,6 +2,7 @@
 //! the core's classifier. It dispatches on the monitor's type (DESIGN.md §3): an HTTP request
 //! (redirects, body cap), a TCP connection (`connect()`), or a DNS-over-HTTPS query. I/O
 //! only; every decision is the core's.
+use std::future::Future;
 use std::pin::pin;
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use crate::core::monitor::{HttpMethod, MonitorSpec, MonitorType};
 use crate::core::retry;
 use crate::core::ssrf::{self, TargetPolicy, MAX_REDIRECTS};
 use crate::core::time::EpochMs;
-use crate::http;
+use crate::http::{self, Ended};
 use crate::pool::Slots;
 
 /// Largest DNS JSON answer read; a real one is a few hundred bytes.
@@ -33,9 +34,20 @@ pub struct ProbeReport {
     pub started_at: EpochMs,
 }
 
+/// How a check's probing ended.
+pub enum Probed {
+    Done(ProbeReport),
+    /// Its first attempt outlasted the hand-off time while healthy checks waited for a slot:
+    /// abandoned (the connection closed), nothing judged; the caller moves it to the slow lane.
+    HandedOff,
+}
+
 /// Runs a check: attempts until one is final or `retries` are used up. Each attempt holds a
-/// connection slot only while it fetches; backoff sleeps hold none.
-pub async fn run(spec: &MonitorSpec, config: &Config, slots: &Slots) -> ProbeReport {
+/// connection slot only while it fetches; backoff sleeps hold none. With `handoff_after_ms`
+/// (main-lane checks, DESIGN.md §3), a first attempt still open after that long is abandoned:
+/// the main lane is for checks that answer within it, and the slow lane gives this one its
+/// whole timeout (and keeps it while it stays slow, `core::dispatch::slow_lane_after`).
+pub async fn run(spec: &MonitorSpec, config: &Config, slots: &Slots, handoff_after_ms: Option<u32>) -> Probed {
     let mut attempts = 0;
     let mut started_at = None;
     loop {
@@ -43,10 +55,14 @@ pub async fn run(spec: &MonitorSpec, config: &Config, slots: &Slots) -> ProbeRep
         let outcome = {
             let _slot = slots.acquire().await;
             started_at.get_or_insert_with(clock::now_ms);
-            attempt(spec, config).await
+            let handoff = handoff_after_ms.filter(|_| attempts == 1);
+            match attempt(spec, config, hand_off_after(handoff)).await {
+                Some(outcome) => outcome,
+                None => return Probed::HandedOff,
+            }
         };
         if attempts > spec.retries || !retry::should_retry(spec, &outcome) {
-            return ProbeReport { outcome, attempts, started_at: started_at.unwrap_or_else(clock::now_ms) };
+            return Probed::Done(ProbeReport { outcome, attempts, started_at: started_at.unwrap_or_else(clock::now_ms) });
         }
         let wait = retry::backoff_ms(spec.backoff_factor, attempts);
         if wait > 0 {
@@ -55,23 +71,40 @@ pub async fn run(spec: &MonitorSpec, config: &Config, slots: &Slots) -> ProbeRep
     }
 }
 
-/// One attempt of the monitor's type.
-async fn attempt(spec: &MonitorSpec, config: &Config) -> ProbeOutcome {
+/// Resolves after `after_ms`; never without a hand-off time.
+async fn hand_off_after(after_ms: Option<u32>) {
+    match after_ms {
+        Some(ms) => Delay::from(Duration::from_millis(ms.into())).await,
+        None => futures::future::pending().await,
+    }
+}
+
+/// One attempt of the monitor's type; `None` when `stop` came first (the attempt abandoned).
+async fn attempt(spec: &MonitorSpec, config: &Config, stop: impl Future<Output = ()>) -> Option<ProbeOutcome> {
     match spec.monitor_type {
-        MonitorType::Http => http_attempt(spec, config.target_policy).await,
-        MonitorType::Tcp => tcp_attempt(spec, config.target_policy).await,
-        MonitorType::Dns => dns_attempt(spec, &config.dns_resolver_url).await,
+        MonitorType::Http => http_attempt(spec, config.target_policy, stop).await,
+        MonitorType::Tcp => tcp_attempt(spec, config.target_policy, stop).await,
+        MonitorType::Dns => dns_attempt(spec, &config.dns_resolver_url, stop).await,
         // Pushed, never probed: the scheduler does not queue them.
-        MonitorType::Heartbeat => ProbeOutcome::Refused { kind: Refusal::InvalidRequest, reason: "heartbeat monitors are pinged, not probed".into() },
+        MonitorType::Heartbeat => Some(ProbeOutcome::Refused { kind: Refusal::InvalidRequest, reason: "heartbeat monitors are pinged, not probed".into() }),
+    }
+}
+
+/// The outcome of work under the attempt's deadline: a timeout is an outcome, a stop is none.
+fn ended(ended: Ended<ProbeOutcome>, timeout_ms: u32) -> Option<ProbeOutcome> {
+    match ended {
+        Ended::Done(outcome) => Some(outcome),
+        Ended::TimedOut => Some(ProbeOutcome::Timeout { after_ms: timeout_ms }),
+        Ended::Stopped => None,
     }
 }
 
 /// Opens a TCP connection with Workers' `connect()` and closes it at once: UP when it opens
 /// within the timeout, the latency being the time to open. Nothing is sent.
-async fn tcp_attempt(spec: &MonitorSpec, policy: TargetPolicy) -> ProbeOutcome {
+async fn tcp_attempt(spec: &MonitorSpec, policy: TargetPolicy, stop: impl Future<Output = ()>) -> Option<ProbeOutcome> {
     let (host, port) = match ssrf::check_tcp_target(&spec.url, policy) {
         Ok(target) => target,
-        Err(e) => return ProbeOutcome::Refused { kind: Refusal::Target, reason: e.to_string() },
+        Err(e) => return Some(ProbeOutcome::Refused { kind: Refusal::Target, reason: e.to_string() }),
     };
     let timeout_ms = spec.timeout_seconds * 1000;
     let start = clock::now_ms();
@@ -79,22 +112,24 @@ async fn tcp_attempt(spec: &MonitorSpec, policy: TargetPolicy) -> ProbeOutcome {
     crate::meter::subrequest();
     let mut socket = match Socket::builder().connect(host, port) {
         Ok(socket) => socket,
-        Err(e) => return network_error(e),
+        Err(e) => return Some(network_error(e)),
     };
     let opened = {
         let opened = pin!(socket.opened());
         let deadline = pin!(Delay::from(Duration::from_millis(timeout_ms.into())));
-        match select(opened, deadline).await {
-            Either::Left((result, _)) => Some(result.map(|_| (clock::now_ms() - start).max(0) as u32)),
-            Either::Right(_) => None,
+        match select(opened, select(deadline, pin!(stop))).await {
+            Either::Left((result, _)) => Ended::Done(result.map(|_| (clock::now_ms() - start).max(0) as u32)),
+            Either::Right((Either::Left(_), _)) => Ended::TimedOut,
+            Either::Right((Either::Right(_), _)) => Ended::Stopped,
         }
     };
     // Closed whatever happened: a socket still connecting is abandoned, not left to linger.
     let _ = socket.close().await;
     match opened {
-        None => ProbeOutcome::Timeout { after_ms: timeout_ms },
-        Some(Ok(latency_ms)) => ProbeOutcome::Connected { latency_ms },
-        Some(Err(e)) => network_error(e),
+        Ended::Stopped => None,
+        Ended::TimedOut => Some(ProbeOutcome::Timeout { after_ms: timeout_ms }),
+        Ended::Done(Ok(latency_ms)) => Some(ProbeOutcome::Connected { latency_ms }),
+        Ended::Done(Err(e)) => Some(network_error(e)),
     }
 }
 
@@ -106,10 +141,10 @@ fn network_error(e: worker::Error) -> ProbeOutcome {
 /// Asks the DNS-over-HTTPS resolver (`DNS_RESOLVER_URL`, JSON API) for the monitor's name and
 /// record type. The resolver is the operator's choice, not the user's, so it is not judged by
 /// the SSRF guard; the monitor's hostname is only a query parameter.
-async fn dns_attempt(spec: &MonitorSpec, resolver: &str) -> ProbeOutcome {
+async fn dns_attempt(spec: &MonitorSpec, resolver: &str, stop: impl Future<Output = ()>) -> Option<ProbeOutcome> {
     let mut url = match Url::parse(resolver.trim()) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => url,
-        _ => return ProbeOutcome::ResolverFailed { reason: format!("DNS_RESOLVER_URL {resolver:?} is not an http(s) URL") },
+        _ => return Some(ProbeOutcome::ResolverFailed { reason: format!("DNS_RESOLVER_URL {resolver:?} is not an http(s) URL") }),
     };
     url.query_pairs_mut().append_pair("name", spec.hostname.as_deref().unwrap_or_default()).append_pair("type", spec.dns_record_type().as_str());
     let timeout_ms = spec.timeout_seconds * 1000;
@@ -134,24 +169,18 @@ async fn dns_attempt(spec: &MonitorSpec, resolver: &str) -> ProbeOutcome {
             Err(reason) => ProbeOutcome::ResolverFailed { reason },
         }
     };
-    match http::within(timeout_ms.into(), ask).await {
-        Some(outcome) => outcome,
-        None => ProbeOutcome::Timeout { after_ms: timeout_ms },
-    }
+    ended(http::within_unless(timeout_ms.into(), stop, ask).await, timeout_ms)
 }
 
 /// One HTTP attempt under one deadline that covers every redirect hop and the body read.
-async fn http_attempt(spec: &MonitorSpec, policy: TargetPolicy) -> ProbeOutcome {
+async fn http_attempt(spec: &MonitorSpec, policy: TargetPolicy, stop: impl Future<Output = ()>) -> Option<ProbeOutcome> {
     // Fetch the URL as parsed and judged by the guard, never the raw text.
     let url = match ssrf::check_target(&spec.url, policy) {
         Ok(url) => url,
-        Err(e) => return ProbeOutcome::Refused { kind: Refusal::Target, reason: e.to_string() },
+        Err(e) => return Some(ProbeOutcome::Refused { kind: Refusal::Target, reason: e.to_string() }),
     };
     let timeout_ms = spec.timeout_seconds * 1000;
-    match http::within(timeout_ms.into(), |signal| follow(spec, policy, url, signal)).await {
-        Some(outcome) => outcome,
-        None => ProbeOutcome::Timeout { after_ms: timeout_ms },
-    }
+    ended(http::within_unless(timeout_ms.into(), stop, |signal| follow(spec, policy, url, signal)).await, timeout_ms)
 }
 
 /// Fetches with redirects followed by hand, so every hop passes the SSRF guard again.

@@ -121,10 +121,13 @@ pub fn send_groups(sizes: &[usize], max_messages: usize) -> Vec<Range<usize>> {
     groups
 }
 
-/// Which checks queue carries a job (DESIGN.md §3). Monitors whose last check timed out go to
-/// the slow lane, its own queue and consumer: a hanging target holds its connection for its
-/// whole timeout, and in the main lane it would hold the invocation (and the messages queued
-/// behind it) as long, while every healthy check waits.
+/// Which checks queue carries a job (DESIGN.md §3). Monitors whose last check timed out, or
+/// whose checks are slow ([`slow_lane_after`]), go to the slow lane, its own queue and
+/// consumer: a hanging target holds its connection for its whole timeout, and in the main lane
+/// it would hold the invocation (and the messages queued behind it) as long, while every
+/// healthy check waits. A main-lane check still open after `HANDOFF_AFTER_MS` is handed to
+/// the slow lane (`probe::run`), so a target that starts hanging costs the main lane that
+/// long, not its timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lane {
     Main,
@@ -139,6 +142,21 @@ impl Lane {
             Self::Main
         }
     }
+}
+
+/// Whether a monitor's checks belong in the slow lane after a check that answered in
+/// `latency_ms` (`None`: no answer to time, such as a refused connection; a timeout sends the
+/// monitor there by its status) in the slow lane or not (`ran_slow`), for a hand-off time of
+/// `handoff_after_ms` (0: hand-offs off, lanes by status alone). Slower than the hand-off time
+/// is slow; back in the main lane only when a check answers within half of it, so a site
+/// hovering at the hand-off time does not flip lanes every minute.
+pub fn slow_lane_after(ran_slow: bool, latency_ms: Option<u32>, handoff_after_ms: u32) -> bool {
+    let Some(latency) = latency_ms else { return false };
+    if handoff_after_ms == 0 {
+        return false;
+    }
+    let limit = if ran_slow { handoff_after_ms / 2 } else { handoff_after_ms };
+    latency > limit
 }
 
 /// Items split by lane, each lane in order, the main lane first; an empty lane is left out.
@@ -163,6 +181,25 @@ pub fn retry_of(job: &CheckJob, max_attempts: u32) -> Option<CheckJob> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Slow is slower than the hand-off time; back in the main lane only within half of it.
+    #[test]
+    fn slow_checks_stay_in_the_slow_lane_until_they_answer_fast() {
+        let cases: &[(&str, bool, Option<u32>, u32, bool)] = &[
+            ("fast, main lane", false, Some(80), 1000, false),
+            ("at the hand-off time, main lane", false, Some(1000), 1000, false),
+            ("past it (a later attempt, never handed off)", false, Some(1500), 1000, true),
+            ("handed off, slow in the slow lane", true, Some(2500), 1000, true),
+            ("slow lane, between half and the whole: stays", true, Some(700), 1000, true),
+            ("slow lane, at half: back", true, Some(500), 1000, false),
+            ("slow lane, fast: back", true, Some(90), 1000, false),
+            ("no answer to time (refused, timeout)", true, None, 1000, false),
+            ("hand-offs off", true, Some(9000), 0, false),
+        ];
+        for (name, ran_slow, latency, after, want) in cases {
+            assert_eq!(slow_lane_after(*ran_slow, *latency, *after), *want, "{name}");
+        }
+    }
     use crate::core::schedule::JOB_MAX_ATTEMPTS;
 
     fn job(id: i64, spec_len: usize) -> PackedJob {

@@ -44,6 +44,8 @@ pub struct Stored {
     pub streaks: Streaks,
     /// A confirmation re-check still awaited (DESIGN.md §6), settled by the check at its slot.
     pub recheck_slot: Option<i64>,
+    /// Its checks go to the slow lane (DESIGN.md §3, `core::dispatch::slow_lane_after`).
+    pub slow_lane: bool,
 }
 
 /// Whether recording a check (its status, slowness, slot and `step`) must write the monitor's
@@ -184,7 +186,7 @@ mod tests {
             s = st.streaks;
         }
         let up = Some(CheckStatus::Up);
-        let stored = Stored { status: up, slow: false, streaks: s, recheck_slot: None };
+        let stored = Stored { status: up, slow: false, streaks: s, recheck_slot: None, slow_lane: false };
         let st = step(s, Effect::Success, t);
         #[rustfmt::skip]
         let cases: &[(&str, Stored, CheckStatus, bool, bool)] = &[

@@ -221,7 +221,7 @@ pub async fn run_monitor(ctx: Ctx) -> Result<Response, AppError> {
         return Err(AppError::Conflict(FieldError::new("monitor_type", "a heartbeat monitor is not run: its job pings it (see ping_url)")));
     }
     let slot = manual_slot(ctx.now, row.last_checked_at.as_deref().and_then(parse_iso), row.recheck_slot);
-    let job = CheckJob { timed_out: row.status.as_deref() == Some("TIMEOUT"), ..CheckJob::new(id, slot, JobKind::Manual, Some(row.spec_json()?)) };
+    let job = CheckJob { timed_out: row.in_slow_lane(), ..CheckJob::new(id, slot, JobKind::Manual, Some(row.spec_json()?)) };
     let queue = bindings::checks_queue(&ctx.env, Lane::of(job.timed_out))?;
     let accepted = Accepted { check_id: job.check_id(), monitor_id: id, kind: job.kind, checks_url: format!("/api/checks?monitor={id}") };
     crate::meter::send(&queue, MessageBuilder::new(CheckMessage::One(job)).build()).await.context("queueing a manual check")?;

@@ -35,7 +35,7 @@ const APPEND: &str = "INSERT INTO check_blocks (monitor_id, start, last_at, data
 /// sees the same recheck_slot.) Written only when the check changes the state
 /// (`core::incident::changes_state`).
 const UPDATE_STATE: &str = "UPDATE monitors SET status = ?2, slow = ?3, consecutive_failures = ?4, consecutive_successes = ?5, \
-     last_checked_at = ?6, state_version = ?7, \
+     last_checked_at = ?6, state_version = ?7, slow_lane = ?11, \
      recheck_slot = CASE WHEN ?8 IS NOT NULL THEN ?8 WHEN recheck_slot <= ?10 THEN NULL ELSE recheck_slot END, \
      recheck_due = CASE WHEN ?8 IS NOT NULL THEN ?9 WHEN recheck_slot <= ?10 THEN NULL ELSE recheck_due END \
      WHERE id = ?1";
@@ -47,7 +47,7 @@ const UPDATE_STATE: &str = "UPDATE monitors SET status = ?2, slow = ?3, consecut
 const LOST_RECHECKS: &str = "UPDATE monitors SET recheck_due = CASE WHEN is_active = 1 THEN ?1 + ?2 END, \
        recheck_slot = CASE WHEN is_active = 1 THEN recheck_slot END \
      WHERE rowid IN (SELECT rowid FROM monitors WHERE recheck_due <= ?1 LIMIT 100) \
-     RETURNING id AS monitor_id, recheck_slot AS slot, is_active, status = 'TIMEOUT' AS timed_out";
+     RETURNING id AS monitor_id, recheck_slot AS slot, is_active, (status = 'TIMEOUT' OR slow_lane = 1) AS timed_out";
 const OPEN_INCIDENT: &str = "INSERT INTO incidents (monitor_id, opened_at, opened_slot, cause, last_status, failure_kind, cause_http_status) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 const RESOLVE_INCIDENT: &str =
@@ -109,6 +109,9 @@ pub struct CheckResult<'a> {
     /// A heartbeat's check: the heartbeat state it leads to, written in the same statement as
     /// the monitor's state (always: a ping's time is in it), and its ping row.
     pub heartbeat: Option<heartbeats::Save<'a>>,
+    /// Whether the monitor belongs in the slow lane after this check
+    /// (`core::dispatch::slow_lane_after`); `None` leaves it as stored.
+    pub slow_lane: Option<bool>,
 }
 
 /// A re-check handed to the checks queue: its job slot, and when (epoch s) it counts as lost.
@@ -146,11 +149,13 @@ fn lost_jobs(rows: Vec<LostRecheck>) -> Vec<CheckJob> {
 /// The statements that record a check, in order (see [`record`]): pure, so host tests run them
 /// on SQLite.
 pub fn plan(result: &CheckResult<'_>, step: &Step, row: &MonitorRow) -> Vec<(Write, &'static str, Vec<Arg>)> {
-    let CheckResult { job, started_at, attempts, verdict, recheck, heartbeat } = result;
+    let CheckResult { job, started_at, attempts, verdict, recheck, heartbeat, slow_lane } = result;
     let read_version = row.state_version;
     let status = verdict.status.as_str();
     let at = iso(*started_at);
-    let writes_state = changes_state(&row.stored(), verdict.status, verdict.slow, step, job.slot);
+    let stored = row.stored();
+    let slow_lane = slow_lane.unwrap_or(stored.slow_lane);
+    let writes_state = changes_state(&stored, verdict.status, verdict.slow, step, job.slot) || slow_lane != stored.slow_lane;
     let plain = is_plain(job.kind, verdict, *attempts) && !writes_state;
     let entry = Entry::of(job.slot, *started_at, verdict, plain);
     let mut batch: Vec<(Write, &'static str, Vec<Arg>)> = Vec::new();
@@ -209,7 +214,8 @@ pub fn plan(result: &CheckResult<'_>, step: &Step, row: &MonitorRow) -> Vec<(Wri
                 read_version + 1,
                 recheck.map(|r| r.slot),
                 recheck.map(|r| r.lost_after),
-                job.slot
+                job.slot,
+                slow_lane
             ]),
         ));
     }
@@ -587,7 +593,7 @@ mod tests {
             let job = CheckJob { monitor_id: 1, slot, kind, spec: None, attempt: 1, timed_out: false };
             let step = incident::step(row.streaks(), Effect::of(status, false), thresholds);
             let recheck = step.recheck.then_some(super::Recheck { slot: slot + 20, lost_after: slot + 300 });
-            let result = CheckResult { job: &job, started_at: started, attempts, verdict: &verdict, recheck, heartbeat: None };
+            let result = CheckResult { job: &job, started_at: started, attempts, verdict: &verdict, recheck, heartbeat: None, slow_lane: None };
             let statements: Vec<sqlite::Step> = plan(&result, &step, &row).into_iter().map(|(_, sql, args)| (sql.to_string(), args)).collect();
             let mut group = statements.clone();
             group.push(get());
@@ -617,7 +623,7 @@ mod tests {
         let stale = MonitorRow { state_version: row.state_version - 1, ..row.clone() };
         let job = CheckJob { monitor_id: 1, slot: h + 7200, kind: Scheduled, spec: None, attempt: 1, timed_out: false };
         let verdict = Verdict { status: Up, failure: None, slow: false, http_status: Some(200), latency_ms: Some(1) };
-        let result = CheckResult { job: &job, started_at: (h + 7200) * 1000, attempts: 1, verdict: &verdict, recheck: None, heartbeat: None };
+        let result = CheckResult { job: &job, started_at: (h + 7200) * 1000, attempts: 1, verdict: &verdict, recheck: None, heartbeat: None, slow_lane: None };
         let step = incident::step(stale.streaks(), Effect::Success, thresholds);
         let statements: Vec<sqlite::Step> = plan(&result, &step, &stale).into_iter().map(|(_, sql, args)| (sql.to_string(), args)).collect();
         let out = sqlite::run_on(&file, "", &[statements]).remove(0);
@@ -686,7 +692,7 @@ mod tests {
             let save = heartbeats::Save { state: &state, deadline_ms: Some(slot * 1000 + 120_000), ping: logged.as_ref() };
             let job = CheckJob::new(1, slot, JobKind::Scheduled, None);
             let step = incident::step(row.streaks(), Effect::Success, thresholds);
-            let result = CheckResult { job: &job, started_at: slot * 1000, attempts: 1, verdict: &up, recheck: None, heartbeat: Some(save) };
+            let result = CheckResult { job: &job, started_at: slot * 1000, attempts: 1, verdict: &up, recheck: None, heartbeat: Some(save), slow_lane: None };
             let planned = plan(&result, &step, &row);
             let writes: Vec<Write> = planned.iter().map(|p| p.0).collect();
             let steady = i >= 10; // the success streak saturates at 10

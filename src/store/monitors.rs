@@ -54,7 +54,7 @@ macro_rules! state_columns {
             config_columns!(),
             ", created_at, updated_at, status, slow, consecutive_failures, consecutive_successes, \
              state_version, rolled_up_until_ms, recheck_slot, sched_period, sched_phase, sched_pending_ms, \
-             ping_token, heartbeat_state, deadline_ms"
+             ping_token, heartbeat_state, deadline_ms, slow_lane"
         )
     };
 }
@@ -78,7 +78,7 @@ macro_rules! row_columns {
 /// each row through the tick twice (DESIGN.md §3).
 macro_rules! tick_columns {
     () => {
-        "id, sched_period, sched_phase, status"
+        "id, sched_period, sched_phase, status, slow_lane"
     };
 }
 
@@ -157,6 +157,9 @@ pub struct MonitorRow {
     pub heartbeat_state: Option<String>,
     #[serde(default)]
     pub deadline_ms: Option<EpochMs>,
+    /// 1 while its checks are slow: the tick sends it to the slow lane (migration 0020).
+    #[serde(default)]
+    pub slow_lane: i64,
     pub incident_open: i64,
 }
 
@@ -243,7 +246,13 @@ impl MonitorRow {
             slow: self.slow != 0,
             streaks: self.streaks(),
             recheck_slot: self.recheck_slot,
+            slow_lane: self.slow_lane != 0,
         }
+    }
+
+    /// Its checks go to the slow lane: its last check timed out, or they are slow.
+    pub fn in_slow_lane(&self) -> bool {
+        self.slow_lane != 0 || self.status.as_deref() == Some(CheckStatus::Timeout.as_str())
     }
 
     /// The state as of `now`; `next_check_at` is the tick that will check it next.
@@ -527,6 +536,8 @@ pub struct DueMonitor {
     pub sched_period: i64,
     pub sched_phase: i64,
     pub status: Option<String>,
+    #[serde(default)]
+    pub slow_lane: i64,
 }
 
 impl DueMonitor {
@@ -534,9 +545,10 @@ impl DueMonitor {
         Position { period: self.sched_period, phase: self.sched_phase, id: self.id }
     }
 
-    /// Its last check timed out: its job takes a capped slot (`pool`).
+    /// Its last check timed out, or its checks are slow (`slow_lane`): its job goes to the slow
+    /// lane, and takes a capped slot where both lanes meet (`pool`).
     pub fn timed_out(&self) -> bool {
-        self.status.as_deref() == Some(CheckStatus::Timeout.as_str())
+        self.slow_lane != 0 || self.status.as_deref() == Some(CheckStatus::Timeout.as_str())
     }
 }
 
