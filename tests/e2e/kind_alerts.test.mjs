@@ -10,7 +10,7 @@
 // Cloudflare edge pages, a TCP listener, and tests/fixtures/receivers.mjs for the webhooks and
 // Mailtrap's send API (EMAIL_BASE_URL). Each test routes its own endpoints to its own monitor
 // (`monitors: [id]`), so the tests share one wrangler dev without seeing each other's alerts.
-import { test, before, after } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
@@ -165,113 +165,117 @@ async function alertsArriveFor(m, { down, up, want }) {
   return { opened, resolved, downMail, upMail };
 }
 
-test('DNS, NXDOMAIN: one incident, signed webhooks with hostname and record type, emails naming the record', async () => {
-  const good = { Status: 0, Answer: [{ name: 'www.example.com', type: 1, TTL: 60, data: '93.184.216.34' }] };
-  dohAnswers.set('www.example.com A', good);
-  const m = await create({ name: 'dns www', monitor_type: 'dns', hostname: 'www.example.com', expected_values: ['93.184.216.34'] });
-  await alertsArriveFor(m, {
-    down: async () => { dohAnswers.set('www.example.com A', { Status: 3 }); await run(m); },
-    up: async () => { dohAnswers.set('www.example.com A', good); await run(m); },
-    want: {
-      kind: 'dns_nxdomain',
-      monitor: { url: '', monitor_type: 'dns', hostname: 'www.example.com', record_type: 'A' },
-      row: ['DNS record', 'www.example.com (A)'],
-      reason: /NXDOMAIN/,
-    },
-  });
-});
-
-test('DNS, a wrong MX value: dns_mismatch alerts name the MX record', async () => {
-  const answer = (host) => ({ Status: 0, Answer: [{ name: 'example.org', type: 15, TTL: 60, data: `10 ${host}.` }] });
-  dohAnswers.set('example.org MX', answer('mail.example.org'));
-  const m = await create({ name: 'dns mx', monitor_type: 'dns', hostname: 'example.org', record_type: 'MX', expected_values: ['mail.example.org'] });
-  await alertsArriveFor(m, {
-    down: async () => { dohAnswers.set('example.org MX', answer('spam.example.net')); await run(m); },
-    up: async () => { dohAnswers.set('example.org MX', answer('mail.example.org')); await run(m); },
-    want: {
-      kind: 'dns_mismatch',
-      monitor: { url: '', monitor_type: 'dns', hostname: 'example.org', record_type: 'MX' },
-      row: ['DNS record', 'example.org (MX)'],
-      reason: /lacks \["mail\.example\.org"\]/,
-    },
-  });
-});
-
-test('HTTP, a failing JSON assertion: assertion alerts with the URL', async () => {
-  const json = (status) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status }) });
-  siteAnswers.set('/kind/health', json('ok'));
-  const url = `http://127.0.0.1:${site.port}/kind/health`;
-  const m = await create({ name: 'json api', url, assertions: [{ source: 'json', path: '$.status', op: '==', value: 'ok' }] });
-  await alertsArriveFor(m, {
-    down: async () => { siteAnswers.set('/kind/health', json('degraded')); await run(m); },
-    up: async () => { siteAnswers.set('/kind/health', json('ok')); await run(m); },
-    want: {
-      kind: 'assertion',
-      monitor: { url, monitor_type: 'http', hostname: null, record_type: null },
-      row: ['URL', url],
-      reason: /assertion failed: \[0\] \$\.status == "ok" \(got "degraded"\)/,
-    },
-  });
-});
-
-test("HTTP, Cloudflare's edge error page: cloudflare_edge alerts with the URL", async () => {
-  const edge = { status: 522, headers: { server: 'cloudflare', 'cf-ray': '8f1e2d3c4b5a6978-AMS', 'content-type': 'text/html' }, body: '<title>example.com | 522: Connection timed out</title>' };
-  const fine = { status: 200, headers: { server: 'cloudflare', 'cf-ray': '8f1e2d3c4b5a6979-AMS', 'content-type': 'text/plain' }, body: 'ok' };
-  siteAnswers.set('/kind/edge', fine);
-  const url = `http://127.0.0.1:${site.port}/kind/edge`;
-  const m = await create({ name: 'behind cloudflare', url });
-  const { opened } = await alertsArriveFor(m, {
-    down: async () => { siteAnswers.set('/kind/edge', edge); await run(m); },
-    up: async () => { siteAnswers.set('/kind/edge', fine); await run(m); },
-    want: {
-      kind: 'cloudflare_edge',
-      monitor: { url, monitor_type: 'http', hostname: null, record_type: null },
-      row: ['URL', url],
-      reason: /cloudflare edge error 522/,
-    },
-  });
-  assert.equal(opened.data.check.http_status, 522);
-});
-
-test('TCP, the port closes: connection alerts with tcp://host:port', async () => {
-  let server = net.createServer((s) => s.end());
-  const port = await listen(server);
-  const url = `tcp://127.0.0.1:${port}`;
-  const m = await create({ name: 'tcp port', monitor_type: 'tcp', url });
-  try {
+// The tests only wait (on queues, receivers and the fakes) and touch only their own monitor,
+// endpoints, fake answers and mailbox, so they run at once.
+describe('alerts for every kind', { concurrency: true }, () => {
+  it('DNS, NXDOMAIN: one incident, signed webhooks with hostname and record type, emails naming the record', async () => {
+    const good = { Status: 0, Answer: [{ name: 'www.example.com', type: 1, TTL: 60, data: '93.184.216.34' }] };
+    dohAnswers.set('www.example.com A', good);
+    const m = await create({ name: 'dns www', monitor_type: 'dns', hostname: 'www.example.com', expected_values: ['93.184.216.34'] });
     await alertsArriveFor(m, {
-      down: async () => { await close(server); await run(m); },
-      up: async () => { server = net.createServer((s) => s.end()); await listen(server, port); await run(m); },
+      down: async () => { dohAnswers.set('www.example.com A', { Status: 3 }); await run(m); },
+      up: async () => { dohAnswers.set('www.example.com A', good); await run(m); },
       want: {
-        kind: 'connection',
-        monitor: { url, monitor_type: 'tcp', hostname: null, record_type: null },
-        row: ['URL', url],
-        reason: /Reason: +\S/,
+        kind: 'dns_nxdomain',
+        monitor: { url: '', monitor_type: 'dns', hostname: 'www.example.com', record_type: 'A' },
+        row: ['DNS record', 'www.example.com (A)'],
+        reason: /NXDOMAIN/,
       },
     });
-  } finally {
-    await close(server);
-  }
-});
+  });
 
-test('heartbeat, the job pings /fail: job_failed alerts say it is a heartbeat and never carry the ping token', async () => {
-  const m = await vigil.createMonitor({ name: 'nightly job', monitor_type: 'heartbeat', check_interval_seconds: 86400, grace_seconds: 3600 });
-  const token = m.ping_url.split('/ping/')[1];
-  assert.match(token, /^[A-Za-z0-9_-]{22}$/);
-  // ping_url is on PUBLIC_BASE_URL; the same path on the local worker.
-  const ping = async (suffix) => {
-    const res = await fetch(`${vigil.base}/ping/${token}${suffix}`, { signal: AbortSignal.timeout(30_000) });
-    assert.equal(res.status, 200, await res.text());
-  };
-  await alertsArriveFor(m, {
-    down: () => ping('/fail'),
-    up: () => ping(''),
-    want: {
-      kind: 'job_failed',
-      monitor: { url: '', monitor_type: 'heartbeat', hostname: null, record_type: null },
-      row: ['Check', 'heartbeat (pinged by its job)'],
-      reason: /Reason: +\S/,
-      never: [token, '/ping/'],
-    },
+  it('DNS, a wrong MX value: dns_mismatch alerts name the MX record', async () => {
+    const answer = (host) => ({ Status: 0, Answer: [{ name: 'example.org', type: 15, TTL: 60, data: `10 ${host}.` }] });
+    dohAnswers.set('example.org MX', answer('mail.example.org'));
+    const m = await create({ name: 'dns mx', monitor_type: 'dns', hostname: 'example.org', record_type: 'MX', expected_values: ['mail.example.org'] });
+    await alertsArriveFor(m, {
+      down: async () => { dohAnswers.set('example.org MX', answer('spam.example.net')); await run(m); },
+      up: async () => { dohAnswers.set('example.org MX', answer('mail.example.org')); await run(m); },
+      want: {
+        kind: 'dns_mismatch',
+        monitor: { url: '', monitor_type: 'dns', hostname: 'example.org', record_type: 'MX' },
+        row: ['DNS record', 'example.org (MX)'],
+        reason: /lacks \["mail\.example\.org"\]/,
+      },
+    });
+  });
+
+  it('HTTP, a failing JSON assertion: assertion alerts with the URL', async () => {
+    const json = (status) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status }) });
+    siteAnswers.set('/kind/health', json('ok'));
+    const url = `http://127.0.0.1:${site.port}/kind/health`;
+    const m = await create({ name: 'json api', url, assertions: [{ source: 'json', path: '$.status', op: '==', value: 'ok' }] });
+    await alertsArriveFor(m, {
+      down: async () => { siteAnswers.set('/kind/health', json('degraded')); await run(m); },
+      up: async () => { siteAnswers.set('/kind/health', json('ok')); await run(m); },
+      want: {
+        kind: 'assertion',
+        monitor: { url, monitor_type: 'http', hostname: null, record_type: null },
+        row: ['URL', url],
+        reason: /assertion failed: \[0\] \$\.status == "ok" \(got "degraded"\)/,
+      },
+    });
+  });
+
+  it("HTTP, Cloudflare's edge error page: cloudflare_edge alerts with the URL", async () => {
+    const edge = { status: 522, headers: { server: 'cloudflare', 'cf-ray': '8f1e2d3c4b5a6978-AMS', 'content-type': 'text/html' }, body: '<title>example.com | 522: Connection timed out</title>' };
+    const fine = { status: 200, headers: { server: 'cloudflare', 'cf-ray': '8f1e2d3c4b5a6979-AMS', 'content-type': 'text/plain' }, body: 'ok' };
+    siteAnswers.set('/kind/edge', fine);
+    const url = `http://127.0.0.1:${site.port}/kind/edge`;
+    const m = await create({ name: 'behind cloudflare', url });
+    const { opened } = await alertsArriveFor(m, {
+      down: async () => { siteAnswers.set('/kind/edge', edge); await run(m); },
+      up: async () => { siteAnswers.set('/kind/edge', fine); await run(m); },
+      want: {
+        kind: 'cloudflare_edge',
+        monitor: { url, monitor_type: 'http', hostname: null, record_type: null },
+        row: ['URL', url],
+        reason: /cloudflare edge error 522/,
+      },
+    });
+    assert.equal(opened.data.check.http_status, 522);
+  });
+
+  it('TCP, the port closes: connection alerts with tcp://host:port', async () => {
+    let server = net.createServer((s) => s.end());
+    const port = await listen(server);
+    const url = `tcp://127.0.0.1:${port}`;
+    const m = await create({ name: 'tcp port', monitor_type: 'tcp', url });
+    try {
+      await alertsArriveFor(m, {
+        down: async () => { await close(server); await run(m); },
+        up: async () => { server = net.createServer((s) => s.end()); await listen(server, port); await run(m); },
+        want: {
+          kind: 'connection',
+          monitor: { url, monitor_type: 'tcp', hostname: null, record_type: null },
+          row: ['URL', url],
+          reason: /Reason: +\S/,
+        },
+      });
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('heartbeat, the job pings /fail: job_failed alerts say it is a heartbeat and never carry the ping token', async () => {
+    const m = await vigil.createMonitor({ name: 'nightly job', monitor_type: 'heartbeat', check_interval_seconds: 86400, grace_seconds: 3600 });
+    const token = m.ping_url.split('/ping/')[1];
+    assert.match(token, /^[A-Za-z0-9_-]{22}$/);
+    // ping_url is on PUBLIC_BASE_URL; the same path on the local worker.
+    const ping = async (suffix) => {
+      const res = await fetch(`${vigil.base}/ping/${token}${suffix}`, { signal: AbortSignal.timeout(30_000) });
+      assert.equal(res.status, 200, await res.text());
+    };
+    await alertsArriveFor(m, {
+      down: () => ping('/fail'),
+      up: () => ping(''),
+      want: {
+        kind: 'job_failed',
+        monitor: { url: '', monitor_type: 'heartbeat', hostname: null, record_type: null },
+        row: ['Check', 'heartbeat (pinged by its job)'],
+        reason: /Reason: +\S/,
+        never: [token, '/ping/'],
+      },
+    });
   });
 });
