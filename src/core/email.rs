@@ -708,7 +708,9 @@ mod tests {
     fn emails_say_what_each_kind_watches() {
         let token = "3q2-7wE_aZ4kQ1mN0bVxYw";
         // (url, type, hostname, record_type, cause, http status) -> the row and what it must not say
-        let cases: &[(&str, &str, Option<&str>, Option<&str>, &str, Option<u16>, &str, &[&str])] = &[
+        // url, type, hostname, record_type, cause, HTTP status, the row, what must not appear
+        type Case<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str, Option<u16>, &'a str, &'a [&'a str]);
+        let cases: &[Case] = &[
             ("https://api.example.com/health", "http", None, None, "assertions failed: [0] $.status == \"ok\" (got \"degraded\")", Some(200), "URL: https://api.example.com/health", &[]),
             ("https://edge.example.com/", "http", None, None, "cloudflare edge error 522", Some(522), "URL: https://edge.example.com/", &[]),
             ("tcp://db.example.com:5432", "tcp", None, None, "connection refused", None, "URL: tcp://db.example.com:5432", &[]),

@@ -717,7 +717,8 @@ mod tests {
     fn monitor_columns_become_what_alerts_say() {
         // (url, type, hostname, record_type) -> (type, hostname, record_type, target row, location)
         type Want = (MonitorType, Option<&'static str>, Option<RecordType>, Option<(&'static str, &'static str)>, Option<&'static str>);
-        let cases: &[((&str, &str, Option<&str>, Option<&str>), Want)] = &[
+        type Columns = (&'static str, &'static str, Option<&'static str>, Option<&'static str>);
+        let cases: &[(Columns, Want)] = &[
             (
                 ("https://api.example.com/health", "http", None, None),
                 (MonitorType::Http, None, None, Some(("URL", "https://api.example.com/health")), Some("api.example.com")),

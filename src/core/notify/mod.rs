@@ -628,7 +628,9 @@ mod tests {
     /// `source` is the host watched.
     #[test]
     fn alert_facts_per_monitor_type() {
-        let cases: &[(&str, &str, Option<&str>, Option<&str>, Option<(&str, &str)>, &str)] = &[
+        // url, type, hostname, record_type, the target row, PagerDuty's source
+        type Case<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>, Option<(&'a str, &'a str)>, &'a str);
+        let cases: &[Case] = &[
             ("https://api.example.com/health", "http", None, None, Some(("URL", "https://api.example.com/health")), "api.example.com"),
             ("tcp://db.example.com:5432", "tcp", None, None, Some(("URL", "tcp://db.example.com:5432")), "db.example.com"),
             ("", "dns", Some("example.com"), Some("TXT"), Some(("DNS record", "example.com (TXT)")), "example.com"),
