@@ -41,7 +41,14 @@ fn info(ctx: &EventContext) -> EventInfo {
     EventInfo {
         kind,
         project: ProjectInfo { id: ctx.project_id, slug: ctx.project_slug.clone(), name: ctx.project_name.clone() },
-        monitor: Some(MonitorInfo { id: ctx.monitor_id, name: ctx.monitor_name.clone(), url: ctx.monitor_url.clone() }),
+        monitor: Some(MonitorInfo::from_columns(
+            ctx.monitor_id,
+            &ctx.monitor_name,
+            &ctx.monitor_url,
+            &ctx.monitor_type,
+            ctx.monitor_hostname.as_deref(),
+            ctx.monitor_record_type.as_deref(),
+        )),
         incident: Some(IncidentInfo {
             id: ctx.incident_id,
             opened_at: opened_ms(ctx),

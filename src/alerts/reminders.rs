@@ -54,7 +54,14 @@ fn reminder_send(d: &DueReminder, config: &AlertConfig, now: EpochMs) -> Option<
     let info = EventInfo {
         kind: EventKind::IncidentReminder,
         project: ProjectInfo { id: d.project_id, slug: d.project_slug.clone(), name: d.project_name.clone() },
-        monitor: Some(MonitorInfo { id: d.monitor_id, name: d.monitor_name.clone(), url: d.monitor_url.clone() }),
+        monitor: Some(MonitorInfo::from_columns(
+            d.monitor_id,
+            &d.monitor_name,
+            &d.monitor_url,
+            &d.monitor_type,
+            d.monitor_hostname.as_deref(),
+            d.monitor_record_type.as_deref(),
+        )),
         incident: Some(IncidentInfo {
             id: d.incident_id,
             opened_at,

@@ -172,7 +172,11 @@ pub fn render(event: &EventInfo, status_page_url: Option<&str>) -> EmailContent 
 fn monitor_rows(rows: &mut Vec<(&str, String)>, event: &EventInfo, project: String) {
     if let Some(m) = &event.monitor {
         rows.push(("Monitor", m.name.clone()));
-        rows.push(("URL", m.url.clone()));
+        // What it watches: the URL, `example.com (A)`, or that it is a heartbeat (never its
+        // ping URL, whose token is a credential).
+        if let Some(target) = m.target() {
+            rows.push(target);
+        }
     }
     rows.push(("Project", project));
 }
@@ -568,7 +572,7 @@ mod tests {
         EventInfo {
             kind: EventKind::IncidentOpened,
             project: ProjectInfo { id: 1, slug: "acme".into(), name: "Acme".into() },
-            monitor: Some(MonitorInfo { id: 7, name: name.into(), url: "https://api.example.com/health".into() }),
+            monitor: Some(MonitorInfo::from_columns(7, name, "https://api.example.com/health", "http", None, None)),
             incident: Some(IncidentInfo {
                 id: 42,
                 opened_at: OPENED_AT,
@@ -696,6 +700,53 @@ mod tests {
         }
         assert_eq!(t.matches("status 503 not in [200]").count(), 1, "cause equal to reason is said once:\n{t}");
         assert_eq!(c.category, "vigil-incident-opened");
+    }
+
+    /// Every kind's emails name what the monitor watches (not an empty URL row) and carry the
+    /// kind's own failure text; a heartbeat's never carry its ping URL.
+    #[test]
+    fn emails_say_what_each_kind_watches() {
+        let token = "3q2-7wE_aZ4kQ1mN0bVxYw";
+        // (url, type, hostname, record_type, cause, http status) -> the row and what it must not say
+        // url, type, hostname, record_type, cause, HTTP status, the row, what must not appear
+        type Case<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str, Option<u16>, &'a str, &'a [&'a str]);
+        let cases: &[Case] = &[
+            ("https://api.example.com/health", "http", None, None, "assertions failed: [0] $.status == \"ok\" (got \"degraded\")", Some(200), "URL: https://api.example.com/health", &[]),
+            ("https://edge.example.com/", "http", None, None, "cloudflare edge error 522", Some(522), "URL: https://edge.example.com/", &[]),
+            ("tcp://db.example.com:5432", "tcp", None, None, "connection refused", None, "URL: tcp://db.example.com:5432", &[]),
+            ("", "dns", Some("example.com"), Some("A"), "NXDOMAIN for example.com A", None, "DNS record: example.com (A)", &["URL:"]),
+            ("", "dns", Some("example.com"), None, "example.com A lacks [\"1.2.3.4\"]", None, "DNS record: example.com (A)", &["URL:"]),
+            ("", "heartbeat", None, None, "job failed (/fail)", None, "Check: heartbeat (pinged by its job)", &["URL:", "/ping/"]),
+            ("https://vigil.example.com/ping/3q2-7wE_aZ4kQ1mN0bVxYw", "heartbeat", None, None, "no ping since 2026-11-21", None, "Check: heartbeat (pinged by its job)", &["URL:", "/ping/", token]),
+        ];
+        for (url, ty, host, rt, cause, http_status, row, never) in cases {
+            let mut e = opened("job");
+            e.monitor = Some(MonitorInfo::from_columns(7, "job", url, ty, *host, *rt));
+            e.incident.as_mut().unwrap().cause = Some(cause.to_string());
+            let check = e.check.as_mut().unwrap();
+            check.failure_type = Some(cause.to_string());
+            check.http_status = *http_status;
+            let mut r = resolved("job", 60_000);
+            r.monitor = e.monitor.clone();
+            r.incident.as_mut().unwrap().cause = Some(cause.to_string());
+            for event in [e, r] {
+                let c = render(&event, None);
+                let case = format!("{ty} {url:?} {:?}", event.kind);
+                let (label, value) = row.split_once(": ").unwrap();
+                // The text body pads labels to one width: compare the row, not the spacing.
+                let rows: Vec<(&str, &str)> = c.text.lines().filter_map(|l| l.split_once(':')).map(|(l, v)| (l, v.trim())).collect();
+                assert!(rows.contains(&(label, value)), "{case}: {row:?} in\n{}", c.text);
+                assert!(c.html.contains(&format!(">{label}</th>")) && c.html.contains(&{ let mut h = Html::with_capacity(64); h.t(value.trim()); h.finish() }), "{case}: {}", c.html);
+                assert!(c.text.contains(cause), "{case}: the cause in\n{}", c.text);
+                // No row is ever empty (`URL:` followed by nothing was the bug).
+                for line in c.text.lines().filter(|l| l.contains(':')) {
+                    assert!(!line.trim_end().ends_with(':'), "{case}: empty row {line:?}");
+                }
+                for n in *never {
+                    assert!(!c.text.contains(n) && !c.html.contains(n), "{case}: {n:?} must not appear:\n{}", c.text);
+                }
+            }
+        }
     }
 
     #[test]

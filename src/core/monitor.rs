@@ -57,6 +57,11 @@ impl MonitorType {
         }
     }
 
+    /// The type of a stored or API code (`http`, `tcp`, `dns`, `heartbeat`).
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == code)
+    }
+
     /// Whether a monitor of this type is dialled at `url` (the others have none).
     pub fn takes_url(self) -> bool {
         matches!(self, Self::Http | Self::Tcp)

@@ -12,7 +12,9 @@ use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
+use super::dns::RecordType;
 use super::failure::FailureKind;
+use super::monitor::MonitorType;
 use super::status::CheckStatus;
 use super::time::{iso, EpochMs};
 
@@ -75,7 +77,61 @@ pub struct ProjectInfo {
 pub struct MonitorInfo {
     pub id: i64,
     pub name: String,
+    /// `monitors.url` as stored: the URL of an HTTP monitor, `tcp://host:port` of a TCP one,
+    /// `""` for DNS and heartbeat monitors (kept in the payload as it always was).
     pub url: String,
+    pub monitor_type: MonitorType,
+    /// DNS monitors only (`None` for the others).
+    pub hostname: Option<String>,
+    /// DNS monitors only; A when the row has none (DESIGN.md §3's default).
+    pub record_type: Option<RecordType>,
+}
+
+impl MonitorInfo {
+    /// From the `monitors` columns as D1 returns them (`monitor_type`, `hostname` and
+    /// `record_type` text). An unknown type reads as HTTP (migration 0015's triggers allow only
+    /// the four codes); the DNS fields are kept only for a DNS monitor, so the payload never says
+    /// `hostname` of an HTTP monitor.
+    pub fn from_columns(id: i64, name: &str, url: &str, monitor_type: &str, hostname: Option<&str>, record_type: Option<&str>) -> Self {
+        let monitor_type = MonitorType::parse(monitor_type).unwrap_or_default();
+        let dns = monitor_type == MonitorType::Dns;
+        Self {
+            id,
+            name: name.to_string(),
+            url: url.to_string(),
+            monitor_type,
+            hostname: hostname.filter(|_| dns).map(str::trim).filter(|h| !h.is_empty()).map(str::to_string),
+            record_type: dns.then(|| record_type.and_then(RecordType::parse).unwrap_or_default()),
+        }
+    }
+
+    /// What the monitor watches, as the row under its name in an email or chat message says
+    /// it: (label, value). The URL of an HTTP monitor, `tcp://host:port` of a TCP one,
+    /// `example.com (A)` of a DNS one, and for a heartbeat only that it is one: its ping URL
+    /// holds the token, which is its only credential (README "Heartbeat monitors"), so it
+    /// never goes into an alert. `None` when there is nothing to show (never an empty row).
+    pub fn target(&self) -> Option<(&'static str, String)> {
+        let url = || Some(self.url.trim()).filter(|u| !u.is_empty()).map(str::to_string);
+        match self.monitor_type {
+            MonitorType::Http | MonitorType::Tcp => url().map(|u| ("URL", u)),
+            MonitorType::Dns => match &self.hostname {
+                Some(host) => Some(("DNS record", format!("{host} ({})", self.record_type.unwrap_or_default().as_str()))),
+                None => url().map(|u| ("URL", u)),
+            },
+            MonitorType::Heartbeat => Some(("Check", String::from("heartbeat (pinged by its job)"))),
+        }
+    }
+
+    /// The host it watches (PagerDuty's `source`, "the unique location of the affected
+    /// system"): the URL's host, or a DNS monitor's hostname. `None` for a heartbeat, which
+    /// has no location vigil knows.
+    pub fn location(&self) -> Option<String> {
+        match self.monitor_type {
+            MonitorType::Dns if self.hostname.is_some() => self.hostname.clone(),
+            MonitorType::Heartbeat => None,
+            _ => url::Url::parse(self.url.trim()).ok().and_then(|u| u.host_str().map(str::to_string)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +214,9 @@ struct MonitorOut<'a> {
     id: i64,
     name: &'a str,
     url: &'a str,
+    monitor_type: &'static str,
+    hostname: Option<&'a str>,
+    record_type: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -192,7 +251,14 @@ pub fn payload(event: &EventInfo, timestamp_ms: EpochMs) -> String {
         timestamp: iso(timestamp_ms),
         data: Data {
             project: ProjectOut { id: event.project.id, slug: &event.project.slug, name: &event.project.name },
-            monitor: event.monitor.as_ref().map(|m| MonitorOut { id: m.id, name: &m.name, url: &m.url }),
+            monitor: event.monitor.as_ref().map(|m| MonitorOut {
+                id: m.id,
+                name: &m.name,
+                url: &m.url,
+                monitor_type: m.monitor_type.as_str(),
+                hostname: m.hostname.as_deref(),
+                record_type: m.record_type.map(RecordType::as_str),
+            }),
             incident: event.incident.as_ref().map(|i| IncidentOut {
                 id: i.id,
                 opened_at: iso(i.opened_at),
@@ -406,7 +472,7 @@ mod tests {
         EventInfo {
             kind: EventKind::IncidentOpened,
             project: ProjectInfo { id: 1, slug: "acme".into(), name: "Acme \"Prod\"".into() },
-            monitor: Some(MonitorInfo { id: 7, name: "Main API".into(), url: "https://api.example.com/health".into() }),
+            monitor: Some(MonitorInfo::from_columns(7, "Main API", "https://api.example.com/health", "http", None, None)),
             incident: Some(IncidentInfo {
                 id: 42,
                 opened_at: 1_795_238_700_123,
@@ -596,7 +662,11 @@ mod tests {
         assert_eq!(v["timestamp"], "2026-11-21T05:25:00.123Z");
         let d = &v["data"];
         assert_eq!(d["project"], serde_json::json!({"id": 1, "slug": "acme", "name": "Acme \"Prod\""}));
-        assert_eq!(d["monitor"], serde_json::json!({"id": 7, "name": "Main API", "url": "https://api.example.com/health"}));
+        assert_eq!(
+            d["monitor"],
+            serde_json::json!({"id": 7, "name": "Main API", "url": "https://api.example.com/health",
+                               "monitor_type": "http", "hostname": null, "record_type": null})
+        );
         assert_eq!(
             d["incident"],
             serde_json::json!({"id": 42, "opened_at": "2026-11-21T05:25:00.123Z", "resolved_at": null,
@@ -638,6 +708,82 @@ mod tests {
         for part in ["monitor", "incident", "check"] {
             assert!(v["data"][part].is_null(), "{part} present as null");
             assert!(v["data"].as_object().unwrap().contains_key(part));
+        }
+    }
+
+    /// One monitor of each type as `from_columns` reads its row (`url`, `monitor_type`,
+    /// `hostname`, `record_type`), and what alerts then say about it.
+    #[test]
+    fn monitor_columns_become_what_alerts_say() {
+        // (url, type, hostname, record_type) -> (type, hostname, record_type, target row, location)
+        type Want = (MonitorType, Option<&'static str>, Option<RecordType>, Option<(&'static str, &'static str)>, Option<&'static str>);
+        type Columns = (&'static str, &'static str, Option<&'static str>, Option<&'static str>);
+        let cases: &[(Columns, Want)] = &[
+            (
+                ("https://api.example.com/health", "http", None, None),
+                (MonitorType::Http, None, None, Some(("URL", "https://api.example.com/health")), Some("api.example.com")),
+            ),
+            (("tcp://db.example.com:5432", "tcp", None, None), (MonitorType::Tcp, None, None, Some(("URL", "tcp://db.example.com:5432")), Some("db.example.com"))),
+            (
+                ("", "dns", Some("example.com"), Some("MX")),
+                (MonitorType::Dns, Some("example.com"), Some(RecordType::MX), Some(("DNS record", "example.com (MX)")), Some("example.com")),
+            ),
+            // A DNS row without a record type is an A query (DESIGN.md §3).
+            (("", "dns", Some("www.example.com"), None), (MonitorType::Dns, Some("www.example.com"), Some(RecordType::A), Some(("DNS record", "www.example.com (A)")), Some("www.example.com"))),
+            // A heartbeat says what it is, never a URL (its ping URL's token is a credential).
+            (("", "heartbeat", None, None), (MonitorType::Heartbeat, None, None, Some(("Check", "heartbeat (pinged by its job)")), None)),
+            (("https://vigil.example.com/ping/3q2-7wE_aZ4kQ1mN0bVxYw", "heartbeat", None, None), (MonitorType::Heartbeat, None, None, Some(("Check", "heartbeat (pinged by its job)")), None)),
+            // DNS fields on another type's row are not read; an unknown type reads as HTTP.
+            (("https://example.com/", "http", Some("example.com"), Some("A")), (MonitorType::Http, None, None, Some(("URL", "https://example.com/")), Some("example.com"))),
+            (("https://example.com/", "gopher", None, None), (MonitorType::Http, None, None, Some(("URL", "https://example.com/")), Some("example.com"))),
+            // Nothing to show: no row at all rather than an empty one.
+            (("", "http", None, None), (MonitorType::Http, None, None, None, None)),
+            (("  ", "dns", Some(" "), None), (MonitorType::Dns, None, Some(RecordType::A), None, None)),
+        ];
+        for ((url, ty, host, rt), (want_ty, want_host, want_rt, want_target, want_location)) in cases {
+            let m = MonitorInfo::from_columns(3, "m", url, ty, *host, *rt);
+            let case = format!("{url:?} {ty} {host:?} {rt:?}");
+            assert_eq!(m.monitor_type, *want_ty, "{case}");
+            assert_eq!(m.hostname.as_deref(), *want_host, "{case}");
+            assert_eq!(m.record_type, *want_rt, "{case}");
+            assert_eq!(m.target(), want_target.map(|(l, v)| (l, v.to_string())), "{case}");
+            assert_eq!(m.location().as_deref(), *want_location, "{case}");
+            assert_eq!(m.url, *url, "the stored url is kept as it is: {case}");
+        }
+    }
+
+    /// The payload's `monitor` keeps `id`, `name` and `url` as they always were (seed 003's
+    /// receivers read them) and adds `monitor_type`, `hostname` and `record_type`, `null` where
+    /// they do not apply, so every event has one schema.
+    #[test]
+    fn payload_monitor_per_type() {
+        let cases = [
+            (MonitorInfo::from_columns(7, "api", "https://api.example.com/", "http", None, None),
+             serde_json::json!({"id": 7, "name": "api", "url": "https://api.example.com/", "monitor_type": "http", "hostname": null, "record_type": null})),
+            (MonitorInfo::from_columns(8, "db", "tcp://db.example.com:5432", "tcp", None, None),
+             serde_json::json!({"id": 8, "name": "db", "url": "tcp://db.example.com:5432", "monitor_type": "tcp", "hostname": null, "record_type": null})),
+            (MonitorInfo::from_columns(9, "mx", "", "dns", Some("example.com"), Some("MX")),
+             serde_json::json!({"id": 9, "name": "mx", "url": "", "monitor_type": "dns", "hostname": "example.com", "record_type": "MX"})),
+            (MonitorInfo::from_columns(10, "a", "", "dns", Some("example.com"), None),
+             serde_json::json!({"id": 10, "name": "a", "url": "", "monitor_type": "dns", "hostname": "example.com", "record_type": "A"})),
+            (MonitorInfo::from_columns(11, "nightly", "", "heartbeat", None, None),
+             serde_json::json!({"id": 11, "name": "nightly", "url": "", "monitor_type": "heartbeat", "hostname": null, "record_type": null})),
+        ];
+        for (monitor, want) in cases {
+            let event = EventInfo { monitor: Some(monitor), ..opened_event() };
+            for kind in [EventKind::IncidentOpened, EventKind::IncidentResolved, EventKind::IncidentReminder] {
+                let body = payload(&EventInfo { kind, ..event.clone() }, 0);
+                let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(v["data"]["monitor"], want, "{kind}");
+                // Key order on the wire: the old fields first, then the new ones.
+                let start = body.find(r#""monitor":{"#).unwrap();
+                let object = &body[start..start + body[start..].find('}').unwrap()];
+                let at: Vec<usize> = ["id", "name", "url", "monitor_type", "hostname", "record_type"]
+                    .iter()
+                    .map(|k| object.find(&format!("\"{k}\":")).unwrap_or_else(|| panic!("{k} in {object}")))
+                    .collect();
+                assert!(at.windows(2).all(|w| w[0] < w[1]), "{kind}: {object}");
+            }
         }
     }
 

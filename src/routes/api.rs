@@ -418,4 +418,68 @@ mod tests {
             assert!(refs.contains("#/components/schemas/FailureKind") && refs.contains("null"), "{schema}: {refs}");
         }
     }
+
+    /// The description names every kind of the enum (it once left out the heartbeat ones).
+    #[test]
+    fn openapi_failure_kind_description_names_every_code() {
+        let doc: Value = serde_json::from_str(OPENAPI).unwrap();
+        let description = doc["components"]["schemas"]["FailureKind"]["description"].as_str().unwrap();
+        let missing: Vec<&str> = FailureKind::ALL.iter().map(|k| k.as_str()).filter(|code| !description.contains(code)).collect();
+        assert!(missing.is_empty(), "FailureKind's description omits {missing:?}");
+    }
+
+    /// The documented webhook body (`WebhookEvent`, `WebhookMonitor`) has exactly the keys
+    /// `webhook::payload` sends, for every monitor type and event, all of them required.
+    #[test]
+    fn openapi_webhook_schema_matches_the_payload() {
+        use crate::core::notify::fixtures::{opened, reminder, resolved, test_event};
+        use crate::core::webhook::{payload, MonitorInfo};
+        let doc: Value = serde_json::from_str(OPENAPI).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        let keys = |v: &Value| -> Vec<String> {
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        };
+        let required = |s: &Value| -> Vec<String> {
+            let mut k: Vec<String> = s["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+            k.sort();
+            assert_eq!(k, keys(&s["properties"]), "every property is required (null, never missing)");
+            k
+        };
+        let event = &schemas["WebhookEvent"];
+        let data = &event["properties"]["data"];
+        let incident = &data["properties"]["incident"]["anyOf"][0];
+        let check = &data["properties"]["check"]["anyOf"][0];
+        let monitors = [
+            MonitorInfo::from_columns(1, "api", "https://api.example.com/", "http", None, None),
+            MonitorInfo::from_columns(2, "db", "tcp://db.example.com:5432", "tcp", None, None),
+            MonitorInfo::from_columns(3, "mx", "", "dns", Some("example.com"), Some("MX")),
+            MonitorInfo::from_columns(4, "job", "", "heartbeat", None, None),
+        ];
+        for m in monitors {
+            for e in [opened("x"), resolved("x"), reminder("x")] {
+                let e = crate::core::webhook::EventInfo { monitor: Some(m.clone()), ..e };
+                let v: Value = serde_json::from_str(&payload(&e, 0)).unwrap();
+                assert_eq!(keys(&v), required(event));
+                assert!(event["properties"]["type"]["enum"].as_array().unwrap().contains(&v["type"]));
+                assert_eq!(keys(&v["data"]), required(data));
+                assert_eq!(keys(&v["data"]["monitor"]), required(&schemas["WebhookMonitor"]), "{:?}", m.monitor_type);
+                assert_eq!(keys(&v["data"]["incident"]), required(incident));
+                assert_eq!(keys(&v["data"]["check"]), required(check));
+                let monitor_types = &schemas["MonitorCreate"]["properties"]["monitor_type"]["enum"];
+                assert!(monitor_types.as_array().unwrap().contains(&v["data"]["monitor"]["monitor_type"]));
+            }
+        }
+        let t: Value = serde_json::from_str(&payload(&test_event(), 0)).unwrap();
+        assert_eq!(t["type"], "test");
+        assert_eq!(keys(&t["data"]["project"]), required(&data["properties"]["project"]));
+        let hooks: Vec<&str> = doc["webhooks"].as_object().unwrap().keys().map(String::as_str).collect();
+        let mut events: Vec<&str> = event["properties"]["type"]["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        events.sort();
+        assert_eq!(hooks, events, "one documented webhook per event type");
+        let mut kinds: Vec<&str> = crate::core::webhook::EventKind::ALL.iter().map(|k| k.as_str()).collect();
+        kinds.sort();
+        assert_eq!(events, kinds);
+    }
 }

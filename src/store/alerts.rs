@@ -24,6 +24,9 @@ pub struct EventContext {
     pub monitor_id: i64,
     pub monitor_name: String,
     pub monitor_url: String,
+    pub monitor_type: String,
+    pub monitor_hostname: Option<String>,
+    pub monitor_record_type: Option<String>,
     pub project_id: i64,
     pub project_slug: String,
     pub project_name: String,
@@ -46,6 +49,7 @@ pub struct EventContext {
 const EVENT_CONTEXT: &str = "SELECT e.incident_id, e.event, e.created_at AS event_at, e.released_at, \
      i.opened_at, i.resolved_at, i.cause, i.failure_kind AS incident_failure_kind, i.cause_http_status, p.public AS project_public, \
      m.id AS monitor_id, m.name AS monitor_name, m.url AS monitor_url, \
+     m.monitor_type, m.hostname AS monitor_hostname, m.record_type AS monitor_record_type, \
      p.id AS project_id, p.slug AS project_slug, p.name AS project_name, \
      c.status AS check_status, c.http_status, c.latency_ms, c.failure_type, c.failure_kind AS check_failure_kind, \
      c.started_at AS check_started_at, \
@@ -121,6 +125,9 @@ pub struct DueReminder {
     pub monitor_id: i64,
     pub monitor_name: String,
     pub monitor_url: String,
+    pub monitor_type: String,
+    pub monitor_hostname: Option<String>,
+    pub monitor_record_type: Option<String>,
     pub project_id: i64,
     pub project_slug: String,
     pub project_name: String,
@@ -151,6 +158,7 @@ const DUE_REMINDERS: &str = "WITH open AS ( \
               CAST(ROUND((julianday(i.opened_at) - 2440587.5) * 86400000.0) AS INTEGER) AS opened_ms \
        FROM incidents i WHERE i.resolved_at IS NULL) \
      SELECT i.id AS incident_id, i.opened_at, i.cause, i.failure_kind AS incident_failure_kind, m.id AS monitor_id, m.name AS monitor_name, m.url AS monitor_url, \
+       m.monitor_type, m.hostname AS monitor_hostname, m.record_type AS monitor_record_type, \
        p.id AS project_id, p.slug AS project_slug, p.name AS project_name, \
        e.id AS endpoint_id, e.kind AS endpoint_kind, o.recipient, e.reminder_minutes, \
        c.status AS check_status, c.http_status, c.latency_ms, c.failure_type, c.failure_kind AS check_failure_kind, \

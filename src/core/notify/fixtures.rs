@@ -19,7 +19,7 @@ pub fn opened(name: &str) -> EventInfo {
     EventInfo {
         kind: EventKind::IncidentOpened,
         project: ProjectInfo { id: 1, slug: "acme".into(), name: "Acme".into() },
-        monitor: Some(MonitorInfo { id: 7, name: name.into(), url: "https://api.example.com/health".into() }),
+        monitor: Some(MonitorInfo::from_columns(7, name, "https://api.example.com/health", "http", None, None)),
         incident: Some(IncidentInfo { id: 42, opened_at: OPENED_AT, resolved_at: None, cause: Some("status 503 not in [200]".into()), failure_kind: Some(FailureKind::Status), reminder: None }),
         check: Some(CheckInfo {
             status: CheckStatus::Down,

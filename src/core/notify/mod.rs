@@ -112,7 +112,11 @@ pub struct Alert {
     pub project_name: String,
     pub project_slug: String,
     pub monitor_name: Option<String>,
-    pub monitor_url: Option<String>,
+    /// What the monitor watches, as (label, value): `("URL", ..)`, `("DNS record", "example.com
+    /// (A)")`, `("Check", "heartbeat ...")` (`webhook::MonitorInfo::target`).
+    pub monitor_target: Option<(&'static str, String)>,
+    /// The host it watches (`webhook::MonitorInfo::location`): PagerDuty's `source`.
+    pub monitor_location: Option<String>,
     /// `DOWN`, `TIMEOUT`, `BOT DETECTED` (the opening check's status), `UP` on recovery.
     pub state: &'static str,
     /// The incident's cause as recorded (`status 503 not in [200]`, `timeout after 10s`).
@@ -166,7 +170,8 @@ impl Alert {
             project_name: event.project.name.clone(),
             project_slug: event.project.slug.clone(),
             monitor_name: event.monitor.as_ref().map(|m| m.name.clone()),
-            monitor_url: event.monitor.as_ref().map(|m| m.url.clone()),
+            monitor_target: event.monitor.as_ref().and_then(|m| m.target()),
+            monitor_location: event.monitor.as_ref().and_then(|m| m.location()),
             state,
             category: cause.as_deref().map(cause_category),
             cause,
@@ -230,8 +235,8 @@ impl Alert {
         if let Some((n, every)) = self.reminder {
             rows.push(("Reminder", format!("#{n}, every {every} min until it recovers")));
         }
-        if let Some(url) = &self.monitor_url {
-            rows.push(("URL", one_line(url)));
+        if let Some((label, value)) = &self.monitor_target {
+            rows.push((label, one_line(value)));
         }
         rows
     }
@@ -616,6 +621,44 @@ mod tests {
         assert_eq!(Channel::parse("webhook"), None);
         let fixed: Vec<_> = Channel::ALL.into_iter().filter(|c| c.default_base_url().is_some()).collect();
         assert_eq!(fixed, [Channel::Telegram, Channel::PagerDuty, Channel::Pushover]);
+    }
+
+    /// Every channel's rows name what the monitor watches, by kind: never an empty `URL` row
+    /// (DNS and heartbeat monitors have no url), never a heartbeat's ping URL; PagerDuty's
+    /// `source` is the host watched.
+    #[test]
+    fn alert_facts_per_monitor_type() {
+        // url, type, hostname, record_type, the target row, PagerDuty's source
+        type Case<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>, Option<(&'a str, &'a str)>, &'a str);
+        let cases: &[Case] = &[
+            ("https://api.example.com/health", "http", None, None, Some(("URL", "https://api.example.com/health")), "api.example.com"),
+            ("tcp://db.example.com:5432", "tcp", None, None, Some(("URL", "tcp://db.example.com:5432")), "db.example.com"),
+            ("", "dns", Some("example.com"), Some("TXT"), Some(("DNS record", "example.com (TXT)")), "example.com"),
+            ("", "heartbeat", None, None, Some(("Check", "heartbeat (pinged by its job)")), "vigil"),
+            ("", "http", None, None, None, "vigil"),
+        ];
+        for (url, ty, host, rt, want, source) in cases {
+            for event in [opened("m"), resolved("m"), reminder("m")] {
+                let event = EventInfo { monitor: Some(crate::core::webhook::MonitorInfo::from_columns(7, "m", url, ty, *host, *rt)), ..event };
+                let a = Alert::new(&event, OPENED_AT, None);
+                let facts = a.facts();
+                let targets: Vec<_> = facts.iter().filter(|(l, _)| ["URL", "DNS record", "Check"].contains(l)).collect();
+                assert_eq!(targets, want.iter().map(|(l, v)| (*l, v.to_string())).collect::<Vec<_>>().iter().collect::<Vec<_>>(), "{ty} {url:?}");
+                assert!(facts.iter().all(|(_, v)| !v.trim().is_empty()), "{ty}: {facts:?}");
+                assert_eq!(a.monitor_location.as_deref().unwrap_or("vigil"), *source, "{ty}");
+                for channel in Channel::ALL {
+                    let Some(body) = render(channel, &a) else { continue };
+                    let text = body.to_string();
+                    assert!(!text.contains("/ping/"), "{channel} {ty}: {text}");
+                    // Each channel escapes in its own way; the host (or the word) survives all.
+                    // (A PagerDuty resolve is only its dedup key.)
+                    if want.is_some() && !(channel == Channel::PagerDuty && a.tone == Tone::Recovered) {
+                        let needle = if *ty == "heartbeat" { "heartbeat" } else { source };
+                        assert!(text.contains(needle), "{channel} {ty}: {needle} in {text}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::{clip, Alert, HttpRequest, Tone};
 
 pub fn render(alert: &Alert) -> Value {
     let summary = clip(&alert.headline(), 1024);
-    let source = alert.monitor_url.as_deref().and_then(host).unwrap_or_else(|| String::from("vigil"));
+    let source = alert.monitor_location.clone().unwrap_or_else(|| String::from("vigil"));
     let details: serde_json::Map<String, Value> = alert.facts().into_iter().map(|(k, v)| (k.to_ascii_lowercase().replace(' ', "_"), Value::from(v))).collect();
     let links: Vec<Value> = alert.link.iter().map(|l| json!({ "href": l, "text": "Status page" })).collect();
     match (alert.tone, alert.incident_key()) {
@@ -54,11 +54,6 @@ pub fn render(alert: &Alert) -> Value {
             "links": links,
         }),
     }
-}
-
-/// The host of a monitor URL, PagerDuty's "unique location of the affected system".
-fn host(url: &str) -> Option<String> {
-    url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string))
 }
 
 pub(crate) fn request(base: &str, routing_key: &str, mut body: Value) -> HttpRequest {
