@@ -3,6 +3,7 @@
 //! (DESIGN.md §3); a job that fails is sent again on its own and the message is acked, so one
 //! bad check never replays the others. Only if that send fails is the whole message retried,
 //! and then the (monitor, slot) key makes its recorded jobs no-ops.
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -39,6 +40,8 @@ struct Job<'a> {
     db: &'a D1Database,
     config: &'a Config,
     slots: &'a Slots,
+    /// Checks of this invocation handed to the slow lane (its usage line's `handed_off`).
+    handed_off: Cell<u64>,
 }
 
 pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<(), AppError> {
@@ -61,7 +64,7 @@ pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<
         .shared()
     };
     let slots = Slots::new(concurrency(&db, &config).await);
-    let ctx = Job { env, db: &db, config: &config, slots: &slots };
+    let ctx = Job { env, db: &db, config: &config, slots: &slots, handed_off: Cell::new(0) };
     let runs = jobs.iter().map(|(i, job)| {
         let (ctx, rows) = (&ctx, rows.clone());
         // Registered before any check starts, so timed-out monitors are capped from the first fetch.
@@ -101,6 +104,7 @@ pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<
         checks: jobs.len() as u64,
         messages: messages.len() as u64,
         retried,
+        handed_off: ctx.handed_off.get(),
         ms: clock::now_ms() - started,
         peak_connections: slots.peak() as u64,
         ..UsageLine::new(Invocation::Consumer, meter::now() - before)
@@ -239,7 +243,9 @@ async fn hand_off(ctx: &Job<'_>, job: &CheckJob) -> Result<(), AppError> {
     }
     let slow = CheckJob { timed_out: true, ..job.clone() };
     let queue = bindings::checks_queue(ctx.env, Lane::Slow)?;
-    meter::send(&queue, MessageBuilder::new(CheckMessage::One(slow)).build()).await.context("handing a slow check to the slow lane")
+    meter::send(&queue, MessageBuilder::new(CheckMessage::One(slow)).build()).await.context("handing a slow check to the slow lane")?;
+    ctx.handed_off.set(ctx.handed_off.get() + 1);
+    Ok(())
 }
 
 /// Pulls the next check forward to confirm a failure (or a recovery) in about a minute, in the

@@ -54,6 +54,9 @@ pub struct UsageLine {
     pub messages: u64,
     /// Of those, the ones handed back for a retry (each retry is another read).
     pub retried: u64,
+    /// Of `checks`, the ones the main lane handed to the slow lane unprobed (still open after
+    /// `HANDOFF_AFTER_MS`, DESIGN.md §3): the slow lane's line counts them again when it runs them.
+    pub handed_off: u64,
     /// Wall time of the invocation (Workers freeze the clock during CPU work, so this is not CPU).
     pub ms: i64,
     /// The most fetches held open at once (the consumer's slot pool; 0 elsewhere).
@@ -64,7 +67,7 @@ pub struct UsageLine {
 
 impl UsageLine {
     pub fn new(event: Invocation, usage: Usage) -> Self {
-        Self { event, checks: 0, messages: 0, retried: 0, ms: 0, peak_connections: 0, usage }
+        Self { event, checks: 0, messages: 0, retried: 0, handed_off: 0, ms: 0, peak_connections: 0, usage }
     }
 
     /// The JSON object alone, nothing before or after it on the line.
@@ -77,11 +80,12 @@ impl UsageLine {
 mod tests {
     use super::*;
 
-    const KEYS: [&str; 11] = [
+    const KEYS: [&str; 12] = [
         "event",
         "checks",
         "messages",
         "retried",
+        "handed_off",
         "ms",
         "peak_connections",
         "d1_statements",
@@ -118,7 +122,7 @@ mod tests {
         let line = UsageLine { checks: 5, messages: 5, retried: 1, ms: 840, peak_connections: 6, ..UsageLine::new(Invocation::Consumer, usage) };
         assert_eq!(
             line.render(),
-            r#"{"event":"consumer","checks":5,"messages":5,"retried":1,"ms":840,"peak_connections":6,"d1_statements":7,"d1_rows_read":30,"d1_rows_written":12,"queue_messages":2,"subrequests":5}"#
+            r#"{"event":"consumer","checks":5,"messages":5,"retried":1,"handed_off":0,"ms":840,"peak_connections":6,"d1_statements":7,"d1_rows_read":30,"d1_rows_written":12,"queue_messages":2,"subrequests":5}"#
         );
         let tick = UsageLine { checks: 3, ..UsageLine::new(Invocation::Tick, Usage::default()) };
         assert!(tick.render().starts_with(r#"{"event":"tick","checks":3,"#));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { pbkdf2Sync } from 'node:crypto';
 import { startVigil, startTarget, usageLines } from './harness.mjs';
 
-const KEYS = ['event', 'checks', 'messages', 'retried', 'ms', 'peak_connections', 'd1_statements',
+const KEYS = ['event', 'checks', 'messages', 'retried', 'handed_off', 'ms', 'peak_connections', 'd1_statements',
   'd1_rows_read', 'd1_rows_written', 'queue_messages', 'subrequests'].sort();
 
 let vigil;
