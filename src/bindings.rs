@@ -153,7 +153,7 @@ impl AlertConfig {
 
 /// See [`Config::handoff_after_ms`]: well above a healthy site's answer seen from Cloudflare's
 /// edge, short enough that a hanging one frees its slot soon.
-pub const HANDOFF_AFTER_MS_DEFAULT: u32 = 1_000;
+pub const HANDOFF_AFTER_MS_DEFAULT: u32 = 500;
 
 /// A secret value whose `Debug` never shows it, so logging a config cannot leak a key.
 #[derive(Clone)]

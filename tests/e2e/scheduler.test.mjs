@@ -155,6 +155,50 @@ test('a monitor whose last check timed out is checked in the slow lane, apart fr
   for (const m of [hanging, healthy]) assert.equal((await vigil.api('DELETE', `/api/monitors/${m.id}`)).status, 204);
 });
 
+// wrangler dev logs each queue batch as `QUEUE <name> acked/total (ms)`.
+const queueBatches = (from) => [...vigil.logs().slice(from).matchAll(/QUEUE\S*\s+(vigil-checks(?:-slow)?)\S*\s+\S*(\d+)\/(\d+)\S*\s+\S*\((\d+)ms\)/g)]
+  .map(([, queue, , , ms]) => ({ queue, ms: Number(ms) }));
+
+test('a check still open after the hand-off time is re-run in the slow lane, recorded once, and its monitor stays there while slow', async () => {
+  const path = '/delay/2500';
+  const m = await create({ name: 'handoff slow', url: target.url(`${path}?handoff`), timeout_seconds: 10 });
+  const handedOff = () => consumerLines().reduce((n, l) => n + l.handed_off, 0);
+  const before = { hits: hits(path), handedOff: handedOff() };
+  let mark = vigil.logs().length;
+  await vigil.tick(); // its first check, in the main lane: open past HANDOFF_AFTER_MS (500 ms)
+  const [first] = await vigil.waitFor(async () => {
+    const list = await checksOf(m.id);
+    return list.length > 0 && list;
+  }, { what: 'the first check', timeoutMs: 30_000 });
+  await sleep(1500); // a second record, if there were one, would be in by now
+  assert.equal((await checksOf(m.id)).length, 1, 'recorded once');
+  assert.equal(first.status, 'UP', 'the slow lane gave it its whole timeout');
+  assert.ok(first.latency_ms >= 2500, `latency ${first.latency_ms}`);
+  assert.equal(handedOff() - before.handedOff, 1, 'the main lane handed it off');
+  assert.equal(hits(path) - before.hits, 2, 'aborted once in the main lane, answered in the slow lane');
+  assert.ok(queueBatches(mark).some((b) => b.queue === 'vigil-checks-slow' && b.ms >= 2500), JSON.stringify(queueBatches(mark)));
+
+  // Slow, so it stays in the slow lane: the next run is probed once, not handed off again.
+  mark = vigil.logs().length;
+  assert.equal((await vigil.api('POST', `/api/monitors/${m.id}/run`)).status, 202);
+  await vigil.waitFor(async () => (await checksOf(m.id)).length === 2, { what: 'the second check', timeoutMs: 30_000 });
+  assert.equal(hits(path) - before.hits, 3);
+  assert.equal(handedOff() - before.handedOff, 1, 'no second hand-off');
+  assert.deepEqual([...new Set(queueBatches(mark).map((b) => b.queue))], ['vigil-checks-slow']);
+
+  // Fast again: one answer within half the hand-off time in the slow lane brings it back.
+  assert.equal((await vigil.api('PATCH', `/api/monitors/${m.id}`, { url: target.url('/delay/20?handoff-fast') })).status, 200);
+  assert.equal((await vigil.api('POST', `/api/monitors/${m.id}/run`)).status, 202);
+  await vigil.waitFor(async () => (await checksOf(m.id)).length === 3, { what: 'the third check', timeoutMs: 30_000 });
+  await sleep(1100); // one check per second per monitor
+  mark = vigil.logs().length;
+  assert.equal((await vigil.api('POST', `/api/monitors/${m.id}/run`)).status, 202);
+  await vigil.waitFor(async () => (await checksOf(m.id)).length === 4, { what: 'the fourth check', timeoutMs: 30_000 });
+  await vigil.waitFor(() => queueBatches(mark).length > 0, { what: 'its queue batch logged' });
+  assert.deepEqual([...new Set(queueBatches(mark).map((b) => b.queue))], ['vigil-checks'], 'back in the main lane');
+  assert.equal((await vigil.api('DELETE', `/api/monitors/${m.id}`)).status, 204);
+});
+
 test('two ticks of one minute dispatch it once, and a dispatch that failed part way is finished by the next tick', async () => {
   const monitors = [];
   for (let i = 0; i < 6; i++) monitors.push(await create({ name: `minute ${i}`, url: target.url(`/body/minute-${i}`), check_interval_seconds: 60 }));
