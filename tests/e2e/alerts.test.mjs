@@ -234,7 +234,7 @@ test('faults: 500s then 200, 410, a hanging receiver, and a failing email API; n
     return log.some((d) => d.outcome === 'dead_lettered') && log;
   }, { what: 'email dead-lettered', timeoutMs: 60_000 });
   assert.deepEqual(mailLog.map((d) => d.outcome).reverse(), ['retry', 'retry', 'retry', 'retry', 'dead_lettered']);
-  assert.ok(mailLog.every((d) => d.http_status === 500 && d.recipient === 'ops@example.com'));
+  assert.ok(mailLog.every((d) => d.http_status === 500 && d.recipient === 'ops@example.com'), JSON.stringify(mailLog));
   const pm = rx.requests('/mail/email');
   assert.equal(pm.length, 5);
   assert.equal(pm[0].headers['x-postmark-server-token'], 'generic-mail-key', "Postmark's documented auth header");

@@ -16,7 +16,9 @@ before(async () => {
   target = await startTarget();
   slowTarget = await startTarget();
   // CHECK_LOG on and worker logs visible: the per-check line is asserted below.
-  vigil = await startVigil({ logLevel: 'log', vars: { CHECK_LOG: 'true' } });
+  // HANDOFF_AFTER_MS above the 1.5 s targets of the worker_thread test: it counts the fetches one
+  // invocation holds at once, and a hand-off would run them in the slow lane's invocation too.
+  vigil = await startVigil({ logLevel: 'log', vars: { CHECK_LOG: 'true', HANDOFF_AFTER_MS: '5000' } });
 });
 
 after(async () => {
