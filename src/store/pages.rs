@@ -1,12 +1,22 @@
-//! What the public pages read: a project by slug, its monitors, incidents and maintenance, and
-//! a cheap "data version" that says whether a cached page is stale.
+//! What the public pages read: a project by slug, its monitors, their history, incidents,
+//! maintenance and what the operators said, and a cheap "data version" that says whether a
+//! cached page is stale.
+//!
+//! A page view is one D1 batch ([`read`]), not a query after another: every statement finds the
+//! project by its slug itself (and the page's monitors by a subquery), so none waits for
+//! another's answer. Each round trip to D1 costs far more than these indexed reads (DESIGN.md
+//! §9 "Cost"), and one batch is also one consistent snapshot of the page's data.
 use serde::Deserialize;
 use worker::D1Database;
 
+use super::blocks::BlockRow;
+use super::notices::{FeedUpdate, NoticeRow, UpdateRow};
 use super::projects::{ProjectRow, BY_DOMAIN, BY_SLUG};
-use super::{all, first};
+use super::rollups::{self, RollupRow};
+use super::{first, stmt, Batch};
 use crate::args;
 use crate::core::failure::FailureKind;
+use crate::core::monitor::Role;
 use crate::core::time::{iso, EpochMs};
 use crate::error::AppError;
 
@@ -33,15 +43,6 @@ pub struct PageIncident {
     pub cause_http_status: Option<i64>,
 }
 
-const INCIDENTS: &str = "SELECT i.id, i.monitor_id, m.name AS monitor_name, i.opened_at, i.resolved_at, i.failure_kind, i.cause_http_status FROM incidents i \
-     JOIN monitors m ON m.id = i.monitor_id WHERE m.project_id = ?1 AND (i.resolved_at IS NULL OR i.resolved_at >= ?2) \
-     ORDER BY i.opened_at DESC LIMIT ?3";
-
-/// Open incidents and those resolved since `since`, newest first.
-pub async fn incidents(db: &D1Database, project_id: i64, since: EpochMs, limit: u32) -> Result<Vec<PageIncident>, AppError> {
-    all(db, INCIDENTS, &args![project_id, iso(since), limit]).await
-}
-
 #[derive(Debug, Clone, Deserialize)]
 pub struct PageMaintenance {
     /// The feed's entry id (`#maintenance-{id}`) and its date.
@@ -55,14 +56,7 @@ pub struct PageMaintenance {
     pub ends_at: String,
 }
 
-/// Maintenance windows not over yet.
-pub async fn maintenance(db: &D1Database, project_id: i64, now: EpochMs) -> Result<Vec<PageMaintenance>, AppError> {
-    const MAINTENANCE: &str =
-        "SELECT id, created_at, title, monitor_id, starts_at, ends_at FROM maintenance_windows WHERE project_id = ?1 AND ends_at >= ?2 ORDER BY starts_at LIMIT 20";
-    all(db, MAINTENANCE, &args![project_id, iso(now)]).await
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 pub struct DataVersion {
     pub last_checked_at: Option<String>,
     pub monitors: i64,
@@ -97,19 +91,321 @@ impl DataVersion {
     }
 }
 
-/// One indexed aggregate over the project's monitors: far cheaper than building the page.
-pub async fn data_version(db: &D1Database, project_id: i64) -> Result<DataVersion, AppError> {
-    // The newest check: steady checks do not rewrite the monitor row, so it is read from each
-    // monitor's newest block (its latest start, and its length, which grows with every check
-    // even when one recorded late started earlier): two rows per monitor.
-    const DATA_VERSION: &str = "SELECT (SELECT max(b.last_at) || '/' || sum(length(b.data)) FROM monitors n JOIN check_blocks b ON b.monitor_id = n.id \
-           AND b.start = (SELECT max(start) FROM check_blocks WHERE monitor_id = n.id) WHERE n.project_id = ?1) AS last_checked_at, \
-         count(*) AS monitors, max(updated_at) AS changed, \
-         (SELECT count(*) FROM maintenance_windows WHERE project_id = ?1) AS windows, \
-         (SELECT max(created_at) FROM maintenance_windows WHERE project_id = ?1) AS window_changed, \
-         (SELECT notices_version || ':' || name FROM projects WHERE id = ?1) AS project_name \
-         FROM monitors WHERE project_id = ?1";
-    Ok(first(db, DATA_VERSION, &args![project_id])
-    .await?
-    .unwrap_or(DataVersion { last_checked_at: None, monitors: 0, changed: None, windows: 0, window_changed: None, project_name: None }))
+// ---------------------------------------------------------------------------------------------
+// The page's statements. ?1 is always the slug: each statement finds the (public) project itself.
+
+/// The public project of slug ?1 (one row by the unique slug index).
+macro_rules! project {
+    () => {
+        "(SELECT id FROM projects WHERE slug = ?1 AND public != 0)"
+    };
+}
+
+/// The newest check: steady checks do not rewrite the monitor row, so it is read from each
+/// monitor's newest block (its latest start, and its length, which grows with every check
+/// even when one recorded late started earlier): two rows per monitor. A renamed project must
+/// not be revalidated with its old name, nor a page whose notices or updates changed: the name
+/// and `projects.notices_version`, read as one value from the project's row.
+const VERSION: &str = concat!(
+    "WITH p AS ",
+    project!(),
+    " SELECT (SELECT max(b.last_at) || '/' || sum(length(b.data)) FROM monitors n JOIN check_blocks b ON b.monitor_id = n.id \
+       AND b.start = (SELECT max(start) FROM check_blocks WHERE monitor_id = n.id) WHERE n.project_id = (SELECT id FROM p)) AS last_checked_at, \
+     count(*) AS monitors, max(updated_at) AS changed, \
+     (SELECT count(*) FROM maintenance_windows WHERE project_id = (SELECT id FROM p)) AS windows, \
+     (SELECT max(created_at) FROM maintenance_windows WHERE project_id = (SELECT id FROM p)) AS window_changed, \
+     (SELECT notices_version || ':' || name FROM projects WHERE id = (SELECT id FROM p)) AS project_name \
+     FROM monitors WHERE project_id = (SELECT id FROM p)"
+);
+
+/// ?1 slug, ?2 one monitor or NULL, ?3 the page's monitor limit, ?4 the timeline's start (ms),
+/// ?5 the newest block start: the monitors a page shows (the project's first ?3 by id, as the
+/// dashboard lists them; active ones; only ?2 when it is not NULL), each with all its history
+/// but the full daily rollups, in one row:
+/// * only the columns the pages use (every value read crosses from JS into Rust one by one),
+///   `last_checked_at` as `monitors::row_columns!` gives it (the newest block's, else the row's);
+/// * its summary row's older `hours` and `days` (`core::summary` text);
+/// * `blocks`: its hour blocks as `<start>=<data>` joined by `|` (neither occurs in a block's
+///   text; [`split_blocks`] reads them back), from the one holding the timeline's start less two
+///   of the longest interval among the page's monitors (so the first minute has its
+///   predecessor), as `store::blocks::entries` reads them: `slot_at_or_after`, then
+///   `block_start`, in integer arithmetic. D1 binds every JS number as a REAL, so ?4 is cast
+///   first, or the divisions would not truncate.
+///
+/// One statement reads each monitor once (the project's index entries and rows), where a query
+/// per kind of history would find the page's monitors again in each; and a monitor's blocks
+/// cross as one value, not a row each.
+const MONITORS: &str = concat!(
+    "SELECT m.id, m.name, m.role, m.monitor_type, m.check_interval_seconds, m.grace_seconds, m.status, m.slow, \
+       m.rolled_up_until_ms, m.deadline_ms, \
+       COALESCE((SELECT b.last_at FROM check_blocks b WHERE b.monitor_id = m.id ORDER BY b.start DESC LIMIT 1), m.last_checked_at) AS last_checked_at, \
+       s.hours, s.days, \
+       (SELECT group_concat(b.start || '=' || b.data, '|') FROM check_blocks b WHERE b.monitor_id = m.id \
+         AND b.start >= ((CAST(?4 AS INTEGER) - 2000 * m.longest + 999) / 1000) / 3600 * 3600 AND b.start <= ?5) AS blocks \
+     FROM (SELECT *, max(check_interval_seconds) OVER () AS longest FROM ( \
+         SELECT id, name, role, monitor_type, check_interval_seconds, grace_seconds, status, slow, rolled_up_until_ms, deadline_ms, \
+           last_checked_at, is_active FROM monitors WHERE project_id = ",
+    project!(),
+    " ORDER BY id LIMIT ?3) WHERE is_active != 0 AND (?2 IS NULL OR id = ?2)) m \
+     LEFT JOIN history_summaries s ON s.monitor_id = m.id ORDER BY m.id"
+);
+
+/// ?1 slug, ?2 the monitor, ?3 the first day (ms): a monitor's page shows latency percentiles,
+/// which only the full daily rollups hold. Read only for an active monitor of the public
+/// project (whether the page shows it, [`MONITORS`] says).
+const DAYS: &str = concat!(
+    "SELECT ",
+    rollups::rollup_columns!(),
+    " FROM rollups WHERE monitor_id = ?2 AND period = 'day' AND start_ms >= ?3 \
+     AND EXISTS (SELECT 1 FROM monitors WHERE id = ?2 AND is_active != 0 AND project_id = ",
+    project!(),
+    ") ORDER BY start_ms"
+);
+
+/// A monitor's `blocks` column ([`MONITORS`]) as its blocks; a part that does not parse is
+/// skipped (the text is only ever made by that statement).
+pub fn split_blocks(monitor_id: i64, text: &str) -> Vec<BlockRow> {
+    text.split('|')
+        .filter_map(|part| {
+            let (start, data) = part.split_once('=')?;
+            Some(BlockRow { monitor_id, start: start.parse().ok()?, data: data.to_string() })
+        })
+        .collect()
+}
+
+/// The incidents a page shows: ?1 slug, ?2 open or resolved since (ISO), ?3 limit.
+macro_rules! incidents {
+    ($columns:literal) => {
+        concat!(
+            "SELECT ",
+            $columns,
+            " FROM incidents i JOIN monitors m ON m.id = i.monitor_id WHERE m.project_id = ",
+            project!(),
+            " AND (i.resolved_at IS NULL OR i.resolved_at >= ?2) ORDER BY i.opened_at DESC LIMIT ?3"
+        )
+    };
+}
+
+/// Open incidents and those resolved since ?2, newest first.
+const INCIDENTS: &str =
+    incidents!("i.id, i.monitor_id, m.name AS monitor_name, i.opened_at, i.resolved_at, i.failure_kind, i.cause_http_status");
+
+/// ?1 slug, ?2 now (ISO): maintenance windows not over yet.
+const MAINTENANCE: &str = concat!(
+    "SELECT id, created_at, title, monitor_id, starts_at, ends_at FROM maintenance_windows WHERE project_id = ",
+    project!(),
+    " AND ends_at >= ?2 ORDER BY starts_at LIMIT 20"
+);
+
+/// The notices a page shows: ?1 slug, `$since` resolved since (ms), `$limit` how many.
+macro_rules! notices {
+    ($columns:literal, $since:literal, $limit:literal) => {
+        concat!(
+            "SELECT ",
+            $columns,
+            " FROM notices WHERE project_id = ",
+            project!(),
+            " AND (resolved_ms IS NULL OR resolved_ms >= ",
+            $since,
+            ") ORDER BY created_ms DESC LIMIT ",
+            $limit
+        )
+    };
+}
+
+/// ?1 slug, ?2 since (ms), ?3 limit: open notices and those resolved since ?2.
+const NOTICES: &str = notices!("id, project_id, title, created_ms, status, resolved_ms", "?2", "?3");
+
+/// The updates of the incidents and notices shown, newest first, each half read through its
+/// own partial index: ?1..?3 as [`INCIDENTS`], ?4 only the incidents of this monitor (or
+/// NULL), ?5..?6 as [`NOTICES`]' ?2..?3 (a limit of 0 on pages without notices), ?7 limit.
+const UPDATES: &str = concat!(
+    "SELECT id, project_id, incident_id, notice_id, status, message, created_ms, edited_ms FROM incident_updates \
+     WHERE incident_id IN (SELECT id FROM (",
+    incidents!("i.id, i.monitor_id"),
+    ") WHERE ?4 IS NULL OR monitor_id = ?4) \
+     UNION ALL SELECT id, project_id, incident_id, notice_id, status, message, created_ms, edited_ms FROM incident_updates \
+     WHERE notice_id IN (SELECT id FROM (",
+    notices!("id", "?5", "?6"),
+    ")) ORDER BY created_ms DESC, id DESC LIMIT ?7"
+);
+
+/// ?1 slug, ?2 since (ms), ?3 limit: the feed's newest updates with what they belong to.
+const FEED_UPDATES: &str = concat!(
+    "SELECT u.id, u.incident_id, u.notice_id, u.status, u.message, u.created_ms, u.edited_ms, \
+       COALESCE(n.title, m.name) AS subject \
+     FROM incident_updates u LEFT JOIN notices n ON n.id = u.notice_id \
+     LEFT JOIN incidents i ON i.id = u.incident_id LEFT JOIN monitors m ON m.id = i.monitor_id \
+     WHERE u.project_id = ",
+    project!(),
+    " AND u.created_ms >= ?2 ORDER BY u.created_ms DESC, u.id DESC LIMIT ?3"
+);
+
+/// A monitor as the pages read it: what they show, and what bounds its history.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PageMonitor {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub monitor_type: String,
+    pub check_interval_seconds: i64,
+    pub grace_seconds: Option<i64>,
+    pub status: Option<String>,
+    pub slow: i64,
+    /// Hours before this instant have final hourly rollups.
+    pub rolled_up_until_ms: EpochMs,
+    pub deadline_ms: Option<EpochMs>,
+    pub last_checked_at: Option<String>,
+    /// Its summary row's text (`core::summary`), if it has one.
+    pub hours: Option<String>,
+    pub days: Option<String>,
+    /// Its blocks in the timeline's window ([`split_blocks`]).
+    pub blocks: Option<String>,
+}
+
+impl PageMonitor {
+    pub fn role(&self) -> Role {
+        if self.role == "supplementary" { Role::Supplementary } else { Role::Core }
+    }
+
+    /// As `MonitorRow::freshness_interval`.
+    pub fn freshness_interval(&self) -> u32 {
+        super::monitors::freshness_interval(&self.monitor_type, self.check_interval_seconds, self.grace_seconds, self.last_checked_at.as_deref(), self.deadline_ms)
+    }
+}
+
+/// Which page is built, and so which statements its batch holds beside the project and its
+/// data version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageRead {
+    /// The project's page (HTML or JSON): monitors, history, incidents, maintenance, notices
+    /// and the updates of the incidents and notices shown.
+    Project,
+    /// One monitor's page: the same for that monitor, with its daily rollups and no notices.
+    Monitor(i64),
+    /// A badge: one monitor and its history.
+    Badge(i64),
+    /// The Atom feed: incidents, the newest updates and maintenance.
+    Feed,
+}
+
+/// The windows a page's statements read, from the view's `now`.
+#[derive(Debug, Clone, Copy)]
+pub struct Windows {
+    /// At most this many monitors (the first by id).
+    pub max_monitors: u32,
+    /// The timeline's start (ms): blocks are read from two of the longest interval before it.
+    pub timeline_from_ms: EpochMs,
+    /// The newest block start read.
+    pub last_block: i64,
+    /// Daily rollups from here (a monitor's page).
+    pub first_day_ms: EpochMs,
+    /// Incidents resolved since, and how many.
+    pub incidents_since_ms: EpochMs,
+    pub incidents: u32,
+    /// Notices resolved since, and how many (project page).
+    pub notices_since_ms: EpochMs,
+    pub notices: u32,
+    /// Updates shown at most.
+    pub updates: u32,
+    /// The feed's incidents and updates since, and how many of each.
+    pub feed_since_ms: EpochMs,
+    pub feed_incidents: u32,
+    pub feed_updates: u32,
+    pub now_ms: EpochMs,
+}
+
+/// Everything one page view read. Lists a page does not read stay empty.
+#[derive(Debug, Default)]
+pub struct PageData {
+    /// `None`: no public project of that slug (then nothing else was found either).
+    pub project: Option<ProjectRow>,
+    pub version: Option<DataVersion>,
+    pub monitors: Vec<PageMonitor>,
+    pub days: Vec<RollupRow>,
+    pub incidents: Vec<PageIncident>,
+    pub maintenance: Vec<PageMaintenance>,
+    pub notices: Vec<NoticeRow>,
+    pub updates: Vec<UpdateRow>,
+    pub feed_updates: Vec<FeedUpdate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Project,
+    Version,
+    Monitors,
+    Days,
+    Incidents,
+    Maintenance,
+    Notices,
+    Updates,
+    FeedUpdates,
+}
+
+/// The project of `slug` and its data version, and, with `page`, everything that page shows:
+/// one batch, so one round trip to D1 whatever the page.
+pub async fn read(db: &D1Database, slug: &str, page: Option<PageRead>, w: &Windows) -> Result<PageData, AppError> {
+    let mut batch = Batch::new();
+    batch.push(Key::Project, stmt(db, BY_SLUG, &args![slug])?);
+    batch.push(Key::Version, stmt(db, VERSION, &args![slug])?);
+    if let Some(page) = page {
+        for (key, sql, args) in statements(slug, page, w) {
+            batch.push(key, stmt(db, sql, &args)?);
+        }
+    }
+    let results = batch.run(db, "reading a status page").await?;
+    let project = results.rows::<ProjectRow>(Key::Project)?.into_iter().next().filter(|p| p.public != 0);
+    if project.is_none() {
+        return Ok(PageData::default());
+    }
+    Ok(PageData {
+        project,
+        version: results.rows(Key::Version)?.into_iter().next(),
+        monitors: results.rows(Key::Monitors)?,
+        days: rollups::rows_of(results.rows(Key::Days)?),
+        incidents: results.rows(Key::Incidents)?,
+        maintenance: results.rows(Key::Maintenance)?,
+        notices: results.rows(Key::Notices)?,
+        updates: results.rows(Key::Updates)?,
+        feed_updates: results.rows(Key::FeedUpdates)?,
+    })
+}
+
+/// The statements of `page` beside the project and version, with their arguments.
+fn statements(slug: &str, page: PageRead, w: &Windows) -> Vec<(Key, &'static str, Vec<super::Arg>)> {
+    let only = match page {
+        PageRead::Monitor(id) | PageRead::Badge(id) => Some(id),
+        PageRead::Project | PageRead::Feed => None,
+    };
+    let incidents_since = iso(w.incidents_since_ms);
+    let notices = if page == PageRead::Project { w.notices } else { 0 };
+    let mut out = Vec::new();
+    if page != PageRead::Feed {
+        out.push((Key::Monitors, MONITORS, args![slug, only, w.max_monitors, w.timeline_from_ms, w.last_block].to_vec()));
+    }
+    if let Some(id) = only {
+        out.push((Key::Days, DAYS, args![slug, id, w.first_day_ms].to_vec()));
+    }
+    match page {
+        PageRead::Project | PageRead::Monitor(_) => {
+            out.push((Key::Incidents, INCIDENTS, args![slug, incidents_since.as_str(), w.incidents].to_vec()));
+            out.push((Key::Maintenance, MAINTENANCE, args![slug, iso(w.now_ms)].to_vec()));
+            if notices > 0 {
+                out.push((Key::Notices, NOTICES, args![slug, w.notices_since_ms, notices].to_vec()));
+            }
+            out.push((
+                Key::Updates,
+                UPDATES,
+                args![slug, incidents_since.as_str(), w.incidents, only, w.notices_since_ms, notices, w.updates].to_vec(),
+            ));
+        }
+        PageRead::Feed => {
+            out.push((Key::Incidents, INCIDENTS, args![slug, iso(w.feed_since_ms), w.feed_incidents].to_vec()));
+            out.push((Key::FeedUpdates, FEED_UPDATES, args![slug, w.feed_since_ms, w.feed_updates].to_vec()));
+            out.push((Key::Maintenance, MAINTENANCE, args![slug, iso(w.now_ms)].to_vec()));
+        }
+        PageRead::Badge(_) => {}
+    }
+    out
 }
