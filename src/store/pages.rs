@@ -409,3 +409,77 @@ fn statements(slug: &str, page: PageRead, w: &Windows) -> Vec<(Key, &'static str
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::{self, q};
+    use crate::store::Arg;
+
+    const H: i64 = 1_795_237_200; // an hour start, epoch seconds
+
+    fn script() -> String {
+        let mut s = sqlite::migrations(u32::MAX);
+        s.push_str(&format!(
+            "INSERT INTO projects (id, slug, name, public, owner_id, created_at) VALUES (2, 'hidden', 'Hidden', 0, 1, 'x');\n\
+             INSERT INTO monitors (id, project_id, name, url, created_at, updated_at, check_interval_seconds, is_active) VALUES \
+               (1, 1, 'a', 'https://a.example', 'x', 'x', 60, 1), (2, 1, 'b', 'https://b.example', 'x', 'x', 300, 1), \
+               (3, 1, 'c', 'https://c.example', 'x', 'x', 3600, 0), (4, 2, 'd', 'https://d.example', 'x', 'x', 60, 1);\n\
+             INSERT INTO check_blocks (monitor_id, start, last_at, data) VALUES \
+               (1, {h5}, 'a5', ';0:1:5'), (1, {h4}, 'a4', ';60:1:6'), (1, {h}, 'a0', ';0:2:7;60:3:8'), (2, {h1}, 'b1', ';0:1:9'), \
+               (3, {h}, 'c0', ';0:1:1'), (4, {h}, 'd0', ';0:1:1');\n\
+             INSERT INTO history_summaries (monitor_id, hours, days) VALUES (1, ';1:1,1,60,60', ';2:60,60,0,1,0');\n\
+             INSERT INTO rollups (monitor_id, period, start_ms, up, down, timeout, bot, slow, unknown_minutes, known_minutes, up_minutes, bot_minutes, latency_count, latency_sum_ms, latency_hist) \
+               VALUES (1, 'day', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ''), (4, 'day', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '');\n",
+            h5 = H - 5 * 3600,
+            h4 = H - 4 * 3600,
+            h1 = H - 3600,
+            h = H,
+        ));
+        s
+    }
+
+    /// MONITORS' arguments at 30 minutes past `H`, bound as D1 binds them (numbers as REAL).
+    fn monitors_args(slug: &str, only: Option<i64>, limit: u32) -> Vec<Arg> {
+        let now_ms = (H + 1800) * 1000;
+        vec![Arg::from(slug), only.map_or(Arg::Null, |i| Arg::Real(i as f64)), Arg::Real(f64::from(limit)), Arg::Real((now_ms - 4 * 3_600_000) as f64), Arg::Real(H as f64)]
+    }
+
+    #[test]
+    fn one_statement_reads_the_page_monitors_with_their_history() {
+        let groups = vec![vec![
+            q(MONITORS, &monitors_args("default", None, 200)),
+            q(MONITORS, &monitors_args("default", Some(2), 200)),
+            q(MONITORS, &monitors_args("default", None, 1)),
+            q(MONITORS, &monitors_args("hidden", None, 200)),
+            q(DAYS, &[Arg::from("default"), Arg::Real(1.0), Arg::Real(0.0)]),
+            q(DAYS, &[Arg::from("default"), Arg::Real(4.0), Arg::Real(0.0)]),
+            q(VERSION, &[Arg::from("hidden")]),
+        ]];
+        let out = sqlite::run(&script(), &groups);
+        let r = out[0].as_ref().unwrap();
+        let ids = |i: usize| r[i].0.iter().map(|m| m["id"].as_i64().unwrap()).collect::<Vec<_>>();
+        // Active monitors of the public project only, in id order, within the limit.
+        assert_eq!((ids(0), ids(1), ids(2), ids(3)), (vec![1, 2], vec![2], vec![1], vec![]));
+        let page: Vec<PageMonitor> = r[0].0.iter().map(|m| serde_json::from_value(m.clone()).unwrap()).collect();
+        // The longest interval (300 s) reaches back to 10 minutes before the timeline's start,
+        // 3 h 40 min before H: the block of H - 4 h, not the one before it.
+        let blocks = split_blocks(1, page[0].blocks.as_deref().unwrap());
+        let starts: Vec<i64> = blocks.iter().map(|b| b.start).collect();
+        assert_eq!(starts, vec![H - 4 * 3600, H]);
+        assert_eq!(blocks[1].data, ";0:2:7;60:3:8");
+        assert_eq!(page[0].last_checked_at.as_deref(), Some("a0"), "the newest block's last_at");
+        assert_eq!((page[0].hours.as_deref(), page[0].days.as_deref()), (Some(";1:1,1,60,60"), Some(";2:60,60,0,1,0")));
+        assert_eq!((page[1].blocks.as_deref(), page[1].hours.as_deref()), (Some(&*format!("{}=;0:1:9", H - 3600)), None));
+        assert_eq!(r[4].0.len(), 1, "a monitor of the page has its daily rollups read");
+        assert!(r[5].0.is_empty(), "not another project's monitor");
+        assert_eq!(r[6].0[0]["monitors"], 0, "a private project has no version");
+    }
+
+    #[test]
+    fn joined_blocks_split_back() {
+        let b = split_blocks(7, "3600=;0:1:2|7200=;60:1:3/204;120:1:|x=;0:1:1|bad");
+        assert_eq!(b.iter().map(|b| (b.monitor_id, b.start, b.data.as_str())).collect::<Vec<_>>(), vec![(7, 3600, ";0:1:2"), (7, 7200, ";60:1:3/204;120:1:")]);
+        assert!(split_blocks(7, "").is_empty());
+    }
+}
