@@ -3,7 +3,6 @@
 //! and rebuilt only when newer data exists and at least `STATUS_CACHE_SECONDS` (default 30) have
 //! passed (seed 002's throttle).
 use std::collections::BTreeMap;
-use std::future::Future;
 
 use worker::{Cache, Response, ResponseBody};
 
@@ -12,15 +11,16 @@ use crate::core::accept;
 use crate::core::buckets::CheckPoint;
 use crate::core::status::CheckStatus;
 use crate::core::status_page::{self as page, About, DetailInput, FeedUpdate, FeedWindow, IncidentInput, MaintenanceInput, MonitorInput, NoticeInput, PageInput, Said, UpdateInput};
+use crate::core::blocks::block_start;
+use crate::core::schedule::slot_at_or_after;
 use crate::core::summary;
 use crate::core::time::{parse_iso, EpochMs};
 use crate::core::uptime::{day_start, hour_start, merged, rollup_range, RawCheck, Rollup, DAY_MS, HOUR_MS};
 use crate::error::{AppError, Context};
-use crate::store::monitors::{self, MonitorRow};
+use crate::store::blocks;
 use crate::store::notices::{self as store_notices, NoticeRow, UpdateRow};
-use crate::store::pages::{self, PageIncident, PageMaintenance};
+use crate::store::pages::{self, PageData, PageIncident, PageMaintenance, PageMonitor, PageRead, Windows};
 use crate::store::projects::ProjectRow;
-use crate::store::rollups::{self, Period};
 
 const TIMELINE_MS: i64 = 4 * HOUR_MS;
 const MAX_MONITORS: u32 = 200;
@@ -32,90 +32,19 @@ struct History {
     incidents: Vec<PageIncident>,
     maintenance: Vec<PageMaintenance>,
     now: EpochMs,
-    /// What the operators said (read by [`History::read_said`], only for pages that show it).
+    /// What the operators said (only on the pages that show it).
     notices: Vec<NoticeRow>,
     updates: Vec<UpdateRow>,
+    /// The feed's updates, with what they belong to.
+    feed_updates: Vec<store_notices::FeedUpdate>,
 }
 
 struct MonitorHistory {
-    row: MonitorRow,
+    row: PageMonitor,
     recent: Vec<CheckPoint>,
     latency: Vec<(EpochMs, u32)>,
     daily: Vec<(EpochMs, Rollup)>,
     uptime: [Option<f64>; 4],
-}
-
-/// Reads one project's history in a fixed number of queries whatever the number of monitors,
-/// and a few rows per monitor (DESIGN.md §9, §12): the last 4 hours from the hour blocks (5 rows
-/// per monitor), older hours and days from the monitor's summary row (1 row). A single
-/// monitor's page (`only`) reads its full daily rollups too, for the latency percentiles.
-async fn load(ctx: &Ctx, project: ProjectRow, only: Option<i64>) -> Result<History, AppError> {
-    let db = ctx.db()?;
-    let now = ctx.now;
-    let rows: Vec<MonitorRow> = monitors::in_project(&db, project.id, MAX_MONITORS)
-        .await?
-        .into_iter()
-        .filter(|m| m.is_active != 0 && only.is_none_or(|id| id == m.id))
-        .collect();
-    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-    let max_interval = rows.iter().map(|m| m.check_interval_seconds).max().unwrap_or(60);
-    let raw_from = now - TIMELINE_MS - 2 * max_interval * 1000;
-    let mut raw: BTreeMap<i64, Vec<RawCheck>> = BTreeMap::new();
-    for (id, check) in rollups::raw_checks(&db, &ids, raw_from, now + 1).await? {
-        raw.entry(id).or_default().push(check);
-    }
-    let day0 = day_start(now) - 89 * DAY_MS;
-    let hour0 = hour_start(now) - 23 * HOUR_MS;
-    let mut hourly: BTreeMap<i64, Vec<(EpochMs, Rollup)>> = BTreeMap::new();
-    let mut daily: BTreeMap<i64, Vec<(EpochMs, Rollup)>> = BTreeMap::new();
-    for s in rollups::summary_of(&db, &ids).await? {
-        hourly.insert(s.monitor_id, summary::hours_of(&s.hours).into_iter().filter(|(start, _)| *start >= hour0).collect());
-        daily.insert(s.monitor_id, summary::days_of(&s.days).into_iter().filter(|(start, _)| *start >= day0).collect());
-    }
-    if only.is_some() {
-        daily.clear();
-        for r in rollups::of_monitors(&db, &ids, Period::Day, day0).await? {
-            daily.entry(r.monitor_id).or_default().push((r.start_ms, r.rollup));
-        }
-    }
-    let monitors = rows
-        .into_iter()
-        .map(|row| {
-            let checks = raw.remove(&row.id).unwrap_or_default();
-            let interval = row.check_interval_seconds.clamp(60, 86_400) as u32;
-            // Hours not rolled up yet come live from raw checks (at most the last 4 hours).
-            let live_from = row.rolled_up_until_ms.max(now - TIMELINE_MS);
-            let live = rollup_range(&checks, interval, live_from, now);
-            let hours = hourly.remove(&row.id).unwrap_or_default();
-            let mut days = daily.remove(&row.id).unwrap_or_default();
-            let window = |rollups: &[(EpochMs, Rollup)], since: EpochMs| {
-                let mut total = merged(rollups.iter().filter(|(start, _)| *start >= since && *start < live_from).map(|(_, r)| r));
-                total.merge(&live);
-                total.uptime()
-            };
-            let uptime = [
-                window(&hours, hour0),
-                window(&days, day_start(now) - 6 * DAY_MS),
-                window(&days, day_start(now) - 29 * DAY_MS),
-                window(&days, day0),
-            ];
-            // Today's bar includes the live hours too.
-            match days.last_mut() {
-                Some((start, r)) if *start == day_start(now) => r.merge(&live),
-                _ => days.push((day_start(now), live)),
-            }
-            MonitorHistory {
-                recent: checks.iter().map(RawCheck::point).collect(),
-                latency: checks.iter().filter_map(|c| Some((c.at_ms, c.latency_ms?))).collect(),
-                daily: days,
-                uptime,
-                row,
-            }
-        })
-        .collect();
-    let incidents = pages::incidents(&db, project.id, now - 7 * DAY_MS, 25).await?;
-    let maintenance = pages::maintenance(&db, project.id, now).await?;
-    Ok(History { project, monitors, incidents, maintenance, now, notices: Vec::new(), updates: Vec::new() })
 }
 
 /// Notices shown besides the open ones: those resolved in the last week.
@@ -124,18 +53,99 @@ const RECENT_NOTICES_MS: i64 = 7 * DAY_MS;
 /// would be generous; this bounds the read whatever happened.
 const MAX_PAGE_UPDATES: u32 = 500;
 
+/// What a view at `now` reads (DESIGN.md §9, §12): the last 4 hours from the hour blocks (5 rows
+/// per monitor), older hours and days from the monitor's summary row (1 row); a single
+/// monitor's page and badge its full daily rollups too (the latency percentiles); incidents of
+/// the last week (the feed's: 90 days) and what the operators said about them.
+fn windows(now: EpochMs) -> Windows {
+    Windows {
+        max_monitors: MAX_MONITORS,
+        timeline_from_ms: now - TIMELINE_MS,
+        last_block: block_start(slot_at_or_after(now + 1) - 1),
+        first_day_ms: day_start(now) - 89 * DAY_MS,
+        incidents_since_ms: now - 7 * DAY_MS,
+        incidents: 25,
+        notices_since_ms: now - RECENT_NOTICES_MS,
+        notices: 60,
+        updates: MAX_PAGE_UPDATES,
+        feed_since_ms: now - 90 * DAY_MS,
+        feed_incidents: 50,
+        feed_updates: page::MAX_FEED_ENTRIES as u32,
+        now_ms: now,
+    }
+}
+
 impl History {
-    /// Reads the notices (when `with_notices`) and the updates of the incidents and notices
-    /// this history shows: two queries however many there are (DESIGN.md §9, "Cost").
-    async fn read_said(&mut self, ctx: &Ctx, with_notices: bool, monitor: Option<i64>) -> Result<(), AppError> {
-        let db = ctx.db()?;
-        if with_notices {
-            self.notices = store_notices::page_notices(&db, self.project.id, self.now - RECENT_NOTICES_MS, 60).await?;
+    /// One view's history from what its batch read (`None`: no public project of that slug).
+    fn of(data: PageData, now: EpochMs, read: PageRead) -> Option<Self> {
+        let project = data.project?;
+        let rows = data.monitors;
+        // The blocks were read from two of the longest interval before the timeline (so its
+        // first minute has its predecessor); the entries are cut to exactly that.
+        let max_interval = rows.iter().map(|m| m.check_interval_seconds).max().unwrap_or(60);
+        let (from_slot, to_slot) = (slot_at_or_after(now - TIMELINE_MS - 2 * max_interval * 1000), slot_at_or_after(now + 1));
+        let day0 = day_start(now) - 89 * DAY_MS;
+        let hour0 = hour_start(now) - 23 * HOUR_MS;
+        // A monitor's page and badge show its full daily rollups (latency percentiles).
+        let full_days = matches!(read, PageRead::Monitor(_) | PageRead::Badge(_));
+        let mut daily: BTreeMap<i64, Vec<(EpochMs, Rollup)>> = BTreeMap::new();
+        for r in data.days {
+            daily.entry(r.monitor_id).or_default().push((r.start_ms, r.rollup));
         }
-        let incident_ids: Vec<i64> = self.incidents.iter().filter(|i| monitor.is_none_or(|m| m == i.monitor_id)).map(|i| i.id).collect();
-        let notice_ids: Vec<i64> = self.notices.iter().map(|n| n.id).collect();
-        self.updates = store_notices::page_updates(&db, &incident_ids, &notice_ids, MAX_PAGE_UPDATES).await?;
-        Ok(())
+        let monitors = rows
+            .into_iter()
+            .map(|row| {
+                let blocks = row.blocks.as_deref().map(|text| pages::split_blocks(row.id, text)).unwrap_or_default();
+                let mut entries = blocks::entries_of(&blocks, from_slot, to_slot);
+                // By slot whatever order the blocks were joined in (already so: a no-op pass).
+                entries.sort_by_key(|(_, e)| e.slot);
+                let checks: Vec<RawCheck> = entries.iter().map(|(_, e)| e.raw()).collect();
+                let interval = row.check_interval_seconds.clamp(60, 86_400) as u32;
+                // Hours not rolled up yet come live from raw checks (at most the last 4 hours).
+                let live_from = row.rolled_up_until_ms.max(now - TIMELINE_MS);
+                let live = rollup_range(&checks, interval, live_from, now);
+                let hours: Vec<(EpochMs, Rollup)> =
+                    row.hours.as_deref().map(summary::hours_of).unwrap_or_default().into_iter().filter(|(start, _)| *start >= hour0).collect();
+                let mut days: Vec<(EpochMs, Rollup)> = if full_days {
+                    daily.remove(&row.id).unwrap_or_default()
+                } else {
+                    row.days.as_deref().map(summary::days_of).unwrap_or_default().into_iter().filter(|(start, _)| *start >= day0).collect()
+                };
+                let window = |rollups: &[(EpochMs, Rollup)], since: EpochMs| {
+                    let mut total = merged(rollups.iter().filter(|(start, _)| *start >= since && *start < live_from).map(|(_, r)| r));
+                    total.merge(&live);
+                    total.uptime()
+                };
+                let uptime = [
+                    window(&hours, hour0),
+                    window(&days, day_start(now) - 6 * DAY_MS),
+                    window(&days, day_start(now) - 29 * DAY_MS),
+                    window(&days, day0),
+                ];
+                // Today's bar includes the live hours too.
+                match days.last_mut() {
+                    Some((start, r)) if *start == day_start(now) => r.merge(&live),
+                    _ => days.push((day_start(now), live)),
+                }
+                MonitorHistory {
+                    recent: checks.iter().map(RawCheck::point).collect(),
+                    latency: checks.iter().filter_map(|c| Some((c.at_ms, c.latency_ms?))).collect(),
+                    daily: days,
+                    uptime,
+                    row,
+                }
+            })
+            .collect();
+        Some(History {
+            project,
+            monitors,
+            incidents: data.incidents,
+            maintenance: data.maintenance,
+            now,
+            notices: data.notices,
+            updates: data.updates,
+            feed_updates: data.feed_updates,
+        })
     }
 
     fn said(&self) -> Said<'_> {
@@ -221,14 +231,6 @@ impl History {
     }
 }
 
-/// A public project by slug; private and unknown ones are the same 404.
-async fn public_project(ctx: &Ctx, slug: &str) -> Result<ProjectRow, AppError> {
-    match pages::project_by_slug(&ctx.db()?, slug).await? {
-        Some(p) if p.public != 0 => Ok(p),
-        _ => Err(AppError::NotFound(format!("status page {slug}"))),
-    }
-}
-
 /// `GET /status/{slug}` (HTML) and `GET /status/{slug}.json`.
 pub async fn project_page(ctx: Ctx) -> Result<Response, AppError> {
     let raw = ctx.param("slug").to_string();
@@ -242,13 +244,10 @@ pub async fn project_page(ctx: Ctx) -> Result<Response, AppError> {
             (raw, json, true)
         }
     };
-    let ctx = &ctx;
-    let mut response = cached(ctx, &slug, if json { JSON } else { HTML }, move |project| async move {
-        let mut history = load(ctx, project, None).await?;
-        history.read_said(ctx, true, None).await?;
+    // The subscribe form only where subscriptions are configured (the page is public here).
+    let subscribe = ctx.config.alerts.subscriptions().is_some();
+    let mut response = cached(&ctx, &slug, if json { JSON } else { HTML }, PageRead::Project, |history| {
         let view = page::view_with(&history.page_input(), &history.said());
-        // The subscribe form only where subscriptions are configured (the page is public here).
-        let subscribe = ctx.config.alerts.subscriptions().is_some();
         Ok(if json { page::render_json_string(&view) } else { page::render_html_with(&view, subscribe) })
     })
     .await?;
@@ -262,13 +261,7 @@ pub async fn project_page(ctx: Ctx) -> Result<Response, AppError> {
 pub async fn monitor_page(ctx: Ctx) -> Result<Response, AppError> {
     let slug = ctx.param("slug").to_string();
     let monitor = ctx.id("monitor")?;
-    let ctx = &ctx;
-    cached(ctx, &slug, HTML, move |project| async move {
-        let mut history = load(ctx, project, Some(monitor)).await?;
-        if history.monitors.is_empty() {
-            return Err(AppError::NotFound(format!("monitor {monitor}")));
-        }
-        history.read_said(ctx, false, Some(monitor)).await?;
+    cached(&ctx, &slug, HTML, PageRead::Monitor(monitor), |history| {
         let m = history.monitors.first().ok_or_else(|| AppError::NotFound(format!("monitor {monitor}")))?;
         let input = DetailInput {
             project_name: &history.project.name,
@@ -287,15 +280,10 @@ pub async fn monitor_page(ctx: Ctx) -> Result<Response, AppError> {
 pub async fn feed(ctx: Ctx) -> Result<Response, AppError> {
     let slug = ctx.param("slug").to_string();
     let base = ctx.req.url().context("request URL")?.origin().ascii_serialization();
-    let ctx = &ctx;
-    cached(ctx, &slug, ATOM, move |project| async move {
-        let db = ctx.db()?;
-        let since = ctx.now - 90 * DAY_MS;
-        let incidents = pages::incidents(&db, project.id, since, 50).await?;
-        let updates = store_notices::feed_updates(&db, project.id, since, page::MAX_FEED_ENTRIES as u32).await?;
-        let maintenance = pages::maintenance(&db, project.id, ctx.now).await?;
-        let history = History { project, monitors: Vec::new(), incidents, maintenance, now: ctx.now, notices: Vec::new(), updates: Vec::new() };
-        let updates: Vec<FeedUpdate> = updates
+    let now = ctx.now;
+    cached(&ctx, &slug, ATOM, PageRead::Feed, |history| {
+        let updates: Vec<FeedUpdate> = history
+            .feed_updates
             .iter()
             .filter_map(|u| {
                 let about = about(u.incident_id, u.notice_id)?;
@@ -311,7 +299,7 @@ pub async fn feed(ctx: Ctx) -> Result<Response, AppError> {
                 Some(FeedWindow { id: w.id, title: &w.title, starts_ms: parse_iso(&w.starts_at)?, ends_ms: parse_iso(&w.ends_at)?, created_ms: parse_iso(&w.created_at)? })
             })
             .collect();
-        Ok(page::atom_feed_with(&history.project.name, &history.project.slug, &base, &history.incidents(None), &updates, &windows, ctx.now))
+        Ok(page::atom_feed_with(&history.project.name, &history.project.slug, &base, &history.incidents(None), &updates, &windows, now))
     })
     .await
 }
@@ -340,16 +328,15 @@ pub async fn badge(ctx: Ctx) -> Result<Response, AppError> {
         "uptime" => true,
         _ => return Err(crate::core::input::FieldError::new("metric", "must be status or uptime").into()),
     };
-    let ctx = &ctx;
-    cached(ctx, &slug, if json { JSON } else { SVG }, move |project| async move {
-        let history = load(ctx, project, Some(monitor)).await?;
+    let now = ctx.now;
+    cached(&ctx, &slug, if json { JSON } else { SVG }, PageRead::Badge(monitor), |history| {
         let m = history.monitors.first().ok_or_else(|| AppError::NotFound(format!("monitor {monitor}")))?;
         let (message, color) = if uptime {
             page::uptime_badge(m.uptime[window])
         } else {
             // A monitor not checked for 2 x its interval reads as no data, as on the page.
             let input = History::monitor_input(m);
-            let status = page::fresh_status(input.status, input.last_checked_ms, input.interval_seconds, ctx.now);
+            let status = page::fresh_status(input.status, input.last_checked_ms, input.interval_seconds, now);
             let (message, color) = page::status_badge(status, m.row.slow != 0);
             (message.to_string(), color)
         };
@@ -369,11 +356,11 @@ const SVG: &str = "image/svg+xml";
 
 /// Serves `build`'s output through the edge cache. A copy younger than 30 s is served without
 /// touching D1; an older one is served again if the project's data version is unchanged (one
-/// cheap query); otherwise the page is rebuilt. ETag / If-None-Match give 304s.
-async fn cached<F, Fut>(ctx: &Ctx, slug: &str, content_type: &str, build: F) -> Result<Response, AppError>
+/// cheap batch); otherwise the page is rebuilt. ETag / If-None-Match give 304s. Without a copy
+/// to revalidate, the version and everything `read` shows come in one batch (one round trip).
+async fn cached<F>(ctx: &Ctx, slug: &str, content_type: &str, read: PageRead, build: F) -> Result<Response, AppError>
 where
-    F: FnOnce(ProjectRow) -> Fut,
-    Fut: Future<Output = Result<String, AppError>>,
+    F: FnOnce(History) -> Result<String, AppError>,
 {
     let fresh_ms = i64::from(ctx.config.status_cache_seconds) * 1000;
     // STATUS_CACHE_SECONDS=0: no edge cache at all, every view is built (benchmarks).
@@ -398,11 +385,29 @@ where
         None => (None, None),
     };
     let rows_before = crate::store::rows_read();
-    let project = public_project(ctx, slug).await?;
-    let tag = pages::data_version(&ctx.db()?, project.id).await?.tag();
-    let (body, state) = match (cached_body, cached_tag) {
-        (Some(body), Some(old)) if old == tag => (body, "REVALIDATED"),
-        _ => (build(project).await?, if cache.is_some() { "MISS" } else { "OFF" }),
+    let db = ctx.db()?;
+    let windows = windows(ctx.now);
+    let not_found = || AppError::NotFound(format!("status page {slug}"));
+    // With a copy to revalidate, first only the version: most stale copies are still current.
+    let revalidating = cached_body.is_some() && cached_tag.is_some();
+    let mut data = pages::read(&db, slug, (!revalidating).then_some(read), &windows).await?;
+    if data.project.is_none() {
+        return Err(not_found());
+    }
+    let tag = data.version.take().unwrap_or_default().tag();
+    let (body, tag, state) = match (cached_body, cached_tag) {
+        (Some(body), Some(old)) if old == tag => (body, tag, "REVALIDATED"),
+        _ => {
+            let tag = if revalidating {
+                data = pages::read(&db, slug, Some(read), &windows).await?;
+                // The tag of the data the page is built from, which may be newer still.
+                data.version.take().unwrap_or_default().tag()
+            } else {
+                tag
+            };
+            let history = History::of(data, ctx.now, read).ok_or_else(not_found)?;
+            (build(history)?, tag, if cache.is_some() { "MISS" } else { "OFF" })
+        }
     };
     if let Some(cache) = &cache {
         let stored = Response::ok(body.clone())

@@ -49,11 +49,12 @@ const LIST_FULL: &str = concat!(
      ORDER BY slot DESC, monitor_id DESC LIMIT ?7"
 );
 
+/// A block as D1 returns it (the status page reads them in its own batch).
 #[derive(Debug, Deserialize)]
-struct BlockRow {
-    monitor_id: i64,
-    start: i64,
-    data: String,
+pub struct BlockRow {
+    pub monitor_id: i64,
+    pub start: i64,
+    pub data: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,15 +83,16 @@ pub async fn entries(
         &args![json(ids), block_start(from_slot), block_start(to_slot - 1)],
     )
     .await?;
-    Ok(rows
-        .into_iter()
-        .flat_map(|b| {
-            decode(b.start, &b.data)
-                .into_iter()
-                .map(move |e| (b.monitor_id, e))
-        })
+    Ok(entries_of(&rows, from_slot, to_slot))
+}
+
+/// The entries of some blocks with slots in `[from_slot, to_slot)`, by (monitor, slot) when
+/// the blocks are.
+pub fn entries_of(rows: &[BlockRow], from_slot: i64, to_slot: i64) -> Vec<(i64, Entry)> {
+    rows.iter()
+        .flat_map(|b| decode(b.start, &b.data).into_iter().map(move |e| (b.monitor_id, e)))
         .filter(|(_, e)| e.slot >= from_slot && e.slot < to_slot)
-        .collect())
+        .collect()
 }
 
 /// Each monitor's newest check (by slot), as its entry.

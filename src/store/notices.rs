@@ -300,43 +300,7 @@ pub async fn delete_notice(db: &D1Database, n: &NoticeRow) -> Result<(), AppErro
 }
 
 // ---------------------------------------------------------------------------------------------
-// What the public pages read: two queries, whatever the number of incidents and notices.
-
-/// ?1 project, ?2 since (ms), ?3 limit: open notices and those resolved since `since`.
-const PAGE_NOTICES: &str = concat!(
-    "SELECT ",
-    notice_columns!(),
-    " FROM notices WHERE project_id = ?1 AND (resolved_ms IS NULL OR resolved_ms >= ?2) ORDER BY created_ms DESC LIMIT ?3"
-);
-/// ?1 incident ids, ?2 notice ids (JSON arrays), ?3 limit: their updates, newest first, each
-/// half read through its own partial index.
-const PAGE_UPDATES: &str = concat!(
-    "SELECT ",
-    update_columns!(),
-    " FROM incident_updates WHERE incident_id IN (SELECT value FROM json_each(?1)) \
-     UNION ALL SELECT ",
-    update_columns!(),
-    " FROM incident_updates WHERE notice_id IN (SELECT value FROM json_each(?2)) \
-     ORDER BY created_ms DESC, id DESC LIMIT ?3"
-);
-/// ?1 project, ?2 since (ms), ?3 limit: the feed's newest updates with what they belong to.
-const FEED_UPDATES: &str = "SELECT u.id, u.incident_id, u.notice_id, u.status, u.message, u.created_ms, u.edited_ms, \
-       COALESCE(n.title, m.name) AS subject \
-     FROM incident_updates u LEFT JOIN notices n ON n.id = u.notice_id \
-     LEFT JOIN incidents i ON i.id = u.incident_id LEFT JOIN monitors m ON m.id = i.monitor_id \
-     WHERE u.project_id = ?1 AND u.created_ms >= ?2 ORDER BY u.created_ms DESC, u.id DESC LIMIT ?3";
-
-pub async fn page_notices(db: &D1Database, project_id: i64, since: EpochMs, limit: u32) -> Result<Vec<NoticeRow>, AppError> {
-    all(db, PAGE_NOTICES, &args![project_id, since, limit]).await
-}
-
-pub async fn page_updates(db: &D1Database, incident_ids: &[i64], notice_ids: &[i64], limit: u32) -> Result<Vec<UpdateRow>, AppError> {
-    if incident_ids.is_empty() && notice_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let list = |ids: &[i64]| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    all(db, PAGE_UPDATES, &args![list(incident_ids), list(notice_ids), limit]).await
-}
+// What the public pages read is in `store::pages` (one batch per view); these are its rows.
 
 /// An update with what it belongs to (no `flatten`: D1 rows deserialize field by field).
 #[derive(Debug, Clone, Deserialize)]
@@ -352,6 +316,3 @@ pub struct FeedUpdate {
     pub subject: Option<String>,
 }
 
-pub async fn feed_updates(db: &D1Database, project_id: i64, since: EpochMs, limit: u32) -> Result<Vec<FeedUpdate>, AppError> {
-    all(db, FEED_UPDATES, &args![project_id, since, limit]).await
-}

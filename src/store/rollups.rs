@@ -36,7 +36,7 @@ pub struct RollupRow {
 /// The row as D1 returns it. Plain fields, not `#[serde(flatten)]`: flatten buffers every row
 /// through an intermediate map, which made a 50-monitor page spend most of its CPU here.
 #[derive(Debug, Deserialize)]
-struct StoredRollup {
+pub(super) struct StoredRollup {
     /// Only in [`RECENT`]'s rows, which mix both periods.
     #[serde(default)]
     period: Option<String>,
@@ -90,6 +90,12 @@ macro_rules! rollup_columns {
         "monitor_id, start_ms, up, down, timeout, bot, slow, unknown_minutes, known_minutes, up_minutes, bot_minutes, \
          latency_count, latency_sum_ms, latency_min_ms, latency_max_ms, latency_hist"
     };
+}
+pub(super) use rollup_columns;
+
+/// Rollup rows as D1 returned them (a batch's, read elsewhere in the store), as the core's.
+pub(super) fn rows_of(rows: Vec<StoredRollup>) -> Vec<RollupRow> {
+    rows.into_iter().map(StoredRollup::into_row).collect()
 }
 
 /// ?1 a JSON array of rows `[monitor, period, start_ms, up, down, timeout, bot, slow,
