@@ -180,44 +180,30 @@ pub fn plan(result: &CheckResult<'_>, step: &Step, row: &MonitorRow) -> Vec<(Wri
             ]),
         ));
     }
+    // Both state writes begin alike: ?1 the monitor, ?2-?6 its state, ?7 the version written.
+    let written = read_version + 1;
+    let state_args = || {
+        Vec::from(args![
+            job.monitor_id,
+            status,
+            verdict.slow,
+            step.streaks.consecutive_failures,
+            step.streaks.consecutive_successes,
+            at.clone(),
+            written
+        ])
+    };
     if let Some(hb) = heartbeat {
-        let written = read_version + 1;
-        batch.push((
-            Write::State,
-            heartbeats::UPDATE_WITH_CHECK,
-            Vec::from(args![
-                job.monitor_id,
-                status,
-                verdict.slow,
-                step.streaks.consecutive_failures,
-                step.streaks.consecutive_successes,
-                at.clone(),
-                written,
-                hb.state,
-                hb.deadline_ms
-            ]),
-        ));
+        let mut args = state_args();
+        args.extend(args![hb.state, hb.deadline_ms]);
+        batch.push((Write::State, heartbeats::UPDATE_WITH_CHECK, args));
         if let Some(args) = hb.ping_args(job.monitor_id, written) {
             batch.push((Write::Ping, heartbeats::INSERT_PING, args));
         }
     } else if writes_state {
-        batch.push((
-            Write::State,
-            UPDATE_STATE,
-            Vec::from(args![
-                job.monitor_id,
-                status,
-                verdict.slow,
-                step.streaks.consecutive_failures,
-                step.streaks.consecutive_successes,
-                at.clone(),
-                read_version + 1,
-                recheck.map(|r| r.slot),
-                recheck.map(|r| r.lost_after),
-                job.slot,
-                slow_lane
-            ]),
-        ));
+        let mut args = state_args();
+        args.extend(args![recheck.map(|r| r.slot), recheck.map(|r| r.lost_after), job.slot, slow_lane]);
+        batch.push((Write::State, UPDATE_STATE, args));
     }
     let event_args = |event: IncidentEvent| Vec::from(args![job.monitor_id, event.as_str(), job.slot, at.clone()]);
     match step.transition {
