@@ -233,8 +233,7 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>, healthy: Option<H
     Err(AppError::Internal(format!("monitor {} state kept changing while recording", job.monitor_id)))
 }
 
-/// Moves a check whose first attempt outlasted the hand-off time, while healthy checks waited,
-/// to the slow lane (DESIGN.md §3): the same job (monitor, slot, kind, attempt), marked as a
+/// Moves a check whose first attempt outlasted the hand-off time to the slow lane (DESIGN.md §3): the same job (monitor, slot, kind, attempt), marked as a
 /// slow one, in a one-job message. Nothing was recorded for it here, so the slow lane's run is
 /// its only record; if this send fails the job fails and is re-sent like any failed job.
 async fn hand_off(ctx: &Job<'_>, job: &CheckJob) -> Result<(), AppError> {

@@ -48,18 +48,24 @@ pub enum Ended<T> {
 /// Rust future alone would leave the JavaScript fetch, and its connection slot, open.
 pub async fn within_unless<T, Fut: Future<Output = T>>(timeout_ms: u64, stop: impl Future<Output = ()>, work: impl FnOnce(AbortSignal) -> Fut) -> Ended<T> {
     let controller = AbortController::default();
-    let work = pin!(work(controller.signal()));
+    let ended = race(work(controller.signal()), timeout_ms, stop).await;
+    if !matches!(ended, Ended::Done(_)) {
+        // The work future is dropped by now; aborting the signal is what cancels the fetch.
+        controller.abort();
+    }
+    ended
+}
+
+/// `work` against a deadline and a stop, whichever comes first; the losers are dropped. For
+/// work that is not a fetch (a TCP socket, which the caller closes itself), and under
+/// [`within_unless`].
+pub async fn race<T>(work: impl Future<Output = T>, timeout_ms: u64, stop: impl Future<Output = ()>) -> Ended<T> {
     let deadline = pin!(Delay::from(Duration::from_millis(timeout_ms)));
-    let stop = pin!(stop);
-    let ended = match select(work, select(deadline, stop)).await {
-        Either::Left((value, _)) => return Ended::Done(value),
+    match select(pin!(work), select(deadline, pin!(stop))).await {
+        Either::Left((value, _)) => Ended::Done(value),
         Either::Right((Either::Left(_), _)) => Ended::TimedOut,
         Either::Right((Either::Right(_), _)) => Ended::Stopped,
-    };
-    // The pinned work future is dropped when this function returns; aborting the signal is
-    // what cancels the fetch.
-    controller.abort();
-    ended
+    }
 }
 
 /// One fetch, abortable by the deadline's signal, counted as a subrequest (`meter`).

@@ -3,10 +3,8 @@
 //! (redirects, body cap), a TCP connection (`connect()`), or a DNS-over-HTTPS query. I/O
 //! only; every decision is the core's.
 use std::future::Future;
-use std::pin::pin;
 use std::time::Duration;
 
-use futures::future::{select, Either};
 use url::Url;
 use worker::{AbortSignal, Delay, Request, Socket};
 
@@ -37,8 +35,8 @@ pub struct ProbeReport {
 /// How a check's probing ended.
 pub enum Probed {
     Done(ProbeReport),
-    /// Its first attempt outlasted the hand-off time while healthy checks waited for a slot:
-    /// abandoned (the connection closed), nothing judged; the caller moves it to the slow lane.
+    /// Its first attempt outlasted the hand-off time: abandoned (the connection closed),
+    /// nothing judged; the caller moves it to the slow lane.
     HandedOff,
 }
 
@@ -114,15 +112,7 @@ async fn tcp_attempt(spec: &MonitorSpec, policy: TargetPolicy, stop: impl Future
         Ok(socket) => socket,
         Err(e) => return Some(network_error(e)),
     };
-    let opened = {
-        let opened = pin!(socket.opened());
-        let deadline = pin!(Delay::from(Duration::from_millis(timeout_ms.into())));
-        match select(opened, select(deadline, pin!(stop))).await {
-            Either::Left((result, _)) => Ended::Done(result.map(|_| (clock::now_ms() - start).max(0) as u32)),
-            Either::Right((Either::Left(_), _)) => Ended::TimedOut,
-            Either::Right((Either::Right(_), _)) => Ended::Stopped,
-        }
-    };
+    let opened = http::race(async { socket.opened().await.map(|_| (clock::now_ms() - start).max(0) as u32) }, timeout_ms.into(), stop).await;
     // Closed whatever happened: a socket still connecting is abandoned, not left to linger.
     let _ = socket.close().await;
     match opened {

@@ -7,6 +7,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use super::schedule::{CheckJob, JobKind};
+use super::status::CheckStatus;
 
 /// Queues bill each 64 KB of a message as one operation, and refuse messages over 128 KB: a
 /// packed message stays under 60,000 bytes (estimated, see [`job_bytes`]).
@@ -144,6 +145,13 @@ impl Lane {
     }
 }
 
+/// Whether a monitor's jobs go to the slow lane, from its stored state: its last check timed
+/// out, or its checks are slow (`monitors.slow_lane`, set by [`slow_lane_after`]). The tick,
+/// manual runs and (in SQL, `store::checks::LOST_RECHECKS`) lost re-checks all ask this.
+pub fn in_slow_lane(status: Option<CheckStatus>, slow_lane: bool) -> bool {
+    slow_lane || status == Some(CheckStatus::Timeout)
+}
+
 /// Whether a monitor's checks belong in the slow lane after a check that answered in
 /// `latency_ms` (`None`: no answer to time, such as a refused connection; a timeout sends the
 /// monitor there by its status) in the slow lane or not (`ran_slow`), for a hand-off time of
@@ -198,6 +206,16 @@ mod tests {
         ];
         for (name, ran_slow, latency, after, want) in cases {
             assert_eq!(slow_lane_after(*ran_slow, *latency, *after), *want, "{name}");
+        }
+    }
+
+    /// The slow lane takes a monitor whose last check timed out or whose checks are slow.
+    #[test]
+    fn the_slow_lane_takes_timed_out_and_slow_monitors() {
+        use CheckStatus::*;
+        let cases = [(None, false, false), (Some(Up), false, false), (Some(Down), false, false), (Some(Timeout), false, true), (Some(Up), true, true), (None, true, true)];
+        for (status, slow, want) in cases {
+            assert_eq!(in_slow_lane(status, slow), want, "{status:?}, slow_lane {slow}");
         }
     }
     use crate::core::schedule::JOB_MAX_ATTEMPTS;

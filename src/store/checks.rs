@@ -42,7 +42,8 @@ const UPDATE_STATE: &str = "UPDATE monitors SET status = ?2, slow = ?3, consecut
 
 /// ?1 now (epoch s), ?2 grace (s). Re-checks whose queue message was lost (the consumer died
 /// before sending it, or it died on the queue): pushed one grace period on and returned, at
-/// most 100 a tick; a paused monitor's is dropped. Reads only overdue rows of the
+/// most 100 a tick; a paused monitor's is dropped, and `timed_out` is
+/// `core::dispatch::in_slow_lane` in SQL. Reads only overdue rows of the
 /// `monitors_recheck` partial index (normally none).
 const LOST_RECHECKS: &str = "UPDATE monitors SET recheck_due = CASE WHEN is_active = 1 THEN ?1 + ?2 END, \
        recheck_slot = CASE WHEN is_active = 1 THEN recheck_slot END \

@@ -11,6 +11,7 @@ use crate::core::incident::{Stored, Streaks};
 use crate::core::input::FieldError;
 use crate::core::monitor::{MonitorSpec, MonitorType, Role};
 use crate::core::blocks::BLOCK_SECONDS;
+use crate::core::dispatch;
 use crate::core::schedule::{minute_of, next_due_minute, period_ticks, phase_at, slot_at_or_after, slot_at_or_before, slot_of, slot_of_minute, slot_start_ms};
 use crate::core::status::CheckStatus;
 use crate::core::time::{iso, EpochMs};
@@ -250,9 +251,9 @@ impl MonitorRow {
         }
     }
 
-    /// Its checks go to the slow lane: its last check timed out, or they are slow.
+    /// Its jobs go to the slow lane (`core::dispatch::in_slow_lane`).
     pub fn in_slow_lane(&self) -> bool {
-        self.slow_lane != 0 || self.status.as_deref() == Some(CheckStatus::Timeout.as_str())
+        dispatch::in_slow_lane(self.status.as_deref().and_then(CheckStatus::parse), self.slow_lane != 0)
     }
 
     /// The state as of `now`; `next_check_at` is the tick that will check it next.
@@ -545,10 +546,10 @@ impl DueMonitor {
         Position { period: self.sched_period, phase: self.sched_phase, id: self.id }
     }
 
-    /// Its last check timed out, or its checks are slow (`slow_lane`): its job goes to the slow
-    /// lane, and takes a capped slot where both lanes meet (`pool`).
+    /// Its job goes to the slow lane (`core::dispatch::in_slow_lane`), and takes a capped slot
+    /// where both lanes meet (`pool`).
     pub fn timed_out(&self) -> bool {
-        self.slow_lane != 0 || self.status.as_deref() == Some(CheckStatus::Timeout.as_str())
+        dispatch::in_slow_lane(self.status.as_deref().and_then(CheckStatus::parse), self.slow_lane != 0)
     }
 }
 
