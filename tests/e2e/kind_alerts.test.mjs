@@ -12,11 +12,11 @@
 // (`monitors: [id]`), so the tests share one wrangler dev without seeing each other's alerts.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startVigil } from './harness.mjs';
 import { startReceivers, verifyWebhook } from '../fixtures/receivers.mjs';
+import { startDohFake, startSiteFake } from '../fixtures/probe_fakes.mjs';
 
 let vigil;
 let rx;
@@ -37,24 +37,13 @@ function listen(server, port = 0) {
 const close = (server) => new Promise((r) => (server?.listening ? server.close(() => r()) : r()));
 
 before(async () => {
-  doh = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://doh.invalid');
-    const answer = dohAnswers.get(`${url.searchParams.get('name')} ${url.searchParams.get('type')}`) ?? { Status: 3 };
-    res.writeHead(200, { 'content-type': 'application/dns-json' });
-    res.end(JSON.stringify({ TC: false, RD: true, RA: true, AD: false, CD: false, Question: [{ name: url.searchParams.get('name'), type: 1 }], ...answer }));
-  });
-  doh.port = await listen(doh);
-  site = http.createServer((req, res) => {
-    const a = siteAnswers.get(new URL(req.url, 'http://site.invalid').pathname) ?? { status: 404, headers: {}, body: 'no such fixture' };
-    res.writeHead(a.status, a.headers);
-    res.end(a.body);
-  });
-  site.port = await listen(site);
+  doh = await startDohFake(dohAnswers);
+  site = await startSiteFake(siteAnswers);
   rx = await startReceivers();
   rx.program(MAIL_PATH, [200]);
   vigil = await startVigil({
     vars: {
-      DNS_RESOLVER_URL: `http://127.0.0.1:${doh.port}/dns-query`,
+      DNS_RESOLVER_URL: doh.url,
       RECHECK_DELAY_SECONDS: '1',
       ALERT_BACKOFF_BASE_SECONDS: '1',
       PUBLIC_BASE_URL: 'https://status.example.com',
@@ -69,8 +58,8 @@ before(async () => {
 after(async () => {
   await vigil?.stop();
   await rx?.close();
-  await close(doh);
-  await close(site);
+  await doh?.close();
+  await site?.close();
 });
 
 const create = (body) => vigil.createMonitor(body, { check_interval_seconds: 3600, retries: 0, failure_threshold: 1, recovery_threshold: 1, timeout_seconds: 5 });

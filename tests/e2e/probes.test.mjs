@@ -4,10 +4,10 @@
 // incidents and alerts as HTTP does.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import net from 'node:net';
 import { startVigil } from './harness.mjs';
 import { startReceivers } from '../fixtures/receivers.mjs';
+import { startDohFake, startSiteFake } from '../fixtures/probe_fakes.mjs';
 
 let vigil;
 let rx;
@@ -22,36 +22,19 @@ function listen(server) {
 }
 
 before(async () => {
-  doh = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://doh.invalid');
-    const key = `${url.searchParams.get('name')} ${url.searchParams.get('type')}`;
-    dohQueries.push({ key, accept: req.headers.accept, path: url.pathname });
-    const answer = dohAnswers.get(key) ?? { Status: 3, Answer: [] };
-    if (answer.httpStatus) {
-      res.writeHead(answer.httpStatus, { 'content-type': 'text/plain' });
-      return res.end('resolver trouble');
-    }
-    res.writeHead(200, { 'content-type': 'application/dns-json' });
-    res.end(JSON.stringify({ TC: false, RD: true, RA: true, AD: false, CD: false, Question: [{ name: url.searchParams.get('name'), type: 1 }], ...answer }));
-  });
-  doh.port = await listen(doh);
-  site = http.createServer((req, res) => {
-    const a = siteAnswers.get(new URL(req.url, 'http://site.invalid').pathname) ?? { status: 404, headers: {}, body: 'no such fixture' };
-    res.writeHead(a.status, a.headers);
-    res.end(a.body);
-  });
-  site.port = await listen(site);
+  doh = await startDohFake(dohAnswers, dohQueries);
+  site = await startSiteFake(siteAnswers);
   rx = await startReceivers();
   vigil = await startVigil({
-    vars: { DNS_RESOLVER_URL: `http://127.0.0.1:${doh.port}/dns-query`, RECHECK_DELAY_SECONDS: '1', ALERT_BACKOFF_BASE_SECONDS: '1' },
+    vars: { DNS_RESOLVER_URL: doh.url, RECHECK_DELAY_SECONDS: '1', ALERT_BACKOFF_BASE_SECONDS: '1' },
   });
 });
 
 after(async () => {
   await vigil?.stop();
   await rx?.close();
-  await new Promise((r) => (doh ? doh.close(r) : r()));
-  await new Promise((r) => (site ? site.close(r) : r()));
+  await doh?.close();
+  await site?.close();
 });
 
 const create = (body) => vigil.createMonitor(body, { check_interval_seconds: 3600, retries: 0, failure_threshold: 1, timeout_seconds: 5 });
