@@ -235,10 +235,42 @@ function makeHandle({ launch, proc, removeDir }) {
     if (token !== null) h.authorization = `Bearer ${token}`;
     if (body !== undefined) h['content-type'] = 'application/json';
     for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = v;
-    const init = { method, headers: h, redirect: 'manual', signal: AbortSignal.timeout(60_000) };
-    if (body !== undefined) init.body = JSON.stringify(body);
-    const res = await fetch(base + apiPath, init);
-    return { status: res.status, headers: res.headers, body: await readBody(res) };
+    for (let attempt = 1; ; attempt++) {
+      const init = { method, headers: h, redirect: 'manual', signal: AbortSignal.timeout(60_000) };
+      if (body !== undefined) init.body = JSON.stringify(body);
+      const res = await unparked(fetch(base + apiPath, init), method);
+      const parsed = await readBody(res);
+      // The proxy's answer when its hop to the worker failed before the worker saw the request
+      // (see tick()); it asks for the request again.
+      if (res.status === 503 && typeof parsed === 'string' && parsed.includes('restarted mid-request') && attempt < 3) {
+        handle.proxyRetries += 1;
+        continue;
+      }
+      return { status: res.status, headers: res.headers, body: parsed };
+    }
+  }
+
+  /**
+   * wrangler dev's proxy (wrangler 4.86.0, ProxyWorker.ts) parks a GET or HEAD whose hop to the
+   * worker lost its connection ("Network connection lost", a stale pooled connection) in a retry
+   * queue, and retries that queue only when the next request arrives (`processQueue` runs per
+   * incoming request, parked ones first). A test that sends one request at a time would wait for
+   * its answer forever (CI saw a status poll hang for the whole 60 s). So while a GET is
+   * unanswered, a cheap POST nudges the proxy every few seconds; it is a 404 for the worker.
+   */
+  async function unparked(pending, method) {
+    if (method !== 'GET' && method !== 'HEAD') return pending;
+    const nudge = setInterval(() => {
+      handle.proxyNudges += 1;
+      fetch(`${base}/__nudge`, { method: 'POST', signal: AbortSignal.timeout(10_000) })
+        .then((r) => r.arrayBuffer(), () => {})
+        .catch(() => {});
+    }, 3000);
+    try {
+      return await pending;
+    } finally {
+      clearInterval(nudge);
+    }
   }
 
   /**
@@ -326,7 +358,8 @@ function makeHandle({ launch, proc, removeDir }) {
   function stop() {
     stopping ??= (async () => {
       if (proc) await killTree(proc);
-      if (handle.proxyRetries > 0) process.stderr.write(`wrangler dev's proxy lost ${handle.proxyRetries} tick request(s) on :${port}; retried\n`);
+      if (handle.proxyRetries > 0) process.stderr.write(`wrangler dev's proxy lost ${handle.proxyRetries} request(s) on :${port}; retried\n`);
+      if (handle.proxyNudges > 0) process.stderr.write(`a GET on :${port} waited over 3 s; the proxy was nudged ${handle.proxyNudges} time(s)\n`);
       // VIGIL_E2E_LOGS=1 prints the instance's whole output when it stops (for debugging).
       if (process.env.VIGIL_E2E_LOGS === '1') process.stderr.write(`--- wrangler dev on :${port} ---\n${earlierLogs}${proc ? proc.output() : ''}\n`);
       await removeDir();
@@ -352,6 +385,7 @@ function makeHandle({ launch, proc, removeDir }) {
     base,
     port,
     proxyRetries: 0,
+    proxyNudges: 0,
     token: DEFAULT_TOKEN,
     persistDir: dir,
     logs: () => earlierLogs + (proc ? proc.output() : ''),
