@@ -5,7 +5,8 @@ use crate::core::time::EpochMs;
 /// Milliseconds since the Unix epoch. On Workers the clock advances only across I/O, which is
 /// exactly what latency measurement around a fetch needs.
 pub fn now_ms() -> EpochMs {
-    js_sys_now() as EpochMs
+    // The offset is 0 unless a test moved the clock (`/__test/clock`, VIGIL_TEST_HOOKS only).
+    js_sys_now() as EpochMs + crate::hooks::clock_offset_ms()
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -1,7 +1,8 @@
 //! Faults that end-to-end tests arm through `/__test/` routes (only with `VIGIL_TEST_HOOKS=true`),
 //! to prove the engine's recovery paths: a failing `send_batch` in the tick's dispatch, and check
-//! jobs that fail in the consumer. `wrangler dev` runs one isolate, so the routes and the
-//! handlers share this state; in production nothing arms it.
+//! jobs that fail in the consumer; and a clock moved forward, so a benchmark can run days of
+//! history upkeep in minutes. `wrangler dev` runs one isolate, so the routes and the handlers
+//! share this state; in production nothing arms it.
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -19,6 +20,22 @@ struct Faults {
 
 thread_local! {
     static FAULTS: RefCell<Faults> = RefCell::new(Faults::default());
+    /// Added to the real clock by `clock::now_ms`; only `/__test/clock` moves it.
+    static CLOCK_OFFSET_MS: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
+/// How far the test clock runs ahead of the real one (0 unless a test moved it).
+pub fn clock_offset_ms() -> i64 {
+    CLOCK_OFFSET_MS.with(|c| c.get())
+}
+
+/// Moves the test clock forward by `ms` (never back: time that went backwards would break
+/// the order every cursor and claim relies on). Returns the new offset.
+pub fn advance_clock(ms: i64) -> i64 {
+    CLOCK_OFFSET_MS.with(|c| {
+        c.set(c.get() + ms.max(0));
+        c.get()
+    })
 }
 
 /// Arms the tick's next sends (`true`: fail), its messages per send and jobs per message.

@@ -395,6 +395,28 @@ pub async fn arm_faults(mut ctx: Ctx) -> Result<Response, AppError> {
     json(200, &serde_json::json!({ "armed": true }))
 }
 
+/// Test hook (VIGIL_TEST_HOOKS=true only): moves this isolate's clock forward by `advance_ms`
+/// (0 to 400 days), so a benchmark can cross hours, rollups and retention without waiting.
+/// Answers the clock's new time and offset. 404 when hooks are off.
+pub async fn advance_clock(mut ctx: Ctx) -> Result<Response, AppError> {
+    if !ctx.config.test_hooks {
+        return Err(AppError::NotFound("route /__test/clock".into()));
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Advance {
+        advance_ms: i64,
+    }
+    const MAX_MS: i64 = 400 * 86_400_000;
+    let body = ctx.json_body().await?;
+    let a: Advance = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected {{\"advance_ms\": N}}: {e}")))?;
+    if !(0..=MAX_MS).contains(&a.advance_ms) {
+        return Err(FieldError::new("advance_ms", format!("must be 0 to {MAX_MS} (400 days)")).into());
+    }
+    let offset_ms = crate::hooks::advance_clock(a.advance_ms);
+    json(200, &serde_json::json!({ "offset_ms": offset_ms, "now_ms": crate::clock::now_ms() }))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;

@@ -127,6 +127,7 @@ pub static ROUTES: &[Route] = &[
     // Test hook (VIGIL_TEST_HOOKS=true only; 404 otherwise, and not in the OpenAPI document).
     route!(Post "/__test/check-jobs" Write => api::enqueue_raw_jobs),
     route!(Post "/__test/faults" Write => api::arm_faults),
+    route!(Post "/__test/clock" Write => api::advance_clock),
     route!(Post "/__test/alert-events" Write => endpoints::enqueue_raw_events),
     // Heartbeat monitors' pings (public: the token is the credential). HEAD is served as GET.
     route!(Get "/ping/:token" Public => ping::success),
