@@ -3,7 +3,7 @@
 //! (DESIGN.md §3); a job that fails is sent again on its own and the message is acked, so one
 //! bad check never replays the others. Only if that send fails is the whole message retried,
 //! and then the (monitor, slot) key makes its recorded jobs no-ops.
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -18,7 +18,7 @@ use crate::core::check_log::CheckLine;
 use crate::core::classify::classify;
 use crate::core::incident::{self, Effect, Thresholds};
 use crate::core::monitor::MonitorSpec;
-use crate::core::dispatch::{by_lane, retry_of, slow_lane_after, CheckMessage, Lane};
+use crate::core::dispatch::{by_lane, pack_handoffs, retry_of, send_groups, slow_lane_after, CheckMessage, Lane};
 use crate::core::schedule::{recheck_lost_after, CheckJob, JobKind, JOB_MAX_ATTEMPTS};
 use crate::core::status::CheckStatus;
 use crate::core::usage::{Invocation, UsageLine};
@@ -40,8 +40,9 @@ struct Job<'a> {
     db: &'a D1Database,
     config: &'a Config,
     slots: &'a Slots,
-    /// Checks of this invocation handed to the slow lane (its usage line's `handed_off`).
-    handed_off: Cell<u64>,
+    /// Checks of this invocation handed to the slow lane, by the index of the message that
+    /// brought each: sent together when every check has run ([`send_handoffs`]).
+    handoffs: RefCell<Vec<(usize, CheckJob)>>,
 }
 
 pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<(), AppError> {
@@ -64,7 +65,7 @@ pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<
         .shared()
     };
     let slots = Slots::new(concurrency(&db, &config).await);
-    let ctx = Job { env, db: &db, config: &config, slots: &slots, handed_off: Cell::new(0) };
+    let ctx = Job { env, db: &db, config: &config, slots: &slots, handoffs: RefCell::new(Vec::new()) };
     let runs = jobs.iter().map(|(i, job)| {
         let (ctx, rows) = (&ctx, rows.clone());
         // Registered before any check starts, so timed-out monitors are capped from the first fetch.
@@ -73,19 +74,31 @@ pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<
             let result = if ctx.config.test_hooks && hooks::job_fails(job.monitor_id) {
                 Err(AppError::Internal("failed by a test hook".into()))
             } else {
-                run_job(ctx, job.clone(), rows, healthy).await
+                run_job(ctx, *i, job.clone(), rows, healthy).await
             };
             (*i, job, result)
         }
     });
     let outcomes = join_all(runs).await;
-    let mut failed: Vec<Vec<&CheckJob>> = vec![Vec::new(); messages.len()];
+    let mut failed: Vec<Vec<CheckJob>> = vec![Vec::new(); messages.len()];
     for (i, job, result) in outcomes {
         if let Err(e) = result {
             worker::console_error!("check {} failed (attempt {} of {JOB_MAX_ATTEMPTS}): {e:?}", job.check_id(), job.attempt);
-            failed[i].push(job);
+            failed[i].push(job.clone());
         }
     }
+    // Before any message is acked: a hand-off that could not be sent fails like any job.
+    let handoffs = ctx.handoffs.take();
+    let handed_off = match send_handoffs(&ctx, &handoffs).await {
+        Ok(()) => handoffs.len() as u64,
+        Err(e) => {
+            worker::console_error!("handing {} slow checks to the slow lane: {e:?}", handoffs.len());
+            for (i, job) in handoffs {
+                failed[i].push(CheckJob { timed_out: true, ..job });
+            }
+            0
+        }
+    };
     let mut retried = 0;
     for (message, failed) in messages.iter().zip(failed) {
         match retry_alone(&ctx, &failed).await {
@@ -104,7 +117,7 @@ pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<
         checks: jobs.len() as u64,
         messages: messages.len() as u64,
         retried,
-        handed_off: ctx.handed_off.get(),
+        handed_off,
         ms: clock::now_ms() - started,
         peak_connections: slots.peak() as u64,
         ..UsageLine::new(Invocation::Consumer, meter::now() - before)
@@ -114,7 +127,7 @@ pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<
 
 /// Sends each failed job again on its own with its next attempt number (one-job messages,
 /// so the rest of its message is not replayed); a job out of attempts is logged dead.
-async fn retry_alone(ctx: &Job<'_>, failed: &[&CheckJob]) -> Result<usize, AppError> {
+async fn retry_alone(ctx: &Job<'_>, failed: &[CheckJob]) -> Result<usize, AppError> {
     let retries: Vec<CheckJob> = failed
         .iter()
         .filter_map(|job| {
@@ -158,7 +171,7 @@ async fn row_of(rows: &Rows<'_>, id: i64) -> Result<Option<MonitorRow>, AppError
     Ok(rows.get(&id).cloned())
 }
 
-async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>, healthy: Option<HealthyJob>) -> Result<(), AppError> {
+async fn run_job(ctx: &Job<'_>, message: usize, job: CheckJob, rows: Rows<'_>, healthy: Option<HealthyJob>) -> Result<(), AppError> {
     let carried = job.spec.as_deref().and_then(|json| serde_json::from_str::<MonitorSpec>(json).ok());
     let spec = match carried {
         Some(spec) => spec,
@@ -185,7 +198,8 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>, healthy: Option<H
         Probed::Done(report) => report,
         Probed::HandedOff => {
             drop(healthy);
-            return hand_off(ctx, &job).await;
+            hand_off(ctx, message, job);
+            return Ok(());
         }
     };
     drop(healthy); // probed: no longer a healthy check waiting for a slot
@@ -233,17 +247,32 @@ async fn run_job(ctx: &Job<'_>, job: CheckJob, rows: Rows<'_>, healthy: Option<H
     Err(AppError::Internal(format!("monitor {} state kept changing while recording", job.monitor_id)))
 }
 
-/// Moves a check whose first attempt outlasted the hand-off time to the slow lane (DESIGN.md §3): the same job (monitor, slot, kind, attempt), marked as a
-/// slow one, in a one-job message. Nothing was recorded for it here, so the slow lane's run is
-/// its only record; if this send fails the job fails and is re-sent like any failed job.
-async fn hand_off(ctx: &Job<'_>, job: &CheckJob) -> Result<(), AppError> {
+/// Moves a check whose first attempt outlasted the hand-off time to the slow lane (DESIGN.md
+/// §3): the same job (monitor, slot, kind, attempt), to run there as a slow one. Nothing was
+/// recorded for it here, so the slow lane's run is its only record. It is sent with the
+/// invocation's other hand-offs once every check has run ([`send_handoffs`]).
+fn hand_off(ctx: &Job<'_>, message: usize, job: CheckJob) {
     if ctx.config.check_log {
         worker::console_log!("vigil-handoff {{\"check\":\"{}\",\"after_ms\":{}}}", job.check_id(), ctx.config.handoff_after_ms);
     }
-    let slow = CheckJob { timed_out: true, ..job.clone() };
+    ctx.handoffs.borrow_mut().push((message, job));
+}
+
+/// The invocation's hand-offs in as few slow-lane messages as they pack into
+/// ([`pack_handoffs`]), within `send_batch`'s limits. If this fails, the caller treats them as
+/// failed jobs, re-sent on their own or their message retried.
+async fn send_handoffs(ctx: &Job<'_>, handoffs: &[(usize, CheckJob)]) -> Result<(), AppError> {
+    if handoffs.is_empty() {
+        return Ok(());
+    }
+    let jobs: Vec<CheckJob> = handoffs.iter().map(|(_, j)| j.clone()).collect();
+    let messages = pack_handoffs(&jobs, ctx.config.check_jobs_per_message);
     let queue = bindings::checks_queue(ctx.env, Lane::Slow)?;
-    meter::send(&queue, MessageBuilder::new(CheckMessage::One(slow)).build()).await.context("handing a slow check to the slow lane")?;
-    ctx.handed_off.set(ctx.handed_off.get() + 1);
+    let sizes: Vec<usize> = messages.iter().map(CheckMessage::bytes).collect();
+    for range in send_groups(&sizes, crate::core::dispatch::SEND_BATCH_MESSAGES_MAX) {
+        let batch: Vec<_> = messages[range].iter().map(|m| MessageBuilder::new(m.clone()).build()).collect();
+        meter::send_batch(&queue, batch).await.context("handing slow checks to the slow lane")?;
+    }
     Ok(())
 }
 

@@ -180,6 +180,29 @@ pub fn pack_lanes(slot: i64, kind: JobKind, jobs: &[PackedJob], max_jobs: usize)
     by_lane(jobs.to_vec(), |j| j.timed_out).into_iter().map(|(lane, jobs)| (lane, pack(slot, kind, jobs, max_jobs))).collect()
 }
 
+/// The checks one invocation handed to the slow lane (DESIGN.md §3), as the messages that
+/// carry them there: first attempts packed per (slot, kind) like a tick's jobs, marked slow; a
+/// later attempt (a retried job) in a message of its own, since a packed job has no attempt
+/// number. One message for a whole invocation's hand-offs instead of one each saves queue
+/// operations, and lets the slow lane run them in one invocation on all its slots.
+pub fn pack_handoffs(jobs: &[CheckJob], max_jobs: usize) -> Vec<CheckMessage> {
+    let mut groups: Vec<((i64, JobKind), Vec<PackedJob>)> = Vec::new();
+    let mut alone = Vec::new();
+    for job in jobs {
+        if job.attempt > 1 {
+            alone.push(CheckMessage::One(CheckJob { timed_out: true, ..job.clone() }));
+            continue;
+        }
+        let packed = PackedJob { monitor_id: job.monitor_id, spec: job.spec.clone(), timed_out: true };
+        match groups.iter_mut().find(|(key, _)| *key == (job.slot, job.kind)) {
+            Some((_, group)) => group.push(packed),
+            None => groups.push(((job.slot, job.kind), vec![packed])),
+        }
+    }
+    let packed = groups.into_iter().flat_map(|((slot, kind), jobs)| pack(slot, kind, jobs, max_jobs)).map(CheckMessage::Packed);
+    packed.chain(alone).collect()
+}
+
 /// What becomes of a job that failed in the consumer: sent again on its own with the next
 /// attempt number, or given up (logged dead) after [`super::schedule::JOB_MAX_ATTEMPTS`].
 pub fn retry_of(job: &CheckJob, max_attempts: u32) -> Option<CheckJob> {
@@ -189,6 +212,40 @@ pub fn retry_of(job: &CheckJob, max_attempts: u32) -> Option<CheckJob> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hand-offs: first attempts packed per (slot, kind), all slow; retried ones alone, keeping
+    /// their attempt; every job carried exactly once.
+    #[test]
+    fn an_invocations_hand_offs_travel_packed_per_slot_and_kind() {
+        let job = |id: i64, slot: i64, kind: JobKind, attempt: u32| CheckJob { attempt, ..CheckJob::new(id, slot, kind, None) };
+        let jobs = [
+            job(1, 600, JobKind::Scheduled, 1),
+            job(2, 600, JobKind::Scheduled, 1),
+            job(3, 605, JobKind::Recheck, 1),
+            job(4, 600, JobKind::Scheduled, 2),
+            job(5, 600, JobKind::Scheduled, 1),
+        ];
+        let messages = pack_handoffs(&jobs, 100);
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        let carried: Vec<CheckJob> = messages.iter().flat_map(CheckMessage::jobs).collect();
+        let mut ids: Vec<i64> = carried.iter().map(|j| j.monitor_id).collect();
+        ids.sort();
+        assert_eq!(ids, [1, 2, 3, 4, 5]);
+        assert!(carried.iter().all(|j| j.timed_out), "every hand-off runs as a slow job");
+        let retried = carried.iter().find(|j| j.monitor_id == 4).unwrap();
+        assert_eq!((retried.attempt, retried.slot, retried.kind), (2, 600, JobKind::Scheduled));
+        let recheck = carried.iter().find(|j| j.monitor_id == 3).unwrap();
+        assert_eq!((recheck.slot, recheck.kind), (605, JobKind::Recheck));
+        match &messages[0] {
+            CheckMessage::Packed(p) => assert_eq!(p.jobs.iter().map(|j| j.monitor_id).collect::<Vec<_>>(), [1, 2, 5]),
+            other => panic!("expected the slot-600 jobs packed, got {other:?}"),
+        }
+        // The message size bound still holds: 250 hand-offs of one slot in 3 messages of <= 100.
+        let many: Vec<CheckJob> = (0..250).map(|i| job(i, 600, JobKind::Scheduled, 1)).collect();
+        let sizes: Vec<usize> = pack_handoffs(&many, 100).iter().map(|m| m.jobs().len()).collect();
+        assert_eq!(sizes, [100, 100, 50]);
+        assert!(pack_handoffs(&[], 100).is_empty());
+    }
 
     /// Slow is slower than the hand-off time; back in the main lane only within half of it.
     #[test]

@@ -199,6 +199,31 @@ test('a check still open after the hand-off time is re-run in the slow lane, rec
   assert.equal((await vigil.api('DELETE', `/api/monitors/${m.id}`)).status, 204);
 });
 
+test('one invocation\'s hand-offs travel to the slow lane in one message and run there together', async () => {
+  const path = '/delay/2500';
+  const ms = [];
+  for (let i = 0; i < 4; i++) ms.push(await create({ name: `handoff together ${i}`, url: target.url(`${path}?together=${i}`), timeout_seconds: 10 }));
+  const mark = vigil.logs().length;
+  await vigil.tick(); // new monitors: one packed message, one main-lane invocation
+  for (const m of ms) {
+    await vigil.waitFor(async () => (await checksOf(m.id)).length > 0, { what: `check of ${m.name}`, timeoutMs: 30_000 });
+  }
+  await sleep(1500);
+  for (const m of ms) {
+    const list = await checksOf(m.id);
+    assert.equal(list.length, 1, `${m.name} recorded once`);
+    assert.equal(list[0].status, 'UP');
+  }
+  const lines = usageLines(vigil.logs().slice(mark)).filter((l) => l.event === 'consumer');
+  const main = lines.find((l) => l.handed_off > 0);
+  assert.equal(main?.handed_off, 4, JSON.stringify(lines));
+  // The slow lane took them as one message in one invocation (before: four one-job messages).
+  const slow = lines.filter((l) => l !== main && l.checks > 0);
+  assert.deepEqual(slow.map((l) => [l.messages, l.checks]), [[1, 4]], JSON.stringify(lines));
+  assert.ok(slow[0].ms < 2 * 2500, `run together on the slow lane's slots, not one after another: ${slow[0].ms} ms`);
+  for (const m of ms) assert.equal((await vigil.api('DELETE', `/api/monitors/${m.id}`)).status, 204);
+});
+
 test('two ticks of one minute dispatch it once, and a dispatch that failed part way is finished by the next tick', async () => {
   const monitors = [];
   for (let i = 0; i < 6; i++) monitors.push(await create({ name: `minute ${i}`, url: target.url(`/body/minute-${i}`), check_interval_seconds: 60 }));
