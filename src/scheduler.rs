@@ -11,7 +11,7 @@ use worker::{D1Database, Env, MessageBuilder, Queue};
 use crate::alerts;
 use crate::bindings::{self, Config, DB};
 use crate::clock;
-use crate::core::dispatch::{by_lane, pack, pack_lanes, send_groups, CheckMessage, Lane, PackedJob, SEND_BATCH_MESSAGES_MAX};
+use crate::core::dispatch::{balanced_jobs_per_message, by_lane, pack, pack_lanes, send_groups, CheckMessage, Lane, PackedJob, CONSUMER_BATCH_MESSAGES, SEND_BATCH_MESSAGES_MAX};
 use crate::core::schedule::{due_phases, minute_of, plan_tick, tick_slot, JobKind, TickPlan, CLAIM_LEASE_MS};
 use crate::heartbeat;
 use crate::core::time::EpochMs;
@@ -227,7 +227,8 @@ impl Send {
 impl Sender {
     /// The groups of these jobs of one slot, in order, each within `send_batch`'s limits.
     fn sends(&self, slot: i64, jobs: &[(Position, PackedJob)]) -> Vec<Send> {
-        let per_message = hooks::jobs_per_message().unwrap_or(self.jobs_per_message);
+        // A test hook's figure is taken as it is; otherwise the messages fill whole batches.
+        let per_message = hooks::jobs_per_message().unwrap_or_else(|| balanced_jobs_per_message(jobs.len(), self.jobs_per_message, CONSUMER_BATCH_MESSAGES));
         let jobs: Vec<PackedJob> = jobs.iter().map(|(_, j)| j.clone()).collect();
         let packed = pack(slot, JobKind::Scheduled, jobs.clone(), per_message);
         let sizes: Vec<usize> = packed.iter().map(|m| CheckMessage::Packed(m.clone()).bytes()).collect();
