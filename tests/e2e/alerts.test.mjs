@@ -1,7 +1,7 @@
 // Alert delivery end to end (SPEC section 4): a monitored fixture goes down and recovers, and
 // loopback receivers (webhooks, email provider APIs) see exactly what a real one would: each
 // (incident, event, endpoint) once, signed, retried on failure, never duplicated.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startVigil, startTarget } from './harness.mjs';
@@ -40,6 +40,17 @@ after(async () => {
   await rx?.close();
 });
 
+// What each test created. A test that fails part way leaves its endpoints and monitors behind,
+// and an open incident of its monitor would alert (and remind) the next test's receivers, so
+// whatever a test did not remove itself is removed after it.
+const created = { endpoints: new Set(), monitors: new Set() };
+afterEach(async () => {
+  for (const id of created.endpoints) await vigil.api('DELETE', `/api/notification-endpoints/${id}`);
+  for (const id of created.monitors) await vigil.api('DELETE', `/api/monitors/${id}`);
+  created.endpoints.clear();
+  created.monitors.clear();
+});
+
 async function setSwitch(key, status) {
   const r = await fetch(target.url(`/_control/switch/${key}`), { method: 'POST', body: JSON.stringify({ status }) });
   assert.equal(r.status, 204);
@@ -48,6 +59,7 @@ async function setSwitch(key, status) {
 async function endpoint(body) {
   const r = await vigil.api('POST', '/api/notification-endpoints', { project: 1, ...body });
   assert.equal(r.status, 201, JSON.stringify(r.body));
+  created.endpoints.add(r.body.id);
   return r.body;
 }
 
@@ -62,6 +74,7 @@ async function monitor(name, key) {
     name, url: target.url(`/switch/${key}`), check_interval_seconds: 3600, failure_threshold: 1, retries: 0,
   });
   assert.equal(r.status, 201, JSON.stringify(r.body));
+  created.monitors.add(r.body.id);
   return r.body;
 }
 
