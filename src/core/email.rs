@@ -32,6 +32,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::monitor::MonitorType;
 use super::status::CheckStatus;
 use super::text::{duration_secs, full_utc, Html};
 use super::webhook::{self, EventInfo, EventKind};
@@ -183,12 +184,25 @@ fn monitor_rows(rows: &mut Vec<(&str, String)>, event: &EventInfo, project: Stri
 
 fn check_rows(rows: &mut Vec<(&str, String)>, event: &EventInfo) {
     let Some(c) = &event.check else { return };
+    let kind = event.monitor.as_ref().map(|m| m.monitor_type);
     rows.push(("Last check", format!("{} at {}", c.status.as_str(), full_utc(c.started_at))));
-    rows.push((
-        "HTTP status",
-        c.http_status.map_or_else(|| String::from("none (no response)"), |s| s.to_string()),
-    ));
-    rows.push(("Latency", c.latency_ms.map_or_else(|| String::from("n/a"), |ms| format!("{ms} ms"))));
+    // Only an HTTP check has a status code: "none (no response)" under a DNS, TCP or heartbeat
+    // check would read as a fault of its own.
+    if matches!(kind, None | Some(MonitorType::Http)) {
+        rows.push((
+            "HTTP status",
+            c.http_status.map_or_else(|| String::from("none (no response)"), |s| s.to_string()),
+        ));
+    }
+    match kind {
+        // A heartbeat's "latency" is how long the job ran, when a /start said so.
+        Some(MonitorType::Heartbeat) => {
+            if let Some(ms) = c.latency_ms {
+                rows.push(("Run time", format!("{ms} ms")));
+            }
+        }
+        _ => rows.push(("Latency", c.latency_ms.map_or_else(|| String::from("n/a"), |ms| format!("{ms} ms")))),
+    }
     // An UP check has no reason; "Reason: none" would only be noise in a recovery email.
     if let Some(reason) = &c.failure_type {
         rows.push(("Reason", reason.clone()));
@@ -745,6 +759,9 @@ mod tests {
                 for n in *never {
                     assert!(!c.text.contains(n) && !c.html.contains(n), "{case}: {n:?} must not appear:\n{}", c.text);
                 }
+                // A status code only where there can be one; a heartbeat's time is its run's.
+                assert_eq!(rows.iter().any(|(l, _)| *l == "HTTP status"), *ty == "http", "{case}: HTTP status row in\n{}", c.text);
+                assert_eq!(rows.iter().any(|(l, _)| *l == "Latency"), *ty != "heartbeat", "{case}: Latency row in\n{}", c.text);
             }
         }
     }
