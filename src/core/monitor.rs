@@ -375,11 +375,11 @@ impl MonitorSpec {
         self.record_type.unwrap_or_default()
     }
 
-    /// What the monitor watches, in a few words for pages and alerts: the URL, or
-    /// `example.com MX` for a DNS monitor.
+    /// What the monitor watches, in a few words for the dashboard: the URL, or
+    /// `example.com (MX)` for a DNS monitor, as alerts write it (`webhook::MonitorInfo::target`).
     pub fn target(&self) -> String {
         match self.monitor_type {
-            MonitorType::Dns => format!("{} {}", self.hostname.as_deref().unwrap_or_default(), self.dns_record_type().as_str()),
+            MonitorType::Dns => format!("{} ({})", self.hostname.as_deref().unwrap_or_default(), self.dns_record_type().as_str()),
             _ => self.url.clone(),
         }
     }
@@ -725,7 +725,7 @@ mod tests {
         let dns = ok(r#"{"monitor_type":"dns","hostname":"Example.COM.","record_type":"MX","expected_values":["10 Mail.example.com."]}"#);
         assert_eq!((dns.url.as_str(), dns.hostname.as_deref(), dns.record_type, dns.name.as_str()), ("", Some("example.com"), Some(RecordType::MX), "example.com"));
         assert_eq!(dns.expected_values, vec!["10 mail.example.com"]);
-        assert_eq!(dns.target(), "example.com MX");
+        assert_eq!(dns.target(), "example.com (MX)");
         let a = ok(r#"{"monitor_type":"dns","hostname":"example.com","url":null}"#);
         assert_eq!(a.record_type, Some(RecordType::A), "A by default, stored");
         // The API leaves out what a type does not have, and the document reads back the same.
