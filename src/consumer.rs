@@ -260,7 +260,8 @@ fn hand_off(ctx: &Job<'_>, message: usize, job: CheckJob) {
 
 /// The invocation's hand-offs in as few slow-lane messages as they pack into
 /// ([`pack_handoffs`]), within `send_batch`'s limits. If this fails, the caller treats them as
-/// failed jobs, re-sent on their own or their message retried.
+/// failed jobs, re-sent on their own or their message retried; after a partial failure (over
+/// 100 messages of hand-offs) some run twice, and the (monitor, slot) key records them once.
 async fn send_handoffs(ctx: &Job<'_>, handoffs: &[(usize, CheckJob)]) -> Result<(), AppError> {
     if handoffs.is_empty() {
         return Ok(());
