@@ -92,10 +92,10 @@ try {
   const sum = (event, key) => lines.filter((l) => l.event === event).reduce((s, l) => s + l[key], 0);
   const checks = sum('consumer', 'checks');
   const tickRows = window.map((x) => x.lines.filter((l) => l.event === 'tick').reduce((s, l) => s + l.d1_rows_written, 0));
-  // A tick that rolls nothing up (not the first after an hour boundary) writes only its fixed rows.
-  const quiet = window.filter((x) => new Date(x.sim).getUTCMinutes() !== 0).map((_, i) => i);
-  const sorted = window.map((_, i) => tickRows[i]).filter((_, i) => new Date(window[i].sim).getUTCMinutes() !== 0).sort((a, b) => a - b);
-  const fixedPerTick = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  // A tick that rolls nothing up (not the first after an hour boundary) writes only its fixed
+  // rows; their median is the fixed cost of a tick, and the rest of every tick's rows is upkeep.
+  const quiet = tickRows.filter((_, i) => new Date(window[i].sim).getUTCMinutes() !== 0).sort((a, b) => a - b);
+  const fixedPerTick = quiet[Math.floor(quiet.length / 2)] ?? 0;
   const upkeep = tickRows.reduce((s, r) => s + Math.max(0, r - fixedPerTick), 0);
   const recording = sum('consumer', 'd1_rows_written');
   const alerts = sum('alerts', 'd1_rows_written');
