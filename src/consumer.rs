@@ -53,8 +53,8 @@ pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<
     // again after a crash is bounded by the queue's own `max_retries`.)
     let jobs: Vec<(usize, CheckJob)> = messages.iter().enumerate().flat_map(|(i, m)| m.body().jobs().into_iter().map(move |j| (i, j))).collect();
     let ids: Vec<i64> = jobs.iter().map(|(_, j)| j.monitor_id).collect();
-    // One state read for the whole batch, started now and awaited only when a check needs it:
-    // checks that carry their config start fetching at once instead of waiting for it.
+    // One state read for the whole batch, shared by every check: it holds the config of the
+    // jobs that carry none (scheduled ones) and the state every record needs.
     let rows: Rows = {
         let db = &db;
         async move {
@@ -64,7 +64,10 @@ pub async fn consume(messages: Vec<Message<CheckMessage>>, env: &Env) -> Result<
         .boxed_local()
         .shared()
     };
-    let slots = Slots::new(concurrency(&db, &config).await);
+    // The slot count and the rows together: every scheduled job waits for its row before it
+    // fetches, so reading them one after the other delayed the first fetch by a round trip.
+    let (concurrency, _) = futures::join!(concurrency(&db, &config), rows.clone());
+    let slots = Slots::new(concurrency);
     let ctx = Job { env, db: &db, config: &config, slots: &slots, handoffs: RefCell::new(Vec::new()) };
     let runs = jobs.iter().map(|(i, job)| {
         let (ctx, rows) = (&ctx, rows.clone());
