@@ -18,7 +18,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startVigil, freePort, ROOT, usageLines, workerdCpuMs } from '../tests/e2e/harness.mjs';
+import { startVigil, usageLines, workerdCpuMs } from '../tests/e2e/harness.mjs';
+import { spawnTarget } from './target-process.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -69,18 +70,7 @@ for line in sys.stdin:
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 // The target runs in its own process: this one polls D1, and must not delay its answers.
-const targetPort = await freePort();
-const targetProc = spawn('node', [path.join(ROOT, 'tests/fixtures/target.mjs'), '--port', String(targetPort)], { stdio: 'ignore' });
-const targetBase = `http://127.0.0.1:${targetPort}`;
-const target = {
-  url: (p) => `${targetBase}${p}`,
-  stats: async () => (await fetch(`${targetBase}/_stats`)).json(),
-  resetStats: async () => fetch(`${targetBase}/_reset`, { method: 'POST' }),
-  close: async () => targetProc.kill('SIGTERM'),
-};
-for (let i = 0; i < 50; i++) {
-  try { await target.stats(); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
-}
+const target = await spawnTarget();
 // --handoff MS: the worker's HANDOFF_AFTER_MS (default: wrangler.toml's).
 const HANDOFF = arg('handoff', NaN);
 const vigil = await startVigil({ logLevel: 'log', vars: Number.isNaN(HANDOFF) ? {} : { HANDOFF_AFTER_MS: String(HANDOFF) } });

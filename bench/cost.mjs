@@ -14,11 +14,10 @@
 // isolate's own CPU). The first tick of new monitors also pays one-off work, so figures are given
 // for it ("first") and for the later ticks ("steady"); with --ticks 13 or more, also for the ticks
 // after every success streak has saturated ("saturated": what a long-running monitor costs).
-import { spawn } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startVigil, freePort, ROOT, usageLines, workerdCpuMs } from '../tests/e2e/harness.mjs';
+import { startVigil, usageLines, workerdCpuMs } from '../tests/e2e/harness.mjs';
+import { spawnTarget } from './target-process.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,12 +28,8 @@ const TICKS = Math.max(2, arg('ticks', 4));
 const FAILING_PCT = arg('failing', 0);
 const INTERVAL = arg('interval', 60);
 const DELAY_MS = 20;
-const targetPort = await freePort();
-const targetProc = spawn('node', [path.join(ROOT, 'tests/fixtures/target.mjs'), '--port', String(targetPort)], { stdio: 'ignore' });
-const targetBase = `http://127.0.0.1:${targetPort}`;
-for (let i = 0; i < 50; i++) {
-  try { await fetch(`${targetBase}/_stats`); break; } catch { await sleep(100); }
-}
+const target = await spawnTarget();
+const targetBase = target.base;
 // Re-checks 5 s after a failure (default 20 s), so a tick's work is done well before the next.
 const vigil = await startVigil({ logLevel: 'log', vars: { RECHECK_DELAY_SECONDS: '5' } });
 try {
@@ -132,5 +127,5 @@ try {
   console.log(JSON.stringify(result, null, 2));
 } finally {
   await vigil.stop();
-  targetProc.kill('SIGTERM');
+  await target.close();
 }

@@ -17,11 +17,10 @@
 //  - rows written per check by the consumer (recording) and by the ticks' history upkeep;
 //  - the ticks' fixed rows (claim row, last-tick row), which do not grow with monitors, per tick;
 //  - the life total per check, with the fixed part spread over N monitors and over 1,000.
-import { spawn } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startVigil, freePort, ROOT, usageLines } from '../tests/e2e/harness.mjs';
+import { startVigil, usageLines } from '../tests/e2e/harness.mjs';
+import { spawnTarget } from './target-process.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,12 +31,8 @@ const HOURS = arg('hours', 27);
 const MEASURE_HOURS = Math.min(HOURS - 1, arg('measure-hours', 3));
 const HOUR = 3_600_000;
 
-const targetPort = await freePort();
-const targetProc = spawn('node', [path.join(ROOT, 'tests/fixtures/target.mjs'), '--port', String(targetPort)], { stdio: 'ignore' });
-const targetBase = `http://127.0.0.1:${targetPort}`;
-for (let i = 0; i < 50; i++) {
-  try { await fetch(`${targetBase}/_stats`); break; } catch { await sleep(100); }
-}
+const target = await spawnTarget();
+const targetBase = target.base;
 const vigil = await startVigil({
   logLevel: 'log',
   vars: { VIGIL_TEST_HOOKS: 'true', RAW_RETENTION_DAYS: '1', HOURLY_RETENTION_DAYS: '1', DAILY_RETENTION_DAYS: '1' },
@@ -127,5 +122,5 @@ try {
   }, null, 2));
 } finally {
   await vigil.stop();
-  targetProc.kill('SIGTERM');
+  await target.close();
 }
