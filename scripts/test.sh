@@ -53,4 +53,10 @@ fi
 phase "end-to-end tests (node --test against wrangler dev)"
 # Files run VIGIL_E2E_CONCURRENCY at a time (default 2), each with its own wrangler dev: most of a
 # file's time is spent waiting on retries, backoffs and receivers, not on the CPU.
-node --test --test-concurrency="${VIGIL_E2E_CONCURRENCY:-2}" tests/e2e/
+# alerts.test.mjs runs alone, after the others: in two of three CI runs on 2026-12-01/02 its alert
+# deliveries stalled for a minute or more ("maintenance windows", "reminders") while another file
+# ran beside it, and it has passed every time alone. The cause is not found yet; a timed-out wait
+# now prints the instance's last output (tests/e2e/harness.mjs) so the next one can be read.
+mapfile -t files < <(ls tests/e2e/*.test.mjs | grep -v '/alerts\.test\.mjs$')
+node --test --test-concurrency="${VIGIL_E2E_CONCURRENCY:-2}" "${files[@]}"
+node --test tests/e2e/alerts.test.mjs

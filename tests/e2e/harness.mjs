@@ -244,6 +244,7 @@ function makeHandle({ launch, proc, removeDir }) {
       // (see tick()); it asks for the request again.
       if (res.status === 503 && typeof parsed === 'string' && parsed.includes('restarted mid-request') && attempt < 3) {
         handle.proxyRetries += 1;
+        handle.proxyEvents.push(`${new Date().toISOString()} ${method} ${apiPath}`);
         continue;
       }
       return { status: res.status, headers: res.headers, body: parsed };
@@ -289,6 +290,7 @@ function makeHandle({ launch, proc, removeDir }) {
       const text = await res.text();
       if (res.status === 503 && text.includes('restarted mid-request') && attempt < 3) {
         handle.proxyRetries += 1;
+        handle.proxyEvents.push(`${new Date().toISOString()} POST /__scheduled`);
         continue;
       }
       if (res.status < 200 || res.status > 299) {
@@ -312,7 +314,9 @@ function makeHandle({ launch, proc, removeDir }) {
       if (Date.now() >= deadline) break;
       await sleep(intervalMs);
     }
-    throw new Error(`timed out waiting for ${what} after ${timeoutMs} ms; last value: ${inspect(last, { depth: 6 })}`);
+    // The instance's last output goes with the error: a CI run keeps nothing else of it.
+    const tail = handle.logs().split('\n').slice(-40).join('\n');
+    throw new Error(`timed out waiting for ${what} after ${timeoutMs} ms; last value: ${inspect(last, { depth: 6 })}\n--- last lines of wrangler dev on :${port} ---\n${tail}`);
   }
 
   /**
@@ -358,7 +362,7 @@ function makeHandle({ launch, proc, removeDir }) {
   function stop() {
     stopping ??= (async () => {
       if (proc) await killTree(proc);
-      if (handle.proxyRetries > 0) process.stderr.write(`wrangler dev's proxy lost ${handle.proxyRetries} request(s) on :${port}; retried\n`);
+      if (handle.proxyRetries > 0) process.stderr.write(`wrangler dev's proxy lost ${handle.proxyRetries} request(s) on :${port}; retried: ${handle.proxyEvents.join(', ')}\n`);
       if (handle.proxyNudges > 0) process.stderr.write(`a GET on :${port} waited over 3 s; the proxy was nudged ${handle.proxyNudges} time(s)\n`);
       // VIGIL_E2E_LOGS=1 prints the instance's whole output when it stops (for debugging).
       if (process.env.VIGIL_E2E_LOGS === '1') process.stderr.write(`--- wrangler dev on :${port} ---\n${earlierLogs}${proc ? proc.output() : ''}\n`);
@@ -385,6 +389,7 @@ function makeHandle({ launch, proc, removeDir }) {
     base,
     port,
     proxyRetries: 0,
+    proxyEvents: [],
     proxyNudges: 0,
     token: DEFAULT_TOKEN,
     persistDir: dir,
