@@ -324,9 +324,7 @@ pub async fn list_incidents(ctx: Ctx) -> Result<Response, AppError> {
 /// as `{"packed": [jobs of one slot and kind]}`, in one packed message, so they run in one
 /// invocation whatever `max_batch_size` is. 404 when hooks are off.
 pub async fn enqueue_raw_jobs(mut ctx: Ctx) -> Result<Response, AppError> {
-    if !ctx.config.test_hooks {
-        return Err(AppError::NotFound("route /__test/check-jobs".into()));
-    }
+    ctx.test_hooks_only()?;
     #[derive(serde::Deserialize)]
     #[serde(untagged)]
     enum RawJobs {
@@ -368,9 +366,7 @@ pub async fn enqueue_raw_jobs(mut ctx: Ctx) -> Result<Response, AppError> {
 /// many jobs) each;
 /// `{"fail_jobs": {"monitor_id": 7, "times": 1}}`: that monitor's next check jobs fail.
 pub async fn arm_faults(mut ctx: Ctx) -> Result<Response, AppError> {
-    if !ctx.config.test_hooks {
-        return Err(AppError::NotFound("route /__test/faults".into()));
-    }
+    ctx.test_hooks_only()?;
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Faults {
@@ -399,9 +395,7 @@ pub async fn arm_faults(mut ctx: Ctx) -> Result<Response, AppError> {
 /// (0 to 400 days), so a benchmark can cross hours, rollups and retention without waiting.
 /// Answers the clock's new time and offset. 404 when hooks are off.
 pub async fn advance_clock(mut ctx: Ctx) -> Result<Response, AppError> {
-    if !ctx.config.test_hooks {
-        return Err(AppError::NotFound("route /__test/clock".into()));
-    }
+    ctx.test_hooks_only()?;
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Advance {

@@ -155,9 +155,7 @@ pub async fn send_pending_emails(ctx: Ctx) -> Result<Response, AppError> {
 /// delivery sends) on the alerts queue verbatim, in one batch, so a test can deliver one twice,
 /// even to concurrent handlers, and see the receiver get it once.
 pub async fn enqueue_raw_events(mut ctx: Ctx) -> Result<Response, AppError> {
-    if !ctx.config.test_hooks {
-        return Err(AppError::NotFound("route /__test/alert-events".into()));
-    }
+    ctx.test_hooks_only()?;
     let body = ctx.json_body().await?;
     let messages: Vec<AlertMessage> = serde_json::from_str(&body).map_err(|e| FieldError::body(format!("expected an array of alert messages: {e}")))?;
     // Scoped like every route: an event of another tenant's incident, or a send to another

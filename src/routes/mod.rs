@@ -338,6 +338,16 @@ impl Ctx {
         self.env.d1(DB).context("D1 binding")
     }
 
+    /// The `/__test/` routes exist only with `VIGIL_TEST_HOOKS=true`: otherwise they are a 404,
+    /// as any unknown route (and are not in the OpenAPI document).
+    pub fn test_hooks_only(&self) -> Result<(), AppError> {
+        if self.config.test_hooks {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(format!("route {}", self.path)))
+        }
+    }
+
     /// The caller's user id. Only authenticated routes call this; dispatch has checked it.
     pub fn user_id(&self) -> Result<i64, AppError> {
         self.principal.map(|p| p.user_id).ok_or(AppError::Unauthorized)
