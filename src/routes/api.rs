@@ -74,11 +74,16 @@ impl MonitorView {
 /// request came to.
 pub fn ping_url(ctx: &Ctx, row: &MonitorRow) -> Result<Option<String>, AppError> {
     let Some(token) = row.ping_token.as_deref().filter(|_| row.monitor_type == "heartbeat") else { return Ok(None) };
+    ping_url_of(ctx, token).map(Some)
+}
+
+/// The ping URL of a token.
+pub fn ping_url_of(ctx: &Ctx, token: &str) -> Result<String, AppError> {
     let base = match &ctx.config.alerts.public_base_url {
         Some(base) => base.clone(),
         None => ctx.req.url().context("request URL")?.origin().ascii_serialization(),
     };
-    Ok(Some(format!("{base}/ping/{token}")))
+    Ok(format!("{base}/ping/{token}"))
 }
 
 /// What a heartbeat monitor's detail adds: the last ping and run, open runs, recent pings.

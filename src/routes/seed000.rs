@@ -62,7 +62,7 @@ pub async fn create_targets(mut ctx: Ctx) -> Result<Response, AppError> {
     }
     let mut batch = Vec::new();
     for spec in &specs {
-        batch.extend(monitors::upsert_by_name(&db, user, &project.slug, spec, ctx.now)?);
+        batch.extend(monitors::upsert_by_name(&db, user, &project.slug, spec, None, ctx.now)?); // HTTP targets: no ping token
     }
     crate::store::batch(&db, batch, "creating targets").await?;
     let rows = monitors::list(&db, user, Some(project_id), 0, 1000).await?;

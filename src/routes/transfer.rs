@@ -1,8 +1,10 @@
 //! `GET /api/export` and `POST /api/import`: the caller's whole configuration (projects, their
-//! monitors and notification endpoints; signing secrets only with `include_secrets=true`) as
-//! one JSON document that round-trips. Import is
+//! monitors and notification endpoints; signing secrets, credentials and heartbeat ping tokens
+//! only with `include_secrets=true`) as one JSON document that round-trips. Import is
 //! idempotent: projects match by slug, monitors and endpoints by name within their project;
-//! it is validated whole before anything is written, then written in one D1 batch.
+//! it is validated whole before anything is written, then written in one D1 batch. Its report
+//! lists every heartbeat monitor's ping URL, and says which ones are new: a job that still pings
+//! an old URL would otherwise leave its monitor waiting for a first ping forever (DESIGN.md §7).
 use std::collections::BTreeSet;
 
 use serde::Serialize;
@@ -14,7 +16,7 @@ use crate::core::endpoint::{self, EndpointSpec, Kind};
 use crate::core::input::{self, BodyType, FieldError};
 use crate::core::sites_yaml;
 use crate::core::webhook;
-use crate::core::monitor::MonitorSpec;
+use crate::core::monitor::{MonitorSpec, MonitorType};
 use crate::core::project::{slugify, validate_slug, ProjectSpec, SLUG_MAX};
 use crate::core::time::iso;
 use crate::error::AppError;
@@ -51,6 +53,12 @@ pub async fn export(ctx: Ctx) -> Result<Response, AppError> {
                     let mut value = serde_json::to_value(row.spec()?).context_json()?;
                     if let Value::Object(map) = &mut value {
                         map.remove("project");
+                        // A ping token is the credential of a job's ping URL: moved with the
+                        // other secrets, so the jobs keep working on an instance that keeps
+                        // the URL's host.
+                        if let (true, Some(token)) = (include_secrets, row.ping_token.as_ref().filter(|_| row.monitor_type == "heartbeat")) {
+                            map.insert("ping_token".into(), Value::String(token.clone()));
+                        }
                     }
                     monitors_out.push(value);
                 }
@@ -100,8 +108,17 @@ pub async fn export(ctx: Ctx) -> Result<Response, AppError> {
 /// One project of an import document, validated.
 struct ProjectPlan {
     spec: ProjectSpec,
-    monitors: Vec<MonitorSpec>,
+    monitors: Vec<MonitorPlan>,
     endpoints: Vec<EndpointPlan>,
+}
+
+/// One monitor of an import document.
+struct MonitorPlan {
+    spec: MonitorSpec,
+    /// A heartbeat monitor's ping token, as exported with `include_secrets=true`.
+    ping_token: Option<String>,
+    /// `projects[i].monitors[k]`, for errors found while planning the writes.
+    path: String,
 }
 
 /// One endpoint of an import document.
@@ -142,6 +159,29 @@ struct Report {
     unchanged: Unchanged,
     /// Slugs taken by another account and renamed (only with `rename_taken_slugs=true`).
     renamed: Vec<(String, String)>,
+    /// Every heartbeat monitor of the document, with the ping URL its job must use.
+    heartbeats: Vec<HeartbeatLine>,
+}
+
+/// A heartbeat monitor of an import and where its ping URL came from.
+#[derive(Serialize)]
+struct HeartbeatLine {
+    project: String,
+    monitor: String,
+    ping_url: String,
+    ping_token: TokenSource,
+}
+
+#[derive(Serialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+enum TokenSource {
+    /// The monitor existed with a token, which it keeps (a document's token never replaces it).
+    Kept,
+    /// Taken from the document: jobs that pinged the exporting instance's URL keep working
+    /// where the host is the same.
+    Imported,
+    /// Issued by this import: the job must be given this URL.
+    New,
 }
 
 /// `POST /api/import`: a vigil export document (`application/json`), or seed 002's sites file
@@ -202,6 +242,7 @@ pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
     }
 
     let mut batch = Vec::new();
+    let mut imported_tokens = Vec::new();
     for plan in &plans {
         let existing = projects::by_slug_owned(&db, user, &plan.spec.slug).await?;
         let (monitors_now, endpoints_now) = match &existing {
@@ -213,17 +254,35 @@ pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
             _ => batch.push(projects::upsert_statement(&db, user, &plan.spec, ctx.now)?),
         }
         for m in &plan.monitors {
-            match monitors_now.iter().find(|row| row.name == m.name.trim()) {
+            let (spec, stored) = (&m.spec, monitors_now.iter().find(|row| row.name == m.spec.name.trim()));
+            // A stored token is kept whatever the row's type now (the upsert never replaces one).
+            let stored_token = stored.and_then(|row| row.ping_token.clone());
+            let token = match (spec.monitor_type, stored_token, &m.ping_token) {
+                (MonitorType::Heartbeat, Some(t), _) => Some((t, TokenSource::Kept)),
+                (MonitorType::Heartbeat, None, Some(t)) => Some((t.clone(), TokenSource::Imported)),
+                (MonitorType::Heartbeat, None, None) => Some((crate::heartbeat::new_token()?, TokenSource::New)),
+                _ => None,
+            };
+            if let Some((t, source)) = &token {
+                if *source == TokenSource::Imported {
+                    imported_tokens.push((t.clone(), m.path.clone()));
+                }
+                let ping_url = super::api::ping_url_of(&ctx, t)?;
+                report.heartbeats.push(HeartbeatLine { project: plan.spec.slug.clone(), monitor: spec.name.trim().to_string(), ping_url, ping_token: *source });
+            }
+            let needs_token = matches!(token, Some((_, TokenSource::Imported | TokenSource::New)));
+            match stored {
                 Some(row) => {
                     report.monitors.updated += 1;
-                    if row.spec().is_ok_and(|stored| stored == MonitorSpec { project_id: stored.project_id, ..m.clone() }) {
+                    if !needs_token && row.spec().is_ok_and(|stored| stored == MonitorSpec { project_id: stored.project_id, ..spec.clone() }) {
                         report.unchanged.monitors += 1;
                         continue;
                     }
                 }
                 None => report.monitors.created += 1,
             }
-            batch.extend(monitors::upsert_by_name(&db, user, &plan.spec.slug, m, ctx.now)?);
+            let token = token.map(|(t, _)| t);
+            batch.extend(monitors::upsert_by_name(&db, user, &plan.spec.slug, spec, token.as_deref(), ctx.now)?);
         }
         // Endpoints are written even when unchanged: a document without secrets must keep the
         // stored ones, which the upsert does.
@@ -237,7 +296,7 @@ pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
                 report.notification_endpoints.created += 1;
             }
             if let Some(names) = &ep.monitor_names {
-                let known = |n: &String| monitors_now.iter().any(|m| m.name == n.trim()) || plan.monitors.iter().any(|m| m.name.trim() == n.trim());
+                let known = |n: &String| monitors_now.iter().any(|m| m.name == n.trim()) || plan.monitors.iter().any(|m| m.spec.name.trim() == n.trim());
                 if let Some(j) = names.iter().position(|n| !known(n)) {
                     return Err(relocate(FieldError::new(&format!("{}.monitors[{j}]", ep.path), "no monitor of that name in this project")).into());
                 }
@@ -247,6 +306,16 @@ pub async fn import(mut ctx: Ctx) -> Result<Response, AppError> {
             let imported = endpoints::Imported { secret: ep.secret.as_deref(), fresh_secret: fresh.as_deref(), monitor_names: names };
             batch.push(endpoints::upsert_statement(&db, user, &plan.spec.slug, e, imported, ctx.now)?);
         }
+    }
+    // A token in use by another monitor (of any account) would fail the batch on its unique
+    // index; refuse it by name instead. One read for the whole document.
+    let wanted: Vec<String> = imported_tokens.iter().map(|(t, _)| t.clone()).collect();
+    if let Some(taken) = monitors::taken_ping_tokens(&db, &wanted).await?.first() {
+        let path = imported_tokens.iter().find(|(t, _)| t == taken).map_or("ping_token", |(_, p)| p.as_str());
+        return Err(AppError::Conflict(relocate(FieldError::new(
+            &format!("{path}.ping_token"),
+            "is the ping token of another monitor on this instance; leave it out to get a new ping URL",
+        ))));
     }
     if !batch.is_empty() {
         crate::store::batch(&db, batch, "import batch").await?;
@@ -281,6 +350,7 @@ fn parse_document(doc: Map<String, Value>, policy: crate::core::ssrf::TargetPoli
     }
     let mut plans = Vec::new();
     let mut slugs = BTreeSet::new();
+    let mut tokens = BTreeSet::new();
     let mut monitor_total = 0;
     for (i, p) in list.iter().enumerate() {
         let at = |e: FieldError| prefixed(&format!("projects[{i}]"), e);
@@ -322,17 +392,30 @@ fn parse_document(doc: Map<String, Value>, policy: crate::core::ssrf::TargetPoli
         let mut monitors = Vec::new();
         for (k, m) in monitor_values.into_iter().enumerate() {
             let at = |e: FieldError| prefixed(&format!("projects[{i}].monitors[{k}]"), e);
-            let Value::Object(map) = m else { return Err(at(FieldError::body("must be an object"))) };
+            let Value::Object(mut map) = m else { return Err(at(FieldError::body("must be an object"))) };
             if map.contains_key("project") {
                 return Err(at(FieldError::new("project", "not allowed here: a monitor belongs to the project it is listed under")));
             }
+            let ping_token = match map.remove("ping_token") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(t)) if crate::heartbeat::token_shaped(t.trim()) => Some(t.trim().to_string()),
+                Some(_) => return Err(at(FieldError::new("ping_token", "must be the 22-character token of a ping URL, as exported with include_secrets=true"))),
+            };
             // The real project id is only known inside the batch; 1 is a placeholder for validation.
             let spec = MonitorSpec::from_map(map, 1, policy).map_err(at)?;
             crate::zone::check(&spec).map_err(at)?;
             if !names.insert(spec.name.trim().to_string()) {
                 return Err(at(FieldError::new("name", "appears twice in this project (import matches monitors by name)")));
             }
-            monitors.push(spec);
+            if let Some(t) = &ping_token {
+                if spec.monitor_type != MonitorType::Heartbeat {
+                    return Err(at(FieldError::new("ping_token", "only heartbeat monitors have a ping token")));
+                }
+                if !tokens.insert(t.clone()) {
+                    return Err(at(FieldError::new("ping_token", "appears twice in this document")));
+                }
+            }
+            monitors.push(MonitorPlan { spec, ping_token, path: format!("projects[{i}].monitors[{k}]") });
         }
         if endpoint_values.len() > MAX_ENDPOINTS_PER_PROJECT {
             return Err(at(FieldError::new("notification_endpoints", format!("at most {MAX_ENDPOINTS_PER_PROJECT} per project"))));
@@ -442,6 +525,30 @@ mod tests {
             (r#"{"projects":[{"name":"a","notification_endpoints":[{"name":"h","kind":"webhook","url":"https://h.example","project":1}]}]}"#, "projects[0].notification_endpoints[0].project"),
             (r#"{"projects":[{"name":"a","notification_endpoints":[{"name":"h","kind":"webhook","url":"https://h.example","colour":1}]}]}"#, "projects[0].notification_endpoints[0].colour"),
             (r#"{"projects":[{"name":"a","notification_endpoints":[{"name":"h","kind":"webhook","url":"https://h.example"},{"name":"h","kind":"webhook","url":"https://i.example"}]}]}"#, "projects[0].notification_endpoints[1].name"),
+        ];
+        for (body, field) in cases {
+            let err = parse(body, POLICY).err().unwrap_or_else(|| panic!("accepted {body}"));
+            assert_eq!(err.field.as_deref(), Some(*field), "{body}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn heartbeat_ping_tokens_import_only_where_they_belong() {
+        const T: &str = "AAAAAAAAAAAAAAAAAAAAAA";
+        let hb = |token: &str| format!(r#"{{"name":"job","monitor_type":"heartbeat","check_interval_seconds":60,"ping_token":{token}}}"#);
+        let doc = |monitors: &[String]| format!(r#"{{"projects":[{}]}}"#, monitors.iter().enumerate().map(|(i, m)| format!(r#"{{"name":"p{i}","monitors":[{m}]}}"#)).collect::<Vec<_>>().join(","));
+        let plans = parse(&doc(&[hb(&format!("\" {T} \""))]), POLICY).unwrap();
+        assert_eq!(plans[0].monitors[0].ping_token.as_deref(), Some(T), "trimmed and kept");
+        assert_eq!(plans[0].monitors[0].path, "projects[0].monitors[0]");
+        let plans = parse(&doc(&[hb("null")]), POLICY).unwrap();
+        assert_eq!(plans[0].monitors[0].ping_token, None);
+        let http = format!(r#"{{"name":"site","url":"https://a.example","ping_token":"{T}"}}"#);
+        let cases: &[(String, &str)] = &[
+            (doc(&[http]), "projects[0].monitors[0].ping_token"),
+            (doc(&[hb(r#""short""#)]), "projects[0].monitors[0].ping_token"),
+            (doc(&[hb(r#""AAAAAAAAAAAAAAAAAAAA.A""#)]), "projects[0].monitors[0].ping_token"),
+            (doc(&[hb("7")]), "projects[0].monitors[0].ping_token"),
+            (doc(&[hb(&format!("\"{T}\"")), hb(&format!("\"{T}\""))]), "projects[1].monitors[0].ping_token"),
         ];
         for (body, field) in cases {
             let err = parse(body, POLICY).err().unwrap_or_else(|| panic!("accepted {body}"));

@@ -419,14 +419,30 @@ pub async fn update(db: &D1Database, id: i64, spec: &MonitorSpec, now: EpochMs) 
 /// Import's upsert by name, as two statements for the caller's batch: update the monitor of
 /// that name in the project with that slug, or insert it when there is none. The project is
 /// found by slug inside SQL, so a project created earlier in the same batch works.
-pub fn upsert_by_name(db: &D1Database, user_id: i64, slug: &str, spec: &MonitorSpec, now: EpochMs) -> Result<Vec<D1PreparedStatement>, AppError> {
+/// `ping_token` is a heartbeat monitor's token for when the row has none (the caller reports it).
+pub fn upsert_by_name(db: &D1Database, user_id: i64, slug: &str, spec: &MonitorSpec, ping_token: Option<&str>, now: EpochMs) -> Result<Vec<D1PreparedStatement>, AppError> {
     let mut a = config_args(spec);
     a.push(iso(now).into());
     a.push(slug.into());
     a.push(user_id.into());
     a.extend(schedule_args(spec, now));
-    a.push(ping_token(spec)?.into());
+    a.push(ping_token.into());
     Ok(vec![stmt(db, UPSERT_UPDATE, &a)?, stmt(db, UPSERT_INSERT, &a)?])
+}
+
+/// Of these ping tokens, those some monitor holds: one index probe each (`monitors_ping_token`).
+const TAKEN_PING_TOKENS: &str = "SELECT ping_token FROM monitors WHERE ping_token IN (SELECT value FROM json_each(?1))";
+
+pub async fn taken_ping_tokens(db: &D1Database, tokens: &[String]) -> Result<Vec<String>, AppError> {
+    if tokens.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(serde::Deserialize)]
+    struct Row {
+        ping_token: String,
+    }
+    let rows: Vec<Row> = all(db, TAKEN_PING_TOKENS, &[serde_json::json!(tokens).to_string().into()]).await?;
+    Ok(rows.into_iter().map(|r| r.ping_token).collect())
 }
 
 pub(super) const GET: &str = select_rows!("WHERE id = ?1");

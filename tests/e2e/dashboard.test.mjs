@@ -25,7 +25,7 @@ let browser;
 before(async () => {
   target = await startTarget();
   receivers = await startReceivers();
-  vigil = await startVigil();
+  vigil = await startVigil({ browser: true });
   for (const [username, password] of Object.entries(PASSWORDS)) {
     const r = await vigil.api('POST', '/api/users', { username, password, is_admin: username === 'root' });
     assert.equal(r.status, 201, JSON.stringify(r.body));
@@ -302,6 +302,17 @@ async function journey(js, username) {
   await page.getByText('Nothing was imported.').waitFor();
   b.allow(400);
   assert.equal((await api('GET', '/api/monitors')).body.items.length, 1);
+  // A heartbeat monitor imported without its token gets a new ping URL, and the report says so.
+  const { name: pname, slug } = doc.projects[0];
+  const hb = { projects: [{ name: pname, slug, monitors: [{ name: 'nightly backup', monitor_type: 'heartbeat', check_interval_seconds: 86400 }] }] };
+  await page.locator('#f-file').setInputFiles({ name: 'jobs.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(hb)) });
+  await page.getByRole('button', { name: 'Import' }).click();
+  await page.getByText('New ping URLs.').waitFor();
+  const backup = (await api('GET', '/api/monitors')).body.items.find((m) => m.name === 'nightly backup');
+  assert.match(backup.ping_url, /\/ping\/[A-Za-z0-9_-]{22}$/);
+  assert.equal((await page.getByRole('listitem').filter({ hasText: 'nightly backup' }).locator('code').textContent()).trim(), backup.ping_url);
+  await axe(b, 'import report with new ping URLs');
+  assert.equal((await api('DELETE', `/api/monitors/${backup.id}`)).status, 204);
   await nav(page, 'Account');
   await axe(b, 'account');
 

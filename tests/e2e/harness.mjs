@@ -37,6 +37,7 @@ const DEFAULT_TOKEN = 'test-admin-token';
 const DEFAULT_VARS = { ADMIN_TOKEN: DEFAULT_TOKEN, ALLOW_PRIVATE_TARGETS: 'true' };
 const HEALTH_TIMEOUT_MS = 180_000; // first start may compile the Rust worker
 const MIGRATE_TIMEOUT_MS = 120_000;
+const NUDGE_EVERY_MS = 3000; // see unparked()
 
 // ---------------------------------------------------------------------------
 // Process bookkeeping: every child runs in its own process group (npx -> node
@@ -153,7 +154,12 @@ async function runToCompletion(args, timeoutMs) {
   return proc.output();
 }
 
-export async function startVigil({ vars = {}, persistDir, logLevel = 'warn' } = {}) {
+/**
+ * A wrangler dev of the built worker on a free port, with its own D1 and queues. `browser: true`
+ * for a file that drives Chromium: the proxy is nudged every few seconds for the instance's life
+ * (see unparked()).
+ */
+export async function startVigil({ vars = {}, persistDir, logLevel = 'warn', browser = false } = {}) {
   const ownsDir = !persistDir;
   const dir = persistDir ?? (await mkdtemp(path.join(os.tmpdir(), 'vigil-e2e-')));
   if (ownsDir) ownedDirs.add(dir);
@@ -169,7 +175,7 @@ export async function startVigil({ vars = {}, persistDir, logLevel = 'warn' } = 
     await runToCompletion(['wrangler', 'd1', 'migrations', 'apply', 'vigil', '--local', '--persist-to', dir], MIGRATE_TIMEOUT_MS);
     launch.port = await freePort();
     proc = await launchDev(launch);
-    return makeHandle({ launch, proc, removeDir });
+    return makeHandle({ launch, proc, removeDir, browser });
   } catch (err) {
     if (proc) await killTree(proc);
     await removeDir();
@@ -223,7 +229,7 @@ async function waitHealthy(base, proc) {
   throw new Error(`wrangler dev: /health not 200 after ${HEALTH_TIMEOUT_MS} ms (last: ${last}):\n${proc.output()}`);
 }
 
-function makeHandle({ launch, proc, removeDir }) {
+function makeHandle({ launch, proc, removeDir, browser }) {
   const { dir, port } = launch;
   const base = `http://127.0.0.1:${port}`;
   let stopping;
@@ -263,16 +269,24 @@ function makeHandle({ launch, proc, removeDir }) {
     if (method !== 'GET' && method !== 'HEAD') return pending;
     const nudge = setInterval(() => {
       handle.proxyNudges += 1;
-      fetch(`${base}/__nudge`, { method: 'POST', signal: AbortSignal.timeout(10_000) })
-        .then((r) => r.arrayBuffer(), () => {})
-        .catch(() => {});
-    }, 3000);
+      nudgeOnce();
+    }, NUDGE_EVERY_MS);
     try {
       return await pending;
     } finally {
       clearInterval(nudge);
     }
   }
+
+  function nudgeOnce() {
+    fetch(`${base}/__nudge`, { method: 'POST', signal: AbortSignal.timeout(10_000) })
+      .then((r) => r.arrayBuffer(), () => {})
+      .catch(() => {});
+  }
+
+  // A browser's navigations do not go through api(), so a file that drives one nudges for the
+  // instance's whole life instead (CI saw a page.goto wait out its 20 s on a parked GET).
+  const alwaysNudging = browser ? setInterval(nudgeOnce, NUDGE_EVERY_MS).unref() : null;
 
   /**
    * One cron invocation through wrangler dev's `/__scheduled` (any method runs it). POST, not
@@ -361,6 +375,7 @@ function makeHandle({ launch, proc, removeDir }) {
 
   function stop() {
     stopping ??= (async () => {
+      if (alwaysNudging) clearInterval(alwaysNudging);
       if (proc) await killTree(proc);
       if (handle.proxyRetries > 0) process.stderr.write(`wrangler dev's proxy lost ${handle.proxyRetries} request(s) on :${port}; retried: ${handle.proxyEvents.join(', ')}\n`);
       if (handle.proxyNudges > 0) process.stderr.write(`a GET on :${port} waited over 3 s; the proxy was nudged ${handle.proxyNudges} time(s)\n`);

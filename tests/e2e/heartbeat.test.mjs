@@ -276,3 +276,55 @@ test('pausing disarms the deadline; export and import keep the heartbeat fields'
   assert.equal(kept.ping_url, m.ping_url, 'the token survives an import');
   assert.equal(kept.grace_seconds, 180);
 });
+
+test('export with secrets carries the ping token; an import keeps, takes or issues it and says which', async () => {
+  const m = await heartbeat('moved job');
+  const token = m.ping_url.split('/').pop();
+  const exportOf = async (secrets) => {
+    const r = await vigil.api('GET', `/api/export?include_secrets=${secrets}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const project = r.body.projects.find((p) => p.monitors.some((x) => x.name === 'moved job'));
+    return { project, doc: project.monitors.find((x) => x.name === 'moved job') };
+  };
+  assert.equal((await exportOf(false)).doc.ping_token, undefined, 'a credential: only with include_secrets');
+  const { project, doc } = await exportOf(true);
+  assert.equal(doc.ping_token, token);
+  const importing = (monitors) => vigil.api('POST', '/api/import', { projects: [{ slug: project.slug, name: project.name, monitors }] });
+  const lineOf = (report, name) => report.heartbeats.find((h) => h.monitor === name);
+
+  // The token is held: another monitor cannot take it, and the refused import writes nothing.
+  const clash = await importing([{ ...doc, name: 'copy of moved job' }]);
+  assert.equal(clash.status, 409, JSON.stringify(clash.body));
+  assert.equal(clash.body.field, 'projects[0].monitors[0].ping_token');
+  assert.ok(!(await vigil.api('GET', '/api/monitors?limit=200')).body.items.some((x) => x.name === 'copy of moved job'));
+
+  // Re-imported where it lives: kept, and nothing is written.
+  const again = await importing([doc]);
+  assert.equal(again.status, 200, JSON.stringify(again.body));
+  assert.deepEqual(lineOf(again.body, 'moved job'), { project: project.slug, monitor: 'moved job', ping_url: m.ping_url, ping_token: 'kept' });
+  assert.equal(again.body.unchanged.monitors, 1);
+
+  // Moved (here: deleted, then imported): the job's old URL works for the new monitor.
+  assert.equal((await vigil.api('DELETE', `/api/monitors/${m.id}`)).status, 204);
+  assert.equal((await ping(m)).status, 404, 'no monitor holds it now');
+  const moved = await importing([doc]);
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  assert.equal(lineOf(moved.body, 'moved job').ping_token, 'imported');
+  assert.equal(lineOf(moved.body, 'moved job').ping_url, m.ping_url);
+  const arrived = (await vigil.api('GET', '/api/monitors?limit=200')).body.items.find((x) => x.name === 'moved job');
+  assert.equal(arrived.ping_url, m.ping_url);
+  assert.equal((await ping(m)).status, 200);
+  assert.equal((await checksOf(arrived)).length, 1, 'the old URL records for the imported monitor');
+
+  // Without a token: a new URL, reported as new, which works.
+  const fresh = await importing([{ ...doc, name: 'fresh job', ping_token: undefined }]);
+  assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+  const line = lineOf(fresh.body, 'fresh job');
+  assert.equal(line.ping_token, 'new');
+  assert.match(line.ping_url, /\/ping\/[A-Za-z0-9_-]{22}$/);
+  assert.notEqual(line.ping_url, m.ping_url);
+  const created = (await vigil.api('GET', '/api/monitors?limit=200')).body.items.find((x) => x.name === 'fresh job');
+  assert.equal(created.ping_url, line.ping_url);
+  assert.equal((await ping({ ping_url: line.ping_url })).status, 200);
+  for (const x of [arrived, created]) assert.equal((await vigil.api('DELETE', `/api/monitors/${x.id}`)).status, 204);
+});

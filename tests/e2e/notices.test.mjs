@@ -32,7 +32,7 @@ let incident;
 // every change below must reach the page through that version, not through the cache expiring.
 before(async () => {
   target = await startTarget();
-  vigil = await startVigil({ vars: { STATUS_CACHE_SECONDS: '1' } });
+  vigil = await startVigil({ browser: true, vars: { STATUS_CACHE_SECONDS: '1' } });
   const p = await vigil.api('POST', '/api/projects', { name: 'Acme Shop', slug: 'acme-shop' });
   assert.equal(p.status, 201, JSON.stringify(p.body));
   project = p.body;

@@ -39,6 +39,7 @@ before(async () => {
   mail = await startMail();
   [vigil, bare] = await Promise.all([
     startVigil({
+      browser: true,
       vars: {
         RECHECK_DELAY_SECONDS: '1',
         ALERT_BACKOFF_BASE_SECONDS: '1',
@@ -57,7 +58,7 @@ before(async () => {
       },
     }),
     // No email provider: subscriptions are off.
-    startVigil({ vars: { PUBLIC_BASE_URL: PUBLIC, SUBSCRIPTION_SECRET: SECRET, STATUS_CACHE_SECONDS: '0' } }),
+    startVigil({ browser: true, vars: { PUBLIC_BASE_URL: PUBLIC, SUBSCRIPTION_SECRET: SECRET, STATUS_CACHE_SECONDS: '0' } }),
   ]);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 });

@@ -480,13 +480,28 @@ pub fn tokens_page(c: &Chrome, list: &[TokenLine], state: &FormState, created: O
     })
 }
 
+/// What an import did: its counts, and the heartbeat monitors it gave a new ping URL
+/// (`(monitor, ping URL)`), which their jobs do not know yet.
+pub struct ImportSummary<'a> {
+    pub counts: &'a str,
+    pub new_ping_urls: &'a [(String, String)],
+}
+
 /// Export and import: the same documents as `GET /api/export` and `POST /api/import`.
-pub fn data_page(c: &Chrome, error: Option<&str>, report: Option<&str>) -> String {
+pub fn data_page(c: &Chrome, error: Option<&str>, report: Option<&ImportSummary>) -> String {
     page(&Chrome { section: Section::Data, ..*c }, "Export and import", |h| {
-        h.r("<h2>Export</h2><form method=get action=/app/export class=\"card form\"><div class=\"f cb\"><input type=checkbox id=f-include_secrets name=include_secrets value=true><label for=f-include_secrets>Include webhook signing secrets</label></div><button class=btn>Download export (JSON)</button></form>");
+        h.r("<h2>Export</h2><form method=get action=/app/export class=\"card form\"><div class=\"f cb\"><input type=checkbox id=f-include_secrets name=include_secrets value=true><label for=f-include_secrets>Include secrets</label><small>Webhook signing secrets, chat and pager credentials, and heartbeat ping tokens: an import elsewhere then keeps receivers and jobs working. Keep such a file as safe as a password.</small></div><button class=btn>Download export (JSON)</button></form>");
         h.r("<h2>Import</h2>");
         if let Some(r) = report {
-            h.r("<p class=\"note ok\" role=status>Imported: ").t(r).r("</p>");
+            h.r("<div class=\"note ok\" role=status><p>Imported: ").t(r.counts).r("</p>");
+            if !r.new_ping_urls.is_empty() {
+                h.r("<p><strong>New ping URLs.</strong> These heartbeat monitors wait for a first ping at a URL their jobs do not know yet; until a job pings it, nothing alerts for its monitor:</p><ul>");
+                for (name, url) in r.new_ping_urls {
+                    h.r("<li>").t(name).r(": <code>").t(url).r("</code></li>");
+                }
+                h.r("</ul>");
+            }
+            h.r("</div>");
         }
         if let Some(e) = error {
             h.r("<div class=\"note bad\" role=alert><strong>Nothing was imported.</strong> ").t(e).r("</div>");
@@ -572,6 +587,8 @@ mod tests {
         let t = [TokenLine { id: 1, name: EVIL, prefix: "vgl_abc", scopes: "read".into(), created_at: "x", last_used_at: None, expires_at: None }];
         clean(&tokens_page(&chrome(), &t, &state, Some(EVIL), None), "tokens");
         clean(&data_page(&chrome(), Some(EVIL), None), "data");
+        let urls = [(EVIL.to_string(), EVIL.to_string())];
+        clean(&data_page(&chrome(), None, Some(&ImportSummary { counts: EVIL, new_ping_urls: &urls })), "import report");
         clean(&account_page(&chrome(), &state, None), "account");
         clean(&users_page(&chrome(), &[UserLine { username: EVIL, is_admin: false, created_at: "x" }], &state, None), "users");
     }

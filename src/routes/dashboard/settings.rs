@@ -386,8 +386,15 @@ pub async fn import(ctx: Ctx) -> Result<Response, AppError> {
         Ok(r) => {
             let v = body_of(r).await?;
             let counts = |k: &str| format!("{} {k} created, {} updated", v[k]["created"], v[k]["updated"]);
-            let report = [counts("projects"), counts("monitors"), counts("notification_endpoints")].join("; ").replace('_', " ");
-            html(200, view::data_page(&chrome, None, Some(&report)))
+            let counts = [counts("projects"), counts("monitors"), counts("notification_endpoints")].join("; ").replace('_', " ");
+            let new_ping_urls: Vec<(String, String)> = v["heartbeats"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|line| line["ping_token"] == "new")
+                .map(|line| (format!("{} / {}", line["project"].as_str().unwrap_or(""), line["monitor"].as_str().unwrap_or("")), line["ping_url"].as_str().unwrap_or("").to_string()))
+                .collect();
+            html(200, view::data_page(&chrome, None, Some(&view::ImportSummary { counts: &counts, new_ping_urls: &new_ping_urls })))
         }
         Err(AppError::Invalid(e) | AppError::Conflict(e)) => html(400, view::data_page(&chrome, Some(&e.to_string()), None)),
         Err(AppError::TooLarge(max)) => html(413, view::data_page(&chrome, Some(&format!("the file is larger than {max} bytes")), None)),
