@@ -1,5 +1,6 @@
 //! wasm-bindgen tests under Node for the pieces that only work against real JS: the clock and
-//! the D1 argument conversion (D1 rejects BigInt, so integers must cross as JS numbers).
+//! the D1 argument conversion (D1 rejects BigInt, so integers must cross as JS numbers), WebCrypto
+//! PBKDF2, and time zones through `Intl` across DST changes.
 //! Run: CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 //!      cargo test --target wasm32-unknown-unknown --test wasm
 #![cfg(target_arch = "wasm32")]
@@ -81,4 +82,48 @@ async fn webcrypto_pbkdf2_matches_the_pure_derivation() {
     assert!(fresh.starts_with("pbkdf2-sha256$100000$") && vigil::password::verify("another secret", &fresh).await.unwrap().ok);
     let heavy = hash_password("old secret", &[2u8; 16], 100_001);
     assert_eq!(vigil::password::verify("old secret", &heavy).await.unwrap(), vigil::password::Verified { ok: true, rehash: true });
+}
+
+/// The worker's time zones come from the runtime's ICU (`IntlZone`); host tests use chrono-tz.
+/// These are the host's DST cases (`core::heartbeat::tests::cron_schedules_across_dst_changes`)
+/// through `Intl`, so the two implementations are held to the same answers.
+#[wasm_bindgen_test]
+fn intl_zones_give_the_offsets_and_cron_runs_the_host_tests_expect() {
+    use vigil::core::heartbeat::{next_fire, parse_cron, Zone, ZoneRules};
+    use vigil::zone::IntlZone;
+    let ms = |s: &str| parse_iso(s).unwrap();
+    let berlin = IntlZone::new("Europe/Berlin").expect("Berlin");
+    let new_york = IntlZone::new("America/New_York").expect("New York");
+    let kolkata = IntlZone::new("Asia/Kolkata").expect("Kolkata");
+    // (zone, instant, seconds east of UTC): both sides of each change, and a half-hour zone.
+    let offsets: &[(&IntlZone, &str, i32)] = &[
+        (&berlin, "2026-03-29T00:59:59Z", 3600),
+        (&berlin, "2026-03-29T01:00:00Z", 7200),
+        (&berlin, "2026-10-25T00:59:59Z", 7200),
+        (&berlin, "2026-10-25T01:00:00Z", 3600),
+        (&new_york, "2026-03-08T06:59:59Z", -5 * 3600),
+        (&new_york, "2026-03-08T07:00:00Z", -4 * 3600),
+        (&new_york, "2026-11-01T05:59:59Z", -4 * 3600),
+        (&new_york, "2026-11-01T06:00:00Z", -5 * 3600),
+        (&kolkata, "2026-07-01T00:00:00Z", 5 * 3600 + 1800),
+    ];
+    for (zone, at, want) in offsets {
+        assert_eq!(zone.offset_seconds(ms(at)), *want, "offset at {at}");
+    }
+    let cases: &[(&IntlZone, &str, &str, &str)] = &[
+        (&berlin, "0 3 * * *", "2026-03-28T02:00:00Z", "2026-03-29T01:00:00Z"),
+        // 02:30 does not exist on 29 March in Berlin: the gap's end. It happens twice on 25 October: the first.
+        (&berlin, "30 2 * * *", "2026-03-28T12:00:00Z", "2026-03-29T01:00:00Z"),
+        (&berlin, "30 2 * * *", "2026-10-24T12:00:00Z", "2026-10-25T00:30:00Z"),
+        (&berlin, "30 2 * * *", "2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"),
+        (&new_york, "0 9 * * *", "2026-03-07T15:00:00Z", "2026-03-08T13:00:00Z"),
+        (&new_york, "0 9 * * *", "2026-10-31T14:00:00Z", "2026-11-01T14:00:00Z"),
+        (&berlin, "0 * * * *", "2026-03-29T01:00:00Z", "2026-03-29T02:00:00Z"),
+    ];
+    for (zone, expr, after, want) in cases {
+        let cron = parse_cron(expr).unwrap();
+        let got = next_fire(&cron, Zone(*zone), ms(after)).map(iso);
+        assert_eq!(got, Some(iso(ms(want))), "{expr} after {after}");
+    }
+    assert!(IntlZone::new("Mars/Olympus_Mons").is_none(), "an unknown zone is refused, not a trap");
 }
