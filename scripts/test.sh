@@ -57,6 +57,9 @@ phase "end-to-end tests (node --test against wrangler dev)"
 # deliveries stalled for a minute or more ("maintenance windows", "reminders") while another file
 # ran beside it, and it has passed every time alone. The cause is not found yet; a timed-out wait
 # now prints the instance's last output (tests/e2e/harness.mjs) so the next one can be read.
+# Each wrangler dev's debug log (timestamped: the worker's output, errors, reloads) is kept in
+# $TMPDIR/vigil-e2e-logs until the next run, so a failure can be read after the run.
+rm -rf "${TMPDIR:-/tmp}/vigil-e2e-logs"
 mapfile -t files < <(ls tests/e2e/*.test.mjs | grep -v '/alerts\.test\.mjs$')
 node --test --test-concurrency="${VIGIL_E2E_CONCURRENCY:-2}" "${files[@]}"
 node --test tests/e2e/alerts.test.mjs

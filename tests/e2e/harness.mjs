@@ -20,7 +20,7 @@
 // if it still runs).
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,11 +78,11 @@ function installHandlers() {
 }
 
 /** Spawn `npx <args>` in its own process group, capturing stdout+stderr. */
-function spawnGroup(args) {
+function spawnGroup(args, env = {}) {
   installHandlers();
   const child = spawn('npx', args, {
     cwd: ROOT,
-    env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+    env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', ...env },
     detached: true, // new process group, so the whole tree can be killed at once
     stdio: ['pipe', 'pipe', 'pipe'], // stdin held open (never written) so nothing sees EOF
   });
@@ -183,6 +183,14 @@ export async function startVigil({ vars = {}, persistDir, logLevel = 'warn', bro
   }
 }
 
+/** Where wrangler dev's debug logs go: `$TMPDIR/vigil-e2e-logs` (scripts/test.sh empties it first). */
+export const DEBUG_LOG_DIR = path.join(os.tmpdir(), 'vigil-e2e-logs');
+
+function debugLogPath(port) {
+  mkdirSync(DEBUG_LOG_DIR, { recursive: true });
+  return path.join(DEBUG_LOG_DIR, `wrangler-dev-${new Date().toISOString().replace(/[:.]/g, '-')}-port-${port}.log`);
+}
+
 /** Starts `wrangler dev` for `launch` (its dir, port, vars, log level) and waits for /health. */
 async function launchDev(launch) {
   // Explicit inspector port: parallel instances would otherwise all probe 9229.
@@ -197,7 +205,9 @@ async function launchDev(launch) {
     '--log-level', launch.logLevel, // 'log' shows the worker's console.log (the benchmark reads it)
   ];
   for (const [k, v] of Object.entries(launch.vars)) args.push('--var', `${k}:${v}`);
-  const proc = spawnGroup(args);
+  // wrangler writes a timestamped debug log of everything (the worker's output, errors, each
+  // reload) whatever --log-level says; one file per instance, kept after it stops.
+  const proc = spawnGroup(args, { WRANGLER_LOG_PATH: debugLogPath(launch.port) });
   try {
     await waitHealthy(`http://127.0.0.1:${launch.port}`, proc);
   } catch (err) {
@@ -261,7 +271,10 @@ function makeHandle({ launch, proc, removeDir, browser }) {
    * wrangler dev's proxy (wrangler 4.86.0, ProxyWorker.ts) parks a GET or HEAD whose hop to the
    * worker lost its connection ("Network connection lost", a stale pooled connection) in a retry
    * queue, and retries that queue only when the next request arrives (`processQueue` runs per
-   * incoming request, parked ones first). A test that sends one request at a time would wait for
+   * incoming request, parked ones first). It means to do so only while the worker reloads, but its
+   * test compares the request's URL (with its path) to the worker's bare origin, so every failed
+   * hop takes that branch: the worker's debug logs of CI runs show one reload (at start) and one
+   * isolate (one execution context) around such a 503. A test that sends one request at a time would wait for
    * its answer forever (CI saw a status poll hang for the whole 60 s). So while a GET is
    * unanswered, a cheap POST nudges the proxy every few seconds; it is a 404 for the worker.
    */
@@ -330,7 +343,7 @@ function makeHandle({ launch, proc, removeDir, browser }) {
     }
     // The instance's last output goes with the error: a CI run keeps nothing else of it.
     const tail = handle.logs().split('\n').slice(-40).join('\n');
-    throw new Error(`timed out waiting for ${what} after ${timeoutMs} ms; last value: ${inspect(last, { depth: 6 })}\n--- last lines of wrangler dev on :${port} ---\n${tail}`);
+    throw new Error(`timed out waiting for ${what} after ${timeoutMs} ms; last value: ${inspect(last, { depth: 6 })}\n--- last lines of wrangler dev on :${port} (its whole debug log: ${DEBUG_LOG_DIR}/*-port-${port}.log) ---\n${tail}`);
   }
 
   /**
