@@ -294,7 +294,7 @@ async function journey(js, username) {
   assert.equal(doc.projects[0].monitors[0].name, 'Homepage');
   await page.locator('#f-file').setInputFiles({ name: 'vigil-export.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
   await page.getByRole('button', { name: 'Import' }).click();
-  await page.getByText(/Imported: 0 projects created, 1 updated; 0 monitors created, 1 updated; 0 notification endpoints created, 2 updated/).waitFor();
+  await page.getByText('Imported: projects: 0 created, 1 updated; monitors: 0 created, 1 updated; notification endpoints: 0 created, 2 updated').waitFor();
   await axe(b, 'import report');
   // A file that is not an export: the API's error, nothing imported.
   await page.locator('#f-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"projects": 3}') });

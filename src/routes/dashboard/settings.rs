@@ -385,8 +385,9 @@ pub async fn import(ctx: Ctx) -> Result<Response, AppError> {
     match call(&ctx, transfer::import, Method::Post, &format!("/api/import?rename_taken_slugs={rename}"), vec![], Some(body)).await {
         Ok(r) => {
             let v = body_of(r).await?;
-            let counts = |k: &str| format!("{} {k} created, {} updated", v[k]["created"], v[k]["updated"]);
-            let counts = [counts("projects"), counts("monitors"), counts("notification_endpoints")].join("; ").replace('_', " ");
+            // "projects: 1 created, 0 updated": the counts after the noun, so no "1 projects".
+            let counts = |k: &str| format!("{}: {} created, {} updated", k.replace('_', " "), v[k]["created"], v[k]["updated"]);
+            let counts = [counts("projects"), counts("monitors"), counts("notification_endpoints")].join("; ");
             let new_ping_urls: Vec<(String, String)> = v["heartbeats"]
                 .as_array()
                 .into_iter()
