@@ -441,7 +441,8 @@ pub async fn taken_ping_tokens(db: &D1Database, tokens: &[String]) -> Result<Vec
     struct Row {
         ping_token: String,
     }
-    let rows: Vec<Row> = all(db, TAKEN_PING_TOKENS, &[serde_json::json!(tokens).to_string().into()]).await?;
+    let list = serde_json::to_string(tokens).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<Row> = all(db, TAKEN_PING_TOKENS, &args![list]).await?;
     Ok(rows.into_iter().map(|r| r.ping_token).collect())
 }
 
